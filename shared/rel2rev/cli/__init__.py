@@ -1,0 +1,48 @@
+"""The `rel2rev` command line: one lazily imported module per sub-command.
+
+Each module in COMMANDS exposes `HELP: str`, `configure(parser)` and `run(args) -> int`.
+Only the chosen sub-command's module is imported, so `rel2rev --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from rel2rev.errors import Rel2revError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, one-line help)
+}
+
+
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(COMMANDS[name][0])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rel2rev` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="rel2rev", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = args[0] if args and args[0] in COMMANDS else None
+    for name, (_, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            _load(name).configure(command_parser)
+    ns = parser.parse_args(args)
+    try:
+        code: int = _load(ns.command).run(ns)
+    except Rel2revError as exc:
+        print(f"rel2rev {ns.command}: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

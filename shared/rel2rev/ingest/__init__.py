@@ -1,0 +1,1 @@
+"""Ingestion: verify webhook senders, parse native payloads into typed events, apply them."""

@@ -1,0 +1,202 @@
+"""The records rel2rev stores and models: contacts, interactions, leads and deals.
+
+These are the resolved, stored views every analysis reads (funnel, survival, attribution, the
+job). Ingestion turns each source's webhooks into events that update them; see
+`rel2rev.ingest` for the event side. All datetimes are timezone-aware UTC; money is `Money`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from rel2rev.money import Money
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a timezone (naive datetimes are ambiguous)")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
+"""A timezone-aware datetime, normalised to UTC; naive values are rejected."""
+
+
+class Direction(StrEnum):
+    """Who spoke: the contact (inbound) or the company (outbound)."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class InteractionType(StrEnum):
+    """What kind of exchange took place; weights per type live in the qualification config."""
+
+    VIEW = "view"
+    LIKE = "like"
+    FOLLOW = "follow"
+    SHARE = "share"
+    COMMENT = "comment"
+    POST = "post"
+    EMAIL = "email"
+    EMAIL_REPLY = "email_reply"
+    DM = "dm"
+    FORM_SUBMISSION = "form_submission"
+    AD_CLICK = "ad_click"
+    EVENT_REGISTERED = "event_registered"
+    EVENT_ATTENDED = "event_attended"
+    CALL = "call"
+    MEETING = "meeting"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+ONE_WAY_TYPES = frozenset(
+    {InteractionType.VIEW, InteractionType.LIKE, InteractionType.FOLLOW, InteractionType.SHARE}
+)
+"""Passive reactions: the "vanity" side of the vanity vs relationship split."""
+
+
+class StakeholderType(StrEnum):
+    """What the person is to the company; metrics can be split by it."""
+
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+    SUPPLIER = "supplier"
+    EMPLOYEE = "employee"
+    OTHER = "other"
+
+
+class DealStatus(StrEnum):
+    """Whether a deal is still open or closed won/lost."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class IdentifierKind(StrEnum):
+    """Namespaces a person can be known by; CRM ids are namespaced by their source."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+    PIPEDRIVE = "pipedrive"
+    LINKEDIN = "linkedin"
+    TWITTER = "twitter"
+    EXTERNAL = "external"
+
+
+class Identifier(BaseModel):
+    """One way of recognising a person, e.g. (email, ada@example.com) or (hubspot, 501)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: IdentifierKind
+    value: Annotated[str, Field(min_length=1, max_length=320)]
+
+    @field_validator("value")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return value.strip()
+
+    def normalised(self) -> Identifier:
+        """Case-folded where case carries no meaning (emails, social handles)."""
+        if self.kind in {IdentifierKind.EMAIL, IdentifierKind.LINKEDIN, IdentifierKind.TWITTER}:
+            return Identifier(kind=self.kind, value=self.value.lower())
+        return self
+
+    @property
+    def key(self) -> str:
+        """Stable text form `kind:value`, used for lookups and ids."""
+        n = self.normalised()
+        return f"{n.kind.value}:{n.value}"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workspace: str
+    source: str = Field(description="Where the latest state came from: generic, hubspot, ...")
+    updated_at: UtcDatetime = Field(description="Source clock of the latest applied change")
+
+
+class Contact(_Record):
+    """A person the company has a relationship with (captured at `created_at`)."""
+
+    contact_id: str
+    identifiers: list[Identifier] = Field(default_factory=list)
+    name: str | None = None
+    account_id: str | None = Field(None, description="Account key, normally the domain")
+    stakeholder_type: StakeholderType = StakeholderType.CUSTOMER
+    owner: str | None = Field(None, description="Employee who owns the relationship")
+    created_at: UtcDatetime | None = None
+
+
+class Interaction(_Record):
+    """One touch: who, which way, through which channel, when, and what it cost."""
+
+    interaction_id: str
+    contact_id: str
+    account_id: str | None = None
+    type: InteractionType
+    direction: Direction
+    channel: str = Field(description="Lower-case channel name, e.g. linkedin, email, webinar")
+    occurred_at: UtcDatetime
+    owner: str | None = None
+    campaign: str | None = None
+    content: str | None = None
+    cost: Money | None = None
+
+
+class Lead(_Record):
+    """A contact (or a CRM lead not yet a contact) marked as a lead."""
+
+    lead_id: str
+    contact_id: str | None = None
+    account_id: str | None = None
+    created_at: UtcDatetime | None = None
+    status: str | None = None
+    owner: str | None = None
+    channel: str | None = None
+
+
+class ContactRole(BaseModel):
+    """A contact's role on a deal (buying committee member)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contact_id: str
+    role: str | None = None
+
+
+class Deal(_Record):
+    """An opportunity and, once closed, its outcome and revenue."""
+
+    deal_id: str
+    name: str | None = None
+    account_id: str | None = None
+    amount: Money | None = None
+    stage: str | None = None
+    status: DealStatus = DealStatus.OPEN
+    created_at: UtcDatetime | None = Field(None, description="Opportunity creation")
+    closed_at: UtcDatetime | None = None
+    owner: str | None = None
+    contact_roles: list[ContactRole] = Field(default_factory=list)
+
+
+class WorkspaceRecords(BaseModel):
+    """Everything stored for one workspace in a window: the input of every analysis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workspace: str
+    contacts: list[Contact] = Field(default_factory=list)
+    interactions: list[Interaction] = Field(default_factory=list)
+    leads: list[Lead] = Field(default_factory=list)
+    deals: list[Deal] = Field(default_factory=list)
