@@ -1,0 +1,380 @@
+"""What one modelling run produces: the run record and the typed results of every section.
+
+`RunResults` is the single hand-off between the job, the API (which serves it from DynamoDB)
+and the exports/report (which render it). Every section is optional: a section that failed
+on degenerate data is `None` here and its `SectionOutcome` in `RunRecord.sections` says why.
+Money is `Money` (exact Decimal); statistics (shares, survival probabilities) are floats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rel2rev.money import Money
+from rel2rev.records import UtcDatetime
+
+SectionName = Literal[
+    "qualification", "funnel", "survival", "drivers", "competing_risks", "attribution",
+    "relationships", "exports",
+]  # fmt: skip
+SECTIONS: tuple[SectionName, ...] = (
+    "qualification", "funnel", "survival", "drivers", "competing_risks", "attribution",
+    "relationships", "exports",
+)  # fmt: skip
+Transition = Literal["capture_to_qualified", "qualified_to_lead", "lead_to_won"]
+TRANSITIONS: tuple[Transition, ...] = ("capture_to_qualified", "qualified_to_lead", "lead_to_won")
+FunnelDimension = Literal["channel", "campaign", "owner", "stakeholder"]
+AttributionDimension = Literal["channel", "campaign", "owner", "type", "content"]
+Trigger = Literal["schedule", "api", "cli"]
+
+ALL_MODELS: tuple[str, ...] = (
+    "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
+    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_simplified",
+    "additive_hazard",
+)  # fmt: skip
+"""Attribution model names, as `rel2rev.attribution.run_models` knows them."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RunStatus(StrEnum):
+    """Life of a run: queued -> running -> succeeded | partial (some section failed) | failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class SectionStatus(StrEnum):
+    """How one section of a run ended."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class RunParameters(_Frozen):
+    """Everything that changes a run's results; part of the run's identity."""
+
+    window_days: Annotated[int, Field(ge=1, le=3660)] = 365
+    lookback_days: Annotated[int, Field(ge=1, le=730)] = 90
+    models: tuple[str, ...] = ALL_MODELS
+    attribution_by: tuple[AttributionDimension, ...] = ("channel", "campaign", "owner")
+    funnel_by: tuple[FunnelDimension, ...] = ("channel", "campaign", "owner", "stakeholder")
+    survival_by: tuple[FunnelDimension, ...] = ("channel", "owner", "stakeholder")
+    resolution_days: Annotated[int, Field(ge=1, le=30)] = 1
+
+
+def run_id_for(workspace: str, as_of: date, parameters: RunParameters) -> str:
+    """Deterministic run id of (workspace, as-of, parameters): the same inputs, the same run."""
+    canonical = json.dumps(
+        {"workspace": workspace, "as_of": as_of.isoformat(), "parameters": parameters.model_dump()},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return "run_" + hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+class DataCounts(_Frozen):
+    """How much data the run read and modelled."""
+
+    contacts: int = 0
+    interactions: int = 0
+    leads: int = 0
+    deals: int = 0
+    won_deals: int = 0
+    journeys: int = 0
+
+
+class SectionOutcome(_Frozen):
+    """One section's status, wall time and, when it failed, the reason."""
+
+    name: SectionName
+    status: SectionStatus
+    seconds: float = 0.0
+    error: str | None = None
+
+
+class RunRecord(_Frozen):
+    """The run record: identity, window, parameters, data counts, versions, status, timings."""
+
+    run_id: str
+    workspace: str
+    as_of: date
+    window_start: UtcDatetime
+    window_end: UtcDatetime
+    parameters: RunParameters = RunParameters()
+    trigger: Trigger = "api"
+    status: RunStatus = RunStatus.QUEUED
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
+    counts: DataCounts = DataCounts()
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    sections: list[SectionOutcome] = Field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        """Total wall time, once finished."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at) / timedelta(seconds=1)
+
+    def section(self, name: SectionName) -> SectionOutcome | None:
+        """The outcome of one section, if it ran."""
+        return next((s for s in self.sections if s.name == name), None)
+
+
+# --- funnel -----------------------------------------------------------------------------------
+
+
+class FunnelRow(_Frozen):
+    """Stage counts of one capture cohort month and one dimension value (or all, when None).
+
+    Counts are additive across rows of the same `by`, so any range of cohorts can be summed;
+    rates are derived from the sums.
+    """
+
+    cohort: str = Field(description="Capture month, YYYY-MM", pattern=r"^\d{4}-\d{2}$")
+    by: FunnelDimension | None = None
+    value: str | None = Field(None, description="Dimension value; None when `by` is None")
+    captured: int = 0
+    qualified: int = 0
+    lead: int = 0
+    opportunity: int = 0
+    won: int = 0
+    lost: int = 0
+    revenue: list[Money] = Field(default_factory=list, description="Won amounts per currency")
+    cost: list[Money] = Field(default_factory=list, description="Known costs per currency")
+    vanity_interactions: int = Field(0, description="One-way reactions: views, likes, follows")
+    relationship_interactions: int = Field(0, description="Two-way exchanges")
+
+
+class StageDelay(_Frozen):
+    """Median days between two consecutive stages, over relationships that reached both."""
+
+    from_stage: str
+    to_stage: str
+    median_days: float | None
+    n: int
+
+
+class FunnelResults(_Frozen):
+    """Funnel rows per cohort month for the overall view and each split dimension."""
+
+    rows: list[FunnelRow] = Field(default_factory=list)
+    delays: list[StageDelay] = Field(default_factory=list)
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+class CreditLine(_Frozen):
+    """A deal's credit to one dimension value under one model; a deal's lines sum to its amount."""
+
+    deal_id: str
+    model: str
+    by: AttributionDimension
+    value: str
+    share: float
+    amount: Money
+    closed_at: UtcDatetime | None = None
+
+
+class DimensionTotal(_Frozen):
+    """Revenue credited to one dimension value by one model, in one currency."""
+
+    model: str
+    by: AttributionDimension
+    value: str
+    amount: Money
+    conversions: float = Field(description="Credited conversions (fractional)")
+
+
+class ComparisonCell(_Frozen):
+    """Share of conversions a model gives a dimension value (the model x value table)."""
+
+    model: str
+    by: AttributionDimension
+    value: str
+    share: float
+
+
+class ModelFailure(_Frozen):
+    """A model that could not be fitted on this data, and why."""
+
+    model: str
+    by: AttributionDimension
+    reason: str
+
+
+class AttributionResults(_Frozen):
+    """Per-deal lines, totals per value per currency, and the comparison table, per model."""
+
+    models: list[str] = Field(default_factory=list)
+    dimensions: list[AttributionDimension] = Field(default_factory=list)
+    lines: list[CreditLine] = Field(default_factory=list)
+    totals: list[DimensionTotal] = Field(default_factory=list)
+    comparison: list[ComparisonCell] = Field(default_factory=list)
+    failures: list[ModelFailure] = Field(default_factory=list)
+
+
+# --- survival ---------------------------------------------------------------------------------
+
+
+class CurvePoint(_Frozen):
+    """One step of a Kaplan-Meier curve with its confidence band."""
+
+    t_days: float
+    survival: float
+    lower: float | None = None
+    upper: float | None = None
+    at_risk: int
+
+
+class SurvivalCurve(_Frozen):
+    """Time-to-transition for one segment (or everyone, when `segment` is None)."""
+
+    transition: Transition
+    by: FunnelDimension | None = None
+    segment: str | None = None
+    subjects: int
+    events: int
+    censored: int
+    median_days: float | None = None
+    median_lower: float | None = None
+    median_upper: float | None = None
+    points: list[CurvePoint] = Field(default_factory=list)
+    insufficient: str | None = Field(None, description="Why no curve could be estimated")
+
+
+class HazardRatio(_Frozen):
+    """A Cox model coefficient as a hazard ratio with its 95% interval."""
+
+    feature: str
+    hazard_ratio: float
+    lower: float
+    upper: float
+    p_value: float | None = None
+
+
+class Drivers(_Frozen):
+    """What speeds a transition: Cox PH hazard ratios, concordance, PH check violations."""
+
+    transition: Transition
+    subjects: int = 0
+    events: int = 0
+    concordance: float | None = None
+    ratios: list[HazardRatio] = Field(default_factory=list)
+    ph_violations: list[str] = Field(
+        default_factory=list, description="Features failing the proportional-hazards check"
+    )
+    insufficient: str | None = None
+
+
+class IncidencePoint(_Frozen):
+    """Aalen-Johansen cumulative incidence of one outcome (won or lost) at time t."""
+
+    outcome: Literal["won", "lost"]
+    t_days: float
+    incidence: float
+    lower: float | None = None
+    upper: float | None = None
+
+
+class CompetingRisks(_Frozen):
+    """Won vs lost from lead creation as competing risks."""
+
+    subjects: int = 0
+    won: int = 0
+    lost: int = 0
+    censored: int = 0
+    points: list[IncidencePoint] = Field(default_factory=list)
+    insufficient: str | None = None
+
+
+class SurvivalResults(_Frozen):
+    """Curves per transition and segment, drivers per transition, competing risks."""
+
+    curves: list[SurvivalCurve] = Field(default_factory=list)
+    drivers: list[Drivers] = Field(default_factory=list)
+    competing: CompetingRisks | None = None
+
+
+# --- relationships ----------------------------------------------------------------------------
+
+
+class TimelineEntry(_Frozen):
+    """One touch on a relationship's timeline."""
+
+    interaction_id: str
+    occurred_at: UtcDatetime
+    type: str
+    direction: str
+    channel: str
+    campaign: str | None = None
+    owner: str | None = None
+
+
+class ScorePoint(_Frozen):
+    """The relationship score just after an interaction."""
+
+    at: UtcDatetime
+    score: float
+
+
+class StageMoments(_Frozen):
+    """When a relationship reached each stage (None: not (yet) reached)."""
+
+    captured_at: UtcDatetime | None = None
+    qualified_at: UtcDatetime | None = None
+    lapsed_at: UtcDatetime | None = None
+    lead_at: UtcDatetime | None = None
+    opportunity_at: UtcDatetime | None = None
+    won_at: UtcDatetime | None = None
+    lost_at: UtcDatetime | None = None
+
+
+class Relationship(_Frozen):
+    """One contact's relationship: who, stages, score, reciprocity, revenue and timeline."""
+
+    contact_id: str
+    name: str | None = None
+    account_id: str | None = None
+    owner: str | None = None
+    stakeholder_type: str
+    capture_channel: str | None = None
+    score: float = Field(0.0, description="Score at the run's as-of")
+    qualified: bool = False
+    stages: StageMoments = StageMoments()
+    interactions: int = 0
+    inbound: int = 0
+    outbound: int = 0
+    median_response_hours: float | None = None
+    revenue: list[Money] = Field(default_factory=list, description="Won deal amounts, by currency")
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    score_history: list[ScorePoint] = Field(default_factory=list)
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+class RunResults(_Frozen):
+    """Everything a run produced; sections that failed are None (see `run.sections`)."""
+
+    run: RunRecord
+    funnel: FunnelResults | None = None
+    attribution: AttributionResults | None = None
+    survival: SurvivalResults | None = None
+    relationships: list[Relationship] | None = None

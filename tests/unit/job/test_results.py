@@ -1,0 +1,40 @@
+from datetime import UTC, date, datetime
+
+from rel2rev.job.results import (
+    RunParameters,
+    RunRecord,
+    RunResults,
+    SectionOutcome,
+    SectionStatus,
+    run_id_for,
+)
+
+
+def test_run_id_is_stable_and_depends_on_every_input() -> None:
+    params = RunParameters()
+    base = run_id_for("acme", date(2026, 1, 31), params)
+    assert base == run_id_for("acme", date(2026, 1, 31), RunParameters())
+    assert base != run_id_for("other", date(2026, 1, 31), params)
+    assert base != run_id_for("acme", date(2026, 2, 1), params)
+    assert base != run_id_for("acme", date(2026, 1, 31), RunParameters(lookback_days=30))
+
+
+def test_results_round_trip_through_json() -> None:
+    now = datetime(2026, 1, 31, 6, tzinfo=UTC)
+    record = RunRecord(
+        run_id="run_x",
+        workspace="acme",
+        as_of=date(2026, 1, 31),
+        window_start=now,
+        window_end=now,
+        created_at=now,
+        started_at=now,
+        finished_at=now,
+        sections=[SectionOutcome(name="funnel", status=SectionStatus.FAILED, error="no data")],
+    )
+    results = RunResults(run=record)
+    again = RunResults.model_validate_json(results.model_dump_json())
+    assert again == results
+    assert again.run.section("funnel") is not None
+    assert again.run.section("attribution") is None
+    assert again.run.seconds == 0.0
