@@ -1,0 +1,99 @@
+"""What a source adapter is, and the helpers adapters share (JSON, error paths, answers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pydantic import SecretStr, ValidationError
+
+from rel2rev.errors import AuthenticationError, InputError
+from rel2rev.ingest.connections import Connection
+from rel2rev.ingest.events import Event
+from rel2rev.ingest.request import RawRequest, WebhookResponse
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+"""How far a signed timestamp may be from our clock, either way (5 minutes)."""
+
+
+class SourceAdapter(Protocol):
+    """Proves a source's requests authentic and turns its native payloads into events."""
+
+    @property
+    def name(self) -> str:
+        """The `{source}` path segment, e.g. "hubspot"."""
+        ...
+
+    @property
+    def content_types(self) -> frozenset[str]:
+        """Media types (no parameters, lower-case) the source sends."""
+        ...
+
+    def verify(self, request: RawRequest, connection: Connection, now: datetime) -> None:
+        """Raise `AuthenticationError` unless the request provably comes from the connection."""
+        ...
+
+    def parse(self, request: RawRequest, connection: Connection) -> list[Event]:
+        """The events the request carries; `InputError` (with field paths) if malformed."""
+        ...
+
+    def acknowledge(self, request: RawRequest, events: Sequence[Event]) -> WebhookResponse:
+        """The success answer the source expects."""
+        ...
+
+
+def accepted(request: RawRequest, events: Sequence[Event]) -> WebhookResponse:
+    """The JSON 202 answer: how many events were accepted, their ids, the request id."""
+    body = {
+        "accepted": len(events),
+        "event_ids": [event.event_id for event in events],
+        "request_id": request.request_id,
+    }
+    return WebhookResponse(status_code=202, content_type="application/json", body=json.dumps(body))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_json(body: bytes) -> Any:
+    """Decode a JSON body (numbers with a fraction become Decimal, never float)."""
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        message = str(exc) if not isinstance(exc, RecursionError) else "nesting too deep"
+        raise InputError(
+            "body is not valid JSON", details=[{"path": "", "message": message}]
+        ) from None
+
+
+def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """`("events", 3, "occurred_at")` -> `events[3].occurred_at` (after an optional prefix)."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def validation_details(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    """Pydantic errors as `[{"path": ..., "message": ...}]`."""
+    return [
+        {
+            "path": field_path(error["loc"], prefix),
+            "message": error["msg"].removeprefix("Value error, "),
+        }
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def secret_bytes(secret: SecretStr | None, what: str) -> bytes:
+    """A connection secret as bytes; a connection without it cannot verify anything."""
+    if secret is None or not secret.get_secret_value():
+        raise AuthenticationError(f"connection has no {what} configured")
+    return secret.get_secret_value().encode()
