@@ -1,0 +1,274 @@
+"""Merge normalised events into stored record state, field by field (pure logic).
+
+Every stored record keeps, beside its field values, the *version* that last wrote each field:
+the source clock of the change (`occurred_at`) with the event id as a tie-breaker. A change
+overwrites a field only with a newer version, so updates arriving out of order never overwrite
+newer state, and applying the same event twice changes nothing. Three field policies exist:
+`latest` (newest version wins), `earliest` (the smallest value wins: capture moments) and
+`fill` (set only while absent: an interaction's account never overrides the CRM's).
+Identifiers only ever accumulate; deal contact roles are versioned one by one so a removal and
+a re-add resolve by source clock too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from rel2rev.identity import unique_identifiers
+from rel2rev.ingest.events import (
+    ContactUpsert,
+    DealContactRemoved,
+    DealUpsert,
+    Event,
+    InteractionEvent,
+    LeadUpsert,
+)
+from rel2rev.records import Contact, ContactRole, Deal, Identifier, Interaction, Lead
+
+Record = Contact | Interaction | Lead | Deal
+
+
+class RecordKind(StrEnum):
+    """The stored record types."""
+
+    CONTACT = "contact"
+    INTERACTION = "interaction"
+    LEAD = "lead"
+    DEAL = "deal"
+
+
+_MODELS: dict[RecordKind, type[Record]] = {
+    RecordKind.CONTACT: Contact,
+    RecordKind.INTERACTION: Interaction,
+    RecordKind.LEAD: Lead,
+    RecordKind.DEAL: Deal,
+}
+_ID_FIELDS = {
+    RecordKind.CONTACT: "contact_id",
+    RecordKind.INTERACTION: "interaction_id",
+    RecordKind.LEAD: "lead_id",
+    RecordKind.DEAL: "deal_id",
+}
+_DATETIME = TypeAdapter(datetime)
+
+
+def version_of(event: Event) -> str:
+    """The event's version: fixed-width UTC source clock, then the event id (sorts as text)."""
+    clock = event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{clock}|{event.event_id}"
+
+
+def version_time(version: str) -> datetime:
+    """The source clock part of a version."""
+    return datetime.strptime(version.split("|", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class RoleState(BaseModel):
+    """One buying-committee member of a deal, with the version that last changed it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: str | None = None
+    version: str
+    removed: bool = False
+
+
+class RecordState(BaseModel):
+    """A stored record: JSON field values plus the version that wrote each one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: RecordKind
+    workspace: str
+    record_id: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    identifiers: list[Identifier] = Field(default_factory=list)
+    roles: dict[str, RoleState] = Field(default_factory=dict)
+    version: str = Field("", description="Highest version applied so far")
+    source: str = Field("", description="Source of the highest version applied")
+
+
+class Change(BaseModel):
+    """What one event changes on one record, with the policy of each field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: RecordKind
+    workspace: str
+    record_id: str
+    source: str
+    version: str
+    latest: dict[str, Any] = Field(default_factory=dict)
+    earliest: dict[str, Any] = Field(default_factory=dict)
+    fill: dict[str, Any] = Field(default_factory=dict)
+    identifiers: list[Identifier] = Field(default_factory=list)
+    add_roles: dict[str, str | None] = Field(default_factory=dict)
+    remove_roles: list[str] = Field(default_factory=list)
+
+
+def _earlier(new: Any, old: Any) -> bool:
+    if old is None:
+        return True
+    return bool(_DATETIME.validate_python(new) < _DATETIME.validate_python(old))
+
+
+def apply_change(state: RecordState | None, change: Change) -> RecordState:
+    """The state after `change`; equal to `state` when the change brings nothing new."""
+    if state is None:
+        state = RecordState(
+            kind=change.kind, workspace=change.workspace, record_id=change.record_id
+        )
+    if (state.kind, state.workspace, state.record_id) != (
+        change.kind,
+        change.workspace,
+        change.record_id,
+    ):
+        raise ValueError("a change applies only to the record it names")
+    fields = dict(state.fields)
+    versions = dict(state.versions)
+    for name, value in change.latest.items():
+        if value is not None and change.version > versions.get(name, ""):
+            fields[name], versions[name] = value, change.version
+    for name, value in change.earliest.items():
+        if value is not None and _earlier(value, fields.get(name)):
+            fields[name], versions[name] = value, change.version
+    for name, value in change.fill.items():
+        if value is not None and fields.get(name) is None:
+            fields[name], versions[name] = value, change.version
+    identifiers = unique_identifiers([*state.identifiers, *change.identifiers])
+    roles = dict(state.roles)
+    for contact_id, role in change.add_roles.items():
+        current = roles.get(contact_id)
+        if current is None or change.version > current.version:
+            keep = role if role is not None else (current.role if current else None)
+            roles[contact_id] = RoleState(role=keep, version=change.version)
+    for contact_id in change.remove_roles:
+        current = roles.get(contact_id)
+        if current is None or change.version > current.version:
+            roles[contact_id] = RoleState(
+                role=current.role if current else None, version=change.version, removed=True
+            )
+    updated = state.model_copy(
+        update={
+            "fields": fields,
+            "versions": versions,
+            "identifiers": identifiers,
+            "roles": roles,
+        }
+    )
+    if updated == state and state.version:
+        return state
+    if change.version > state.version:
+        updated = updated.model_copy(update={"version": change.version, "source": change.source})
+    return updated
+
+
+def to_record(state: RecordState) -> Record:
+    """The stored record model of a state."""
+    data: dict[str, Any] = {
+        **state.fields,
+        _ID_FIELDS[state.kind]: state.record_id,
+        "workspace": state.workspace,
+        "source": state.source,
+        "updated_at": version_time(state.version),
+    }
+    if state.kind is RecordKind.CONTACT:
+        data["identifiers"] = state.identifiers
+    if state.kind is RecordKind.DEAL:
+        data["contact_roles"] = [
+            ContactRole(contact_id=cid, role=r.role)
+            for cid, r in sorted(state.roles.items())
+            if not r.removed
+        ]
+    return _MODELS[state.kind].model_validate(data)
+
+
+def _json(model: BaseModel, *names: str) -> dict[str, Any]:
+    dumped = model.model_dump(mode="json", include=set(names))
+    return {name: dumped.get(name) for name in names}
+
+
+def _base(event: Event, kind: RecordKind, record_id: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "workspace": event.workspace,
+        "record_id": record_id,
+        "source": event.source,
+        "version": version_of(event),
+    }
+
+
+def capture_change(
+    event: Event,
+    contact_id: str,
+    identifiers: list[Identifier],
+    *,
+    captured_at: datetime | None,
+    account_id: str | None = None,
+) -> Change:
+    """A person named by an event: attach identifiers, record the capture moment if earlier."""
+    return Change(
+        **_base(event, RecordKind.CONTACT, contact_id),
+        identifiers=identifiers,
+        earliest={"created_at": captured_at.isoformat() if captured_at else None},
+        fill={"account_id": account_id},
+    )
+
+
+def contact_change(event: Event, payload: ContactUpsert, contact_id: str) -> Change:
+    """A contact upsert applied to the resolved contact."""
+    return Change(
+        **_base(event, RecordKind.CONTACT, contact_id),
+        identifiers=payload.identifiers,
+        latest=_json(payload, "name", "account_id", "stakeholder_type", "owner"),
+        earliest=_json(payload, "created_at"),
+    )
+
+
+def interaction_change(event: Event, payload: InteractionEvent, contact_id: str) -> Change:
+    """An interaction with its resolved contact."""
+    fields = _json(
+        payload,
+        "account_id",
+        "type",
+        "direction",
+        "channel",
+        "occurred_at",
+        "owner",
+        "campaign",
+        "content",
+        "cost",
+    )
+    fields["channel"] = payload.channel.lower()
+    return Change(
+        **_base(event, RecordKind.INTERACTION, payload.interaction_id),
+        latest={**fields, "contact_id": contact_id},
+    )
+
+
+def lead_change(event: Event, payload: LeadUpsert, contact_id: str | None) -> Change:
+    """A lead upsert, linked to its resolved contact when it names one."""
+    fields = _json(payload, "account_id", "created_at", "status", "owner", "channel")
+    return Change(
+        **_base(event, RecordKind.LEAD, payload.lead_id),
+        latest={**fields, "contact_id": contact_id},
+    )
+
+
+def deal_change(event: Event, payload: DealUpsert, roles: dict[str, str | None]) -> Change:
+    """A deal upsert; `roles` maps each resolved contact role's contact id to its role."""
+    fields = _json(
+        payload, "name", "account_id", "amount", "stage", "status", "created_at", "closed_at"
+    )
+    fields["owner"] = payload.owner
+    return Change(**_base(event, RecordKind.DEAL, payload.deal_id), latest=fields, add_roles=roles)
+
+
+def deal_removal_change(event: Event, payload: DealContactRemoved, contact_id: str) -> Change:
+    """A contact removed from a deal's buying committee."""
+    return Change(**_base(event, RecordKind.DEAL, payload.deal_id), remove_roles=[contact_id])

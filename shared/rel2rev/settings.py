@@ -1,0 +1,51 @@
+"""Environment configuration of the Lambda functions, parsed once and validated at cold start.
+
+Each function reads exactly the variables template.yaml gives it. A missing or malformed
+variable raises `pydantic.ValidationError` naming it, so a misconfigured function fails on its
+first (cold) start instead of half-working. Endpoints for the embedded local stack come from
+boto3's own `AWS_ENDPOINT_URL`, not from these models.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Rel2revSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REL2REV_", frozen=True, extra="ignore")
+
+
+class IngestSettings(_Rel2revSettings):
+    """IngestFunction: where raw requests are archived and events are queued, and secrets."""
+
+    archive_bucket: str = Field(min_length=3)
+    events_queue_url: str = Field(pattern=r"^https?://")
+    connections_prefix: str = Field("/rel2rev", pattern=r"^/[A-Za-z0-9_.\-/]+$")
+    connections: str | None = Field(
+        None, description="Local mode: JSON list of Connection objects (overrides SSM)"
+    )
+    connections_file: Path | None = Field(
+        None, description="Local mode: file holding that JSON list (overrides SSM)"
+    )
+
+
+class ProcessorSettings(_Rel2revSettings):
+    """ProcessorFunction: the records table."""
+
+    table_name: str = Field(min_length=3)
+
+
+@cache
+def ingest_settings() -> IngestSettings:
+    """The ingest function's settings, read from the environment once per container."""
+    return IngestSettings()  # type: ignore[call-arg]
+
+
+@cache
+def processor_settings() -> ProcessorSettings:
+    """The processor function's settings, read from the environment once per container."""
+    return ProcessorSettings()  # type: ignore[call-arg]
