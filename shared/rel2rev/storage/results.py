@@ -1,0 +1,266 @@
+"""Run records and precomputed run results in the results table (DynamoDB).
+
+Key design (see docs/data-model.md, "Results table"):
+- run record:   pk `WS#{workspace}`, sk `RUN#{run_id}`; gsi1pk `WS#{workspace}#RUNS`,
+  gsi1sk `{created_at}#{run_id}` (newest first listing).
+- results:      pk `RESULT#{workspace}#{run_id}`, sk one of `FUNNEL`, `ATTRIBUTION`,
+  `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (per-deal credit lines, in close order),
+  `DEALID#{deal_id}` (the same lines, by id), `REL#{contact_id}` (relationship detail).
+  Bodies are gzip-compressed JSON of the `rel2rev.job.results` models.
+The run id is deterministic (`run_id_for`), so creating a run twice returns the first one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+from collections import defaultdict
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, TypeAdapter
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rel2rev.errors import InputError, NotFoundError
+from rel2rev.job.results import (
+    AttributionResults,
+    CreditLine,
+    FunnelResults,
+    Relationship,
+    RunRecord,
+    RunResults,
+    RunStatus,
+    SurvivalResults,
+)
+
+M = TypeVar("M", bound=BaseModel)
+LINES = TypeAdapter(list[CreditLine])
+_OPEN_DEALS = "~open"  # sorts after every ISO timestamp: deals without a close time come last
+
+
+class ResultsSettings(BaseSettings):
+    """Where results live, read once from the environment (`REL2REV_RESULTS_TABLE`)."""
+
+    model_config = SettingsConfigDict(env_prefix="REL2REV_", frozen=True, extra="ignore")
+
+    results_table: str
+
+
+def _pack(payload: bytes) -> bytes:
+    return gzip.compress(payload, mtime=0)
+
+
+def _unpack(item: dict[str, Any], model: type[M]) -> M:
+    return model.model_validate_json(gzip.decompress(bytes(item["body"])))
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    """Opaque pagination cursor from a DynamoDB LastEvaluatedKey."""
+    if not last_key:
+        return None
+    raw = json.dumps({k: str(v) for k, v in last_key.items()}, sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, pk_name: str, pk_value: str) -> dict[str, Any] | None:
+    """Inverse of `encode_cursor`; a cursor from another query or workspace is a 400."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(key, dict) or key.get(pk_name) != pk_value:
+        raise _bad_cursor()
+    if not all(isinstance(v, str) for v in key.values()):
+        raise _bad_cursor()
+    return key
+
+
+def _bad_cursor() -> InputError:
+    return InputError(
+        "cursor is not a cursor this query returned",
+        details=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
+    )
+
+
+def _time_key(value: datetime | None) -> str:
+    """Fixed-width UTC time so keys sort in time order."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value is not None else _OPEN_DEALS
+
+
+class ResultsStore:
+    """Run records and run results of every workspace, in one DynamoDB table."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def _run_item(self, record: RunRecord) -> dict[str, Any]:
+        return {
+            "pk": f"WS#{record.workspace}",
+            "sk": f"RUN#{record.run_id}",
+            "gsi1pk": f"WS#{record.workspace}#RUNS",
+            "gsi1sk": f"{record.created_at.isoformat()}#{record.run_id}",
+            "body": _pack(record.model_dump_json().encode()),
+        }
+
+    def create_run(self, record: RunRecord) -> tuple[RunRecord, bool]:
+        """Store a new run record; if the run id exists already, return it and False."""
+        try:
+            self._table.put_item(
+                Item=self._run_item(record), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return self.get_run(record.workspace, record.run_id), False
+        return record, True
+
+    def save_run(self, record: RunRecord) -> None:
+        """Overwrite a run record (status, timings, sections)."""
+        self._table.put_item(Item=self._run_item(record))
+
+    def get_run(self, workspace: str, run_id: str) -> RunRecord:
+        """One run of the workspace; NotFoundError when unknown (or another workspace's)."""
+        item = self._table.get_item(Key={"pk": f"WS#{workspace}", "sk": f"RUN#{run_id}"}).get(
+            "Item"
+        )
+        if item is None:
+            raise NotFoundError(f"run {run_id!r} not found")
+        return _unpack(item, RunRecord)
+
+    def list_runs(
+        self, workspace: str, *, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[RunRecord], str | None]:
+        """The workspace's runs, newest first, one page at a time."""
+        pk = f"WS#{workspace}#RUNS"
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(pk),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, pk_name="gsi1pk", pk_value=pk)
+        if start is not None:
+            kwargs["ExclusiveStartKey"] = start
+        page = self._table.query(**kwargs)
+        runs = [_unpack(item, RunRecord) for item in page.get("Items", [])]
+        return runs, encode_cursor(page.get("LastEvaluatedKey"))
+
+    def latest_run(self, workspace: str) -> RunRecord:
+        """The newest run with results to serve (succeeded or partial)."""
+        cursor: str | None = None
+        while True:
+            runs, cursor = self.list_runs(workspace, limit=25, cursor=cursor)
+            for run in runs:
+                if run.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL}:
+                    return run
+            if cursor is None:
+                raise NotFoundError(f"workspace {workspace!r} has no finished run yet")
+
+    # --- results ------------------------------------------------------------------------------
+
+    def save_results(self, results: RunResults) -> int:
+        """Write every section's results of a run; returns the number of items written."""
+        run = results.run
+        pk = f"RESULT#{run.workspace}#{run.run_id}"
+        items: list[dict[str, Any]] = []
+
+        def add(sk: str, body: bytes) -> None:
+            items.append({"pk": pk, "sk": sk, "body": _pack(body)})
+
+        if results.funnel is not None:
+            add("FUNNEL", results.funnel.model_dump_json().encode())
+        if results.survival is not None:
+            add("SURVIVAL", results.survival.model_dump_json().encode())
+        if results.attribution is not None:
+            summary = results.attribution.model_copy(update={"lines": []})
+            add("ATTRIBUTION", summary.model_dump_json().encode())
+            per_deal: dict[str, list[CreditLine]] = defaultdict(list)
+            for line in results.attribution.lines:
+                per_deal[line.deal_id].append(line)
+            for deal_id, lines in per_deal.items():
+                body = LINES.dump_json(lines)
+                add(f"DEAL#{_time_key(lines[0].closed_at)}#{deal_id}", body)
+                add(f"DEALID#{deal_id}", body)
+        for relationship in results.relationships or []:
+            add(f"REL#{relationship.contact_id}", relationship.model_dump_json().encode())
+        with self._table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+        return len(items)
+
+    def _section(self, workspace: str, run_id: str, sk: str, what: str) -> dict[str, Any]:
+        key = {"pk": f"RESULT#{workspace}#{run_id}", "sk": sk}
+        item: dict[str, Any] | None = self._table.get_item(Key=key).get("Item")
+        if item is None:
+            raise NotFoundError(f"{what} not found in run {run_id!r}")
+        return item
+
+    def funnel(self, workspace: str, run_id: str) -> FunnelResults:
+        """The run's funnel rows; NotFoundError if the section failed or is unknown."""
+        return _unpack(self._section(workspace, run_id, "FUNNEL", "funnel results"), FunnelResults)
+
+    def survival(self, workspace: str, run_id: str) -> SurvivalResults:
+        """The run's survival curves, drivers and competing risks."""
+        item = self._section(workspace, run_id, "SURVIVAL", "survival results")
+        return _unpack(item, SurvivalResults)
+
+    def attribution(self, workspace: str, run_id: str) -> AttributionResults:
+        """The run's attribution totals and comparison (without per-deal lines)."""
+        item = self._section(workspace, run_id, "ATTRIBUTION", "attribution results")
+        return _unpack(item, AttributionResults)
+
+    def deal_lines(self, workspace: str, run_id: str, deal_id: str) -> list[CreditLine]:
+        """Every credit line of one deal."""
+        item = self._section(workspace, run_id, f"DEALID#{deal_id}", f"deal {deal_id!r}")
+        return LINES.validate_json(gzip.decompress(bytes(item["body"])))
+
+    def deal_pages(
+        self,
+        workspace: str,
+        run_id: str,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> tuple[list[list[CreditLine]], str | None]:
+        """Deals closed in [start, end] (all deals when both None), in close order, paginated."""
+        pk = f"RESULT#{workspace}#{run_id}"
+        low = f"DEAL#{_time_key(start)}" if start else "DEAL#"
+        high = f"DEAL#{_time_key(end)}#~" if end else "DEAL#~~"
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").between(low, high),
+            "Limit": limit,
+        }
+        start_key = decode_cursor(cursor, pk_name="pk", pk_value=pk)
+        if start_key is not None:
+            kwargs["ExclusiveStartKey"] = start_key
+        page = self._table.query(**kwargs)
+        deals = [
+            LINES.validate_json(gzip.decompress(bytes(item["body"])))
+            for item in page.get("Items", [])
+        ]
+        return deals, encode_cursor(page.get("LastEvaluatedKey"))
+
+    def relationship(self, workspace: str, run_id: str, contact_id: str) -> Relationship:
+        """One contact's relationship detail."""
+        item = self._section(workspace, run_id, f"REL#{contact_id}", f"contact {contact_id!r}")
+        return _unpack(item, Relationship)
+
+
+@cache
+def results_store() -> ResultsStore:
+    """The container's results store (created once, at first use)."""
+    settings = ResultsSettings()  # type: ignore[call-arg]
+    return ResultsStore(boto3.resource("dynamodb").Table(settings.results_table))
