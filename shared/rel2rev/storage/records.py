@@ -1,0 +1,375 @@
+"""RecordRepository: contacts, interactions, leads and deals in the records table (DynamoDB).
+
+Applying an event is read-merge-write with optimistic concurrency: read the records it touches
+(consistently), merge with `rel2rev.apply` (per-field versions by source clock), then write
+every changed item in one transaction, each conditioned on the revision read, together with
+an applied-event marker conditioned on not existing. A lost race retries from the read; a
+marker that already exists means the event was stored before (a duplicate delivery).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from rel2rev import apply
+from rel2rev.apply import Change, Record, RecordKind, RecordState
+from rel2rev.errors import ConflictError
+from rel2rev.identity import Resolution, resolve, unique_identifiers
+from rel2rev.ingest.events import (
+    ContactUpsert,
+    DealContactRemoved,
+    DealUpsert,
+    Event,
+    InteractionEvent,
+    LeadUpsert,
+)
+from rel2rev.records import Contact, Deal, Identifier, Interaction, Lead, WorkspaceRecords
+from rel2rev.storage import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+MARKER_TTL = timedelta(days=35)
+"""How long applied-event markers live; longer than any source's redelivery window."""
+MAX_ATTEMPTS = 8
+MAX_TRANSACTION_ITEMS = 100
+MAX_BATCH_GET = 100
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+class Outcome(StrEnum):
+    """What applying one event did."""
+
+    STORED = "stored"
+    UNCHANGED = "unchanged"
+    """Nothing new: an older update, or a replay after the marker expired."""
+    DUPLICATE = "duplicate"
+    """The event id was applied before."""
+
+
+class _Conflict(Exception):
+    """A concurrent writer changed what we read; apply again from the read."""
+
+
+def _dump(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _SERIALIZER.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _load(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _DESERIALIZER.deserialize(v) for k, v in item.items()}
+
+
+def _key(pk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": keys.RECORD_SK}}
+
+
+def _state_key(state: RecordState | Change) -> str:
+    return keys.record_pk(state.workspace, state.kind, state.record_id)
+
+
+def _anchor(state: RecordState) -> datetime:
+    """The moment that places a record in a month shard: when it happened or was created."""
+    moment = state.fields.get("occurred_at") or state.fields.get("created_at")
+    if moment is not None:
+        return datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    return min(apply.version_time(v) for v in [state.version, *state.versions.values()] if v)
+
+
+class RecordRepository:
+    """The records table: apply events, resolve identities, and serve every access pattern."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, max_workers: int = 8) -> None:
+        self._db = client
+        self._table = table_name
+        self._workers = max_workers
+
+    # --- writing -----------------------------------------------------------------------------
+    def apply_event(self, event: Event) -> Outcome:
+        """Store one event idempotently; retries lost races, ConflictError after too many."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._apply_once(event)
+            except _Conflict:
+                time.sleep(min(0.5, 0.01 * 2**attempt))
+        raise ConflictError(f"event {event.event_id} kept conflicting with concurrent writers")
+
+    def _apply_once(self, event: Event) -> Outcome:
+        marker = keys.event_pk(event.workspace, event.event_id)
+        if self._get_items([marker]):
+            return Outcome.DUPLICATE
+        changes, attach = self._changes(event)
+        pks = list(dict.fromkeys(_state_key(c) for c in changes))
+        stored = {pk: _load(item) for pk, item in self._get_items(pks).items()}
+        states = {pk: RecordState.model_validate_json(i["doc"]) for pk, i in stored.items()}
+        merged: dict[str, RecordState] = {}
+        for change in changes:
+            pk = _state_key(change)
+            merged[pk] = apply.apply_change(merged.get(pk) or states.get(pk), change)
+        writes = [
+            self._put_record(state, stored.get(pk))
+            for pk, state in merged.items()
+            if state != states.get(pk)
+        ]
+        unique_attach = {i.key: (i, cid) for i, cid in attach}.values()
+        writes += [self._put_identifier(event.workspace, i, cid) for i, cid in unique_attach]
+        writes.append(self._put_marker(event, marker))
+        self._transact(writes)
+        return Outcome.STORED if len(writes) > 1 else Outcome.UNCHANGED
+
+    def _changes(self, event: Event) -> tuple[list[Change], list[tuple[Identifier, str]]]:
+        """The record changes an event makes, and the identifiers to attach to contacts."""
+        payload = event.payload
+        changes: list[Change] = []
+        attach: list[tuple[Identifier, str]] = []
+
+        def person(
+            ids: Sequence[Identifier], at: datetime | None, account: str | None = None
+        ) -> str:
+            found = self.resolve(event.workspace, ids)
+            attach.extend((i, found.contact_id) for i in found.attach)
+            changes.append(
+                apply.capture_change(
+                    event, found.contact_id, list(ids), captured_at=at, account_id=account
+                )
+            )
+            return found.contact_id
+
+        if isinstance(payload, ContactUpsert):
+            contact_id = person(payload.identifiers, payload.created_at)
+            changes.append(apply.contact_change(event, payload, contact_id))
+        elif isinstance(payload, InteractionEvent):
+            contact_id = person(payload.contact, payload.occurred_at, payload.account_id)
+            changes.append(apply.interaction_change(event, payload, contact_id))
+        elif isinstance(payload, LeadUpsert):
+            lead_contact = person(payload.contact, payload.created_at) if payload.contact else None
+            changes.append(apply.lead_change(event, payload, lead_contact))
+        elif isinstance(payload, DealUpsert):
+            roles = {person(r.contact, None): r.role for r in payload.contact_roles}
+            changes.append(apply.deal_change(event, payload, roles))
+        elif isinstance(payload, DealContactRemoved):
+            found = self.resolve(event.workspace, payload.contact)
+            if not found.created:
+                changes.append(apply.deal_removal_change(event, payload, found.contact_id))
+        return changes, attach
+
+    def _put_record(self, state: RecordState, stored: dict[str, Any] | None) -> dict[str, Any]:
+        revision = int(stored["rev"]) if stored else 0
+        item: dict[str, Any] = {
+            "PK": _state_key(state),
+            "SK": keys.RECORD_SK,
+            "type": state.kind.value,
+            "rev": revision + 1,
+            "doc": state.model_dump_json(),
+        }
+        anchor = _anchor(state)
+        item["GSI3PK"] = keys.month_partition(state.workspace, anchor.year, anchor.month)
+        item["GSI3SK"] = f"{keys.clock(anchor)}#{state.kind.value}#{state.record_id}"
+        contact_id, account_id = state.fields.get("contact_id"), state.fields.get("account_id")
+        if state.kind is RecordKind.INTERACTION and contact_id:
+            item["GSI1PK"] = keys.contact_partition(state.workspace, contact_id)
+            item["GSI1SK"] = f"{keys.clock(anchor)}#{state.record_id}"
+        if state.kind is not RecordKind.INTERACTION and account_id:
+            item["GSI2PK"] = keys.account_partition(state.workspace, account_id)
+            item["GSI2SK"] = f"{state.kind.value}#{state.record_id}"
+        put: dict[str, Any] = {"TableName": self._table, "Item": _dump(item)}
+        if stored:
+            put["ConditionExpression"] = "rev = :rev"
+            put["ExpressionAttributeValues"] = {":rev": {"N": str(revision)}}
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        return {"Put": put}
+
+    def _put_identifier(self, workspace: str, identifier: Identifier, contact_id: str) -> Any:
+        item = {
+            "PK": keys.identifier_pk(workspace, identifier.key),
+            "SK": keys.RECORD_SK,
+            "type": "identifier",
+            "contact_id": contact_id,
+        }
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _dump(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _put_marker(self, event: Event, marker: str) -> dict[str, Any]:
+        expires = int((datetime.now(UTC) + MARKER_TTL).timestamp())
+        item = {
+            "PK": marker,
+            "SK": keys.RECORD_SK,
+            "type": "event",
+            "source": event.source,
+            "request_id": event.request_id,
+            keys.TTL_ATTRIBUTE: expires,
+        }
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _dump(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _transact(self, writes: list[dict[str, Any]]) -> None:
+        """Write in transactions of at most 100 items; the marker (last) goes in the last one."""
+        for start in range(0, len(writes), MAX_TRANSACTION_ITEMS):
+            chunk = writes[start : start + MAX_TRANSACTION_ITEMS]
+            try:
+                self._db.transact_write_items(TransactItems=chunk)  # type: ignore[arg-type]
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                raise _Conflict from exc
+
+    # --- identities --------------------------------------------------------------------------
+    def resolve(self, workspace: str, identifiers: Sequence[Identifier]) -> Resolution:
+        """Which contact these identifiers name (a deterministic new id when none is known)."""
+        unique = unique_identifiers(identifiers)
+        pks = {keys.identifier_pk(workspace, i.key): i.key for i in unique}
+        items = self._get_items(list(pks))
+        known = {pks[pk]: str(_load(item)["contact_id"]) for pk, item in items.items()}
+        return resolve(workspace, unique, known)
+
+    def contact_by_identifier(self, workspace: str, identifier: Identifier) -> Contact | None:
+        """The contact an identifier points at, or None."""
+        found = self.resolve(workspace, [identifier])
+        if found.created:
+            return None
+        record = self.get(workspace, RecordKind.CONTACT, found.contact_id)
+        return record if isinstance(record, Contact) else None
+
+    # --- reading -----------------------------------------------------------------------------
+    def _get_items(self, pks: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Items by partition key (strongly consistent), in batches of 100, unprocessed retried."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(pks), MAX_BATCH_GET):
+            request: Any = {
+                self._table: {
+                    "Keys": [_key(pk) for pk in pks[start : start + MAX_BATCH_GET]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table, []):
+                    found[item["PK"]["S"]] = item  # type: ignore[index]
+                request = response.get("UnprocessedKeys") or None
+        return found
+
+    def get(self, workspace: str, kind: RecordKind, record_id: str) -> Record | None:
+        """One record by id, or None."""
+        items = self._get_items([keys.record_pk(workspace, kind, record_id)])
+        return next((_record(item) for item in items.values()), None)
+
+    def _query(
+        self, index: str, partition: str, condition: str = "", **values: str
+    ) -> Iterator[Record]:
+        pk_name, sk_name = keys.INDEX_KEYS[index]
+        expression = f"{pk_name} = :pk" + (
+            f" AND {condition.format(sk=sk_name)}" if condition else ""
+        )
+        paginator = self._db.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=index,
+            KeyConditionExpression=expression,
+            ExpressionAttributeValues={
+                ":pk": {"S": partition},
+                **{f":{k}": {"S": v} for k, v in values.items()},
+            },
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                yield _record(item)
+
+    def interactions_of_contact(
+        self,
+        workspace: str,
+        contact_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Interaction]:
+        """A contact's interactions in time order, optionally within [start, end]."""
+        partition = keys.contact_partition(workspace, contact_id)
+        lo = keys.clock(start) if start else ""
+        hi = keys.clock(end) + "~" if end else "~"
+        found = self._query(keys.BY_CONTACT, partition, "{sk} BETWEEN :lo AND :hi", lo=lo, hi=hi)
+        return [r for r in found if isinstance(r, Interaction)]
+
+    def contacts_of_account(self, workspace: str, account_id: str) -> list[Contact]:
+        """The contacts of an account."""
+        return [
+            r
+            for r in self._of_account(workspace, account_id, RecordKind.CONTACT)
+            if isinstance(r, Contact)
+        ]
+
+    def leads_of_account(self, workspace: str, account_id: str) -> list[Lead]:
+        """The leads of an account."""
+        return [
+            r
+            for r in self._of_account(workspace, account_id, RecordKind.LEAD)
+            if isinstance(r, Lead)
+        ]
+
+    def deals_of_account(self, workspace: str, account_id: str) -> list[Deal]:
+        """The deals of an account."""
+        return [
+            r
+            for r in self._of_account(workspace, account_id, RecordKind.DEAL)
+            if isinstance(r, Deal)
+        ]
+
+    def _of_account(self, workspace: str, account_id: str, kind: RecordKind) -> Iterator[Record]:
+        partition = keys.account_partition(workspace, account_id)
+        return self._query(
+            keys.BY_ACCOUNT, partition, "begins_with({sk}, :kind)", kind=f"{kind.value}#"
+        )
+
+    def records_in_window(self, workspace: str, start: datetime, end: datetime) -> WorkspaceRecords:
+        """Every record anchored in [start, end): month shards queried in parallel, paginated.
+
+        The sort key `{anchor}#{kind}#{id}` makes `BETWEEN start AND end` exactly [start, end).
+
+        A record's anchor is when it happened (interactions) or was created (contacts, leads,
+        deals; the first source clock seen when the source sent no creation time).
+        """
+        lo, hi = keys.clock(start), keys.clock(end)
+
+        def shard(month: tuple[int, int]) -> list[Record]:
+            partition = keys.month_partition(workspace, *month)
+            return list(
+                self._query(
+                    keys.BY_WORKSPACE_MONTH, partition, "{sk} BETWEEN :lo AND :hi", lo=lo, hi=hi
+                )
+            )
+
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            shards = list(pool.map(shard, keys.months(start, end)))
+        records = [r for found in shards for r in found]
+        return WorkspaceRecords(
+            workspace=workspace,
+            contacts=[r for r in records if isinstance(r, Contact)],
+            interactions=sorted(
+                (r for r in records if isinstance(r, Interaction)),
+                key=lambda i: (i.occurred_at, i.interaction_id),
+            ),
+            leads=[r for r in records if isinstance(r, Lead)],
+            deals=[r for r in records if isinstance(r, Deal)],
+        )
+
+
+def _record(item: dict[str, Any]) -> Record:
+    return apply.to_record(RecordState.model_validate_json(item["doc"]["S"]))
