@@ -1,0 +1,352 @@
+"""Funnel aggregates for a period: counts, conversion, speed, revenue and return on relationships.
+
+Two bases, chosen by `cohort`:
+- `cohort=None` (event date): each stage counts the relationships that reached it inside
+  `period`; revenue is the won deals closed in it; costs and interaction counts are those
+  occurring in it. Conversion rates are then ratios of period counts (they can exceed 1).
+- `cohort="month"`: the relationships captured inside `period`, grouped by capture month and
+  followed to `as_of`; revenue is their won deals, costs and counts their interactions.
+Rows are split by the relationship's capture attributes (`by`): capture channel, capture
+campaign, owner or stakeholder type, so revenue (credited to each deal's primary relationship)
+and cost (of each relationship's interactions) land in the same row. Return on relationships =
+revenue ÷ cost per currency, where costs are known.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from rel2rev.funnel.config import QualificationConfig
+from rel2rev.funnel.qualification import RelationshipState, qualify
+from rel2rev.funnel.stages import ContactStages, Stage, contact_stages, primary_contacts, sum_money
+from rel2rev.money import Money
+from rel2rev.records import (
+    ONE_WAY_TYPES,
+    DealStatus,
+    Interaction,
+    UtcDatetime,
+    WorkspaceRecords,
+)
+
+Split = Literal["channel", "campaign", "owner", "stakeholder"]
+Cohort = Literal["month"]
+NONE_LABEL = "(none)"
+STEP_PAIRS: tuple[tuple[Stage, Stage], ...] = (
+    (Stage.CAPTURED, Stage.QUALIFIED),
+    (Stage.QUALIFIED, Stage.LEAD),
+    (Stage.LEAD, Stage.OPPORTUNITY),
+    (Stage.OPPORTUNITY, Stage.WON),
+)
+_RATIO = Decimal("0.0001")
+
+
+class StageCounts(BaseModel):
+    """Relationships per stage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    captured: int = 0
+    qualified: int = 0
+    lead: int = 0
+    opportunity: int = 0
+    won: int = 0
+    lost: int = 0
+
+
+class Engagement(BaseModel):
+    """Vanity beside relationship: one-way reactions vs two-way conversation.
+
+    `reactions`: one-way interactions (view, like, follow, share). `conversations`: every other
+    interaction. `exchanges`: inbound non-reaction interactions the company answered.
+    `reciprocal`: relationships with at least one inbound and one outbound interaction.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    reactions: int = 0
+    conversations: int = 0
+    exchanges: int = 0
+    reciprocal: int = 0
+
+
+class FunnelRow(BaseModel):
+    """The funnel of one (cohort, segment) cell; None in either means "all"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cohort: str | None = None
+    segment: str | None = None
+    counts: StageCounts
+    conversion: dict[str, float | None]
+    win_rate: float | None
+    median_days: dict[str, float | None]
+    revenue: list[Money]
+    revenue_per_qualified: list[Money]
+    cost: list[Money]
+    return_on_relationships: dict[str, Decimal]
+    engagement: Engagement
+
+
+class ResponseTimeRow(BaseModel):
+    """How fast the company answers inbound interactions, per owner and channel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    owner: str
+    channel: str
+    inbound: int
+    answered: int
+    median_hours: float | None
+    p90_hours: float | None
+    mean_hours: float | None
+
+
+class FunnelReport(BaseModel):
+    """Funnel metrics for a workspace and period; `rows()` flattens for CSV/Parquet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace: str
+    as_of: UtcDatetime
+    period_from: UtcDatetime
+    period_to: UtcDatetime
+    by: Split | None
+    cohort: Cohort | None
+    segments: list[FunnelRow]
+    total: FunnelRow
+    response_times: list[ResponseTimeRow]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat dict per segment row then the total; money as decimal strings per currency."""
+        currencies = sorted(
+            {m.currency for r in [*self.segments, self.total] for m in [*r.revenue, *r.cost]}
+        )
+        return [_flat(r, currencies) for r in [*self.segments, self.total]]
+
+
+def _flat(row: FunnelRow, currencies: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"cohort": row.cohort, "segment": row.segment}
+    out.update(row.counts.model_dump())
+    out.update({f"rate_{k}": v for k, v in row.conversion.items()})
+    out["win_rate"] = row.win_rate
+    out.update({f"median_days_{k}": v for k, v in row.median_days.items()})
+    out.update(row.engagement.model_dump())
+    for name, values in (
+        ("revenue", row.revenue),
+        ("revenue_per_qualified", row.revenue_per_qualified),
+        ("cost", row.cost),
+    ):
+        found = {m.currency: str(m.amount) for m in values}
+        out.update({f"{name}_{c.lower()}": found.get(c) for c in currencies})
+    for c in currencies:
+        ror = row.return_on_relationships.get(c)
+        out[f"return_on_relationships_{c.lower()}"] = str(ror) if ror is not None else None
+    return out
+
+
+def _segment(stages: ContactStages, by: Split | None) -> str | None:
+    if by is None:
+        return None
+    value = {
+        "channel": stages.channel,
+        "campaign": stages.campaign,
+        "owner": stages.owner,
+        "stakeholder": stages.stakeholder_type.value if stages.stakeholder_type else None,
+    }[by]
+    return value or NONE_LABEL
+
+
+def _inside(moment: datetime | None, period: tuple[datetime, datetime]) -> bool:
+    return moment is not None and period[0] <= moment < period[1]
+
+
+class _Cell:
+    """Accumulates one row."""
+
+    def __init__(self) -> None:
+        self.reached: dict[Stage, list[ContactStages]] = {s: [] for s in Stage}
+        self.revenue: list[Money] = []
+        self.cost: list[Money] = []
+        self.interactions: list[Interaction] = []
+        self.reciprocal = 0
+
+    def row(self, cohort: str | None, segment: str | None, answered: set[str]) -> FunnelRow:
+        counts = StageCounts(**{s.value: len(v) for s, v in self.reached.items()})
+        conversion = {
+            f"{a.value}_to_{b.value}": _ratio(len(self.reached[b]), len(self.reached[a]))
+            for a, b in STEP_PAIRS
+        }
+        decided = counts.won + counts.lost
+        medians = {}
+        for a, b in STEP_PAIRS:
+            days = [
+                (later - earlier).total_seconds() / 86_400
+                for s in self.reached[b]
+                if (earlier := s.moment(a)) is not None
+                and (later := s.moment(b)) is not None
+                and later >= earlier
+            ]
+            medians[f"{a.value}_to_{b.value}"] = statistics.median(days) if days else None
+        revenue = sum_money(self.revenue)
+        cost = sum_money(self.cost)
+        per_qualified = (
+            [Money.of(m.amount / counts.qualified, m.currency) for m in revenue]
+            if counts.qualified
+            else []
+        )
+        spent = {m.currency: m.amount for m in cost if m.amount > 0}
+        ror = {
+            m.currency: (m.amount / spent[m.currency]).quantize(_RATIO, ROUND_HALF_EVEN)
+            for m in revenue
+            if m.currency in spent
+        }
+        reactions = sum(1 for i in self.interactions if i.type in ONE_WAY_TYPES)
+        return FunnelRow(
+            cohort=cohort,
+            segment=segment,
+            counts=counts,
+            conversion=conversion,
+            win_rate=_ratio(counts.won, decided),
+            median_days=medians,
+            revenue=revenue,
+            revenue_per_qualified=per_qualified,
+            cost=cost,
+            return_on_relationships=ror,
+            engagement=Engagement(
+                reactions=reactions,
+                conversations=len(self.interactions) - reactions,
+                exchanges=sum(1 for i in self.interactions if i.interaction_id in answered),
+                reciprocal=self.reciprocal,
+            ),
+        )
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def response_time_rows(
+    states: Iterable[RelationshipState],
+    keep: Callable[[str, datetime], bool] = lambda contact_id, received_at: True,
+) -> list[ResponseTimeRow]:
+    """Response-time distribution per (owner, channel) of the inbound interactions `keep`s."""
+    groups: dict[tuple[str, str], list[float | None]] = defaultdict(list)
+    for state in states:
+        for r in state.response_times:
+            if not keep(state.contact_id, r.received_at):
+                continue
+            groups[(r.owner or NONE_LABEL, r.channel)].append(r.hours)
+    rows = []
+    for (owner, channel), delays in sorted(groups.items()):
+        hours = sorted(h for h in delays if h is not None)
+        rows.append(
+            ResponseTimeRow(
+                owner=owner,
+                channel=channel,
+                inbound=len(delays),
+                answered=len(hours),
+                median_hours=statistics.median(hours) if hours else None,
+                p90_hours=hours[min(len(hours) - 1, int(0.9 * len(hours)))] if hours else None,
+                mean_hours=statistics.fmean(hours) if hours else None,
+            )
+        )
+    return rows
+
+
+def funnel_metrics(
+    records: WorkspaceRecords,
+    *,
+    as_of: datetime,
+    period: tuple[datetime, datetime],
+    by: Split | None = None,
+    cohort: Cohort | None = None,
+    config: QualificationConfig | None = None,
+    states: Sequence[RelationshipState] | None = None,
+) -> FunnelReport:
+    """Funnel metrics of `records` over `period` = [from, to), split `by`, per capture `cohort`.
+
+    Pass `states` (from `qualify` at the same `as_of`) to reuse a qualification pass.
+    """
+    if period[0] >= period[1]:
+        raise ValueError("period must start before it ends")
+    if states is None:
+        states = qualify(records, config, as_of=as_of)
+    stages = contact_stages(records, states, as_of=as_of)
+    reciprocal_at = {s.contact_id: s.reciprocal_at for s in states}
+    answered = {
+        r.interaction_id for s in states for r in s.response_times if r.answered_at is not None
+    }
+    answered -= {i.interaction_id for i in records.interactions if i.type in ONE_WAY_TYPES}
+
+    def keys(s: ContactStages) -> tuple[str | None, str | None] | None:
+        if cohort is None:
+            return (None, _segment(s, by))
+        if not _inside(s.captured_at, period) or s.captured_at is None:
+            return None
+        return (s.captured_at.strftime("%Y-%m"), _segment(s, by))
+
+    cells: dict[tuple[str | None, str | None], _Cell] = defaultdict(_Cell)
+    total = _Cell()
+    contact_keys = {s.contact_id: keys(s) for s in stages}
+    for s in stages:
+        key = contact_keys[s.contact_id]
+        if key is None:
+            continue
+        for stage in Stage:
+            moment = s.moment(stage)
+            if moment is not None and (cohort is not None or _inside(moment, period)):
+                cells[key].reached[stage].append(s)
+                total.reached[stage].append(s)
+        recip = reciprocal_at.get(s.contact_id)
+        if recip is not None and (cohort is not None or _inside(recip, period)):
+            cells[key].reciprocal += 1
+            total.reciprocal += 1
+    for item in records.interactions:
+        key = contact_keys.get(item.contact_id)
+        if key is None or item.occurred_at > as_of:
+            continue
+        if cohort is None and not _inside(item.occurred_at, period):
+            continue
+        for cell in (cells[key], total):
+            cell.interactions.append(item)
+            if item.cost is not None:
+                cell.cost.append(item.cost)
+    deals = {d.deal_id: d for d in records.deals}
+    for deal_id, primary in primary_contacts(records, stages).items():
+        deal = deals[deal_id]
+        key = contact_keys.get(primary.contact_id)
+        won = deal.status is DealStatus.WON and deal.closed_at is not None
+        if key is None or not won or deal.amount is None or deal.closed_at is None:
+            continue
+        if deal.closed_at > as_of or (cohort is None and not _inside(deal.closed_at, period)):
+            continue
+        cells[key].revenue.append(deal.amount)
+        total.revenue.append(deal.amount)
+    return FunnelReport(
+        workspace=records.workspace,
+        as_of=as_of,
+        period_from=period[0],
+        period_to=period[1],
+        by=by,
+        cohort=cohort,
+        segments=[
+            cells[k].row(k[0], k[1], answered)
+            for k in sorted(cells, key=lambda k: (k[0] or "", k[1] or ""))
+        ]
+        if (by is not None or cohort is not None)
+        else [],
+        total=total.row(None, None, answered),
+        response_times=response_time_rows(
+            states,
+            keep=lambda cid, at: (
+                contact_keys.get(cid) is not None and (cohort is not None or _inside(at, period))
+            ),
+        ),
+    )
