@@ -16,6 +16,7 @@ from rel2rev.errors import Rel2revError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, one-line help)
+    "simulate": ("rel2rev.cli.simulate", "Generate a seeded synthetic world and its ground truth"),
 }
 
 
