@@ -1,0 +1,116 @@
+"""IngestFunction: `POST /v1/hooks/{workspace}/{source}` (HTTP API v2 payload).
+
+Thin handler: turns the API Gateway event into a `RawRequest`, calls
+`rel2rev.ingest.webhook.receive_webhook` (verify, parse, archive, enqueue) and maps the answer
+or a `Rel2revError` to the HTTP response, in this one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rel2rev.errors import InputError, Rel2revError
+from rel2rev.ingest.events import Event
+from rel2rev.ingest.request import RawRequest
+from rel2rev.ingest.sources import ADAPTERS
+from rel2rev.ingest.webhook import receive_webhook
+from rel2rev.settings import ingest_settings
+from rel2rev.storage import connection_store, event_queue, raw_archive
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+settings = ingest_settings()
+connections = connection_store(
+    settings.connections_prefix, settings.connections, settings.connections_file
+)
+archive = raw_archive(settings.archive_bucket)
+queue = event_queue(settings.events_queue_url)
+
+
+class _Sink:
+    """The webhook sink: the S3 archive and the SQS queue, counting what was enqueued."""
+
+    def __init__(self) -> None:
+        self.enqueued = 0
+
+    def archive(self, request: RawRequest) -> str:
+        return archive.archive(request)
+
+    def enqueue(self, events: Sequence[Event]) -> None:
+        queue.enqueue(events)
+        self.enqueued += len(events)
+
+
+def raw_request(event: APIGatewayProxyEventV2) -> RawRequest:
+    """The webhook request an HTTP API v2 event carries (InputError if it cannot be read)."""
+    context = event.request_context
+    params = event.path_parameters or {}
+    try:
+        body = (
+            base64.b64decode(event.body or "", validate=True)
+            if event.is_base64_encoded
+            else ((event.body or "").encode())
+        )
+    except (binascii.Error, ValueError):
+        raise InputError("body is not valid base64") from None
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    scheme = headers.get("x-forwarded-proto", "https")
+    query = f"?{event.raw_query_string}" if event.raw_query_string else ""
+    return RawRequest(
+        workspace=params.get("workspace", ""),
+        source=params.get("source", ""),
+        request_id=context.request_id,
+        received_at=datetime.fromtimestamp(context.time_epoch / 1000, UTC),
+        method=context.http.method,
+        url=f"{scheme}://{context.domain_name}{event.raw_path}{query}",
+        headers=headers,
+        query=dict(event.query_string_parameters or {}),
+        body=body,
+    )
+
+
+def error_response(error: Rel2revError) -> dict[str, Any]:
+    """The JSON error answer of a domain error."""
+    return {
+        "statusCode": error.status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(error.to_body()),
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Answer one webhook delivery."""
+    api_event = APIGatewayProxyEventV2(event)
+    source = (api_event.path_parameters or {}).get("source", "")
+    metrics.add_dimension("source", source if source in ADAPTERS else "unknown")
+    sink = _Sink()
+    try:
+        request = raw_request(api_event)
+        answer = receive_webhook(request, connections, sink, datetime.now(UTC))
+    except Rel2revError as error:
+        logger.warning("webhook rejected", status=error.status, reason=error.message)
+        metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
+        return error_response(error)
+    metrics.add_metric(name="AcceptedEvents", unit=MetricUnit.Count, value=sink.enqueued)
+    logger.info("webhook accepted", events=sink.enqueued, workspace=request.workspace)
+    return {
+        "statusCode": answer.status_code,
+        "headers": {"content-type": answer.content_type},
+        "body": answer.body,
+    }

@@ -1,0 +1,80 @@
+"""ProcessorFunction: SQS batches of normalised events -> the records table.
+
+Thin handler: Powertools `BatchProcessor` applies each message with
+`RecordRepository.apply_event` (idempotent, ordered by source clock); a message that cannot be
+parsed or applied fails alone and returns to the queue, then to the DLQ after N receives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rel2rev.ingest.events import Event
+from rel2rev.settings import processor_settings
+from rel2rev.storage import Outcome, record_repository
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+repository = record_repository(processor_settings().table_name)
+_METRIC_NAMES = {
+    Outcome.STORED: "StoredEvents",
+    Outcome.UNCHANGED: "UnchangedEvents",
+    Outcome.DUPLICATE: "DuplicateEvents",
+}
+_counts: Counter[tuple[str, str]] = Counter()
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    """Apply one queued event; raises (failing this record only) if it cannot."""
+    try:
+        event = Event.model_validate_json(record.body)
+    except ValueError:
+        _counts["unknown", "FailedEvents"] += 1
+        logger.error("unparseable event message", message_id=record.message_id)
+        raise
+    logger.set_correlation_id(event.request_id)
+    try:
+        outcome = repository.apply_event(event)
+    except Exception:
+        _counts[event.source, "FailedEvents"] += 1
+        logger.exception("event failed", event_id=event.event_id)
+        raise
+    _counts[event.source, _METRIC_NAMES[outcome]] += 1
+    logger.info("event applied", event_id=event.event_id, outcome=outcome.value)
+
+
+def _emit_counts() -> None:
+    for (source, name), count in sorted(_counts.items()):
+        with single_metric(
+            name=name, unit=MetricUnit.Count, value=count, namespace=metrics.namespace
+        ) as metric:
+            metric.add_dimension("source", source)
+    _counts.clear()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process one SQS batch; report the failed message ids."""
+    try:
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+        return dict(response)
+    finally:
+        _emit_counts()
