@@ -12,7 +12,9 @@ class Connection(BaseModel):
 
     Which fields a source needs: generic `signing_secret`; hubspot `signing_secret` (the app's
     client secret) and `portal_id`; salesforce `token` (URL query) and `organization_id`;
-    pipedrive `basic_user` and `basic_password`.
+    pipedrive `basic_user` and `basic_password`. `currency` is the CRM's company currency,
+    used for amounts the source sends without one (HubSpot deal amounts; Salesforce
+    opportunities of single-currency orgs; Pipedrive deals without a currency).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -26,3 +28,4 @@ class Connection(BaseModel):
     basic_user: str | None = None
     basic_password: SecretStr | None = None
     hubspot_signature_version: str = Field("v3", pattern="^v[123]$")
+    currency: str | None = Field(None, pattern="^[A-Z]{3}$")

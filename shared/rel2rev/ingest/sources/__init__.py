@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from rel2rev.ingest.sources import generic
+from rel2rev.ingest.sources import generic, hubspot, salesforce
 from rel2rev.ingest.sources.base import SourceAdapter
 
 ADAPTERS: dict[str, SourceAdapter] = {
     generic.ADAPTER.name: generic.ADAPTER,
+    hubspot.ADAPTER.name: hubspot.ADAPTER,
+    salesforce.ADAPTER.name: salesforce.ADAPTER,
 }
 
 __all__ = ["ADAPTERS", "SourceAdapter"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -15,6 +16,8 @@ from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import Event
 from rel2rev.ingest.request import RawRequest, WebhookResponse
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_AMOUNT = Decimal(10) ** 15
 SIGNATURE_TOLERANCE_SECONDS = 300
 """How far a signed timestamp may be from our clock, either way (5 minutes)."""
 
@@ -97,3 +100,51 @@ def secret_bytes(secret: SecretStr | None, what: str) -> bytes:
     if secret is None or not secret.get_secret_value():
         raise AuthenticationError(f"connection has no {what} configured")
     return secret.get_secret_value().encode()
+
+
+def constant_time_equal(given: str, expected: str) -> bool:
+    """Compare secrets without revealing where they differ."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def utc_from_epoch(value: int | Decimal) -> datetime:
+    """A UTC datetime from epoch seconds, or milliseconds when the number is that large."""
+    number = Decimal(value)
+    scale = 1000 if number.copy_abs() >= 100_000_000_000 else 1_000_000
+    try:
+        return EPOCH + timedelta(microseconds=int(number * scale))
+    except (OverflowError, ArithmeticError):
+        raise ValueError(f"timestamp out of range: {value}") from None
+
+
+def parse_instant(value: object) -> datetime:
+    """An aware UTC datetime from epoch seconds/ms, or an ISO 8601 text (date-only = 00:00Z).
+
+    Naive ISO texts are read as UTC (CRMs send UTC without an offset); raises ValueError.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a timestamp")
+    if isinstance(value, int | Decimal):
+        return utc_from_epoch(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("not a timestamp")
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return utc_from_epoch(int(text))
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_amount(value: object) -> Decimal:
+    """A finite Decimal from a decimal text or JSON number (never through float)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise ValueError("not a decimal amount")
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        raise ValueError(f"not a decimal amount: {value!r}") from None
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"amount must be a finite decimal below {MAX_AMOUNT}")
+    return amount
