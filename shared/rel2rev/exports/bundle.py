@@ -1,0 +1,110 @@
+"""Assemble every export file of a run: tables as CSV and Parquet, a manifest and the report.
+
+Layout (relative to `exports/{workspace}/{run_id}/` or the output folder):
+`report.html`, `manifest.json`, `csv/{table}.csv` and `parquet/{table}/{table}.parquet` (one
+folder per table, so an Athena table can point at it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from rel2rev.exports import rows
+from rel2rev.exports.schema import ExportRow
+from rel2rev.exports.tables import (
+    EXPORT_TABLES,
+    AttributionComparisonRow,
+    AttributionDealRow,
+    AttributionFailureRow,
+    AttributionTotalRow,
+    CompetingRiskRow,
+    DriverRow,
+    FunnelDelayRow,
+    FunnelMoneyRow,
+    FunnelRow,
+    RelationshipRevenueRow,
+    RelationshipRow,
+    RunSectionRow,
+    RunSummaryRow,
+    SurvivalCurveRow,
+    SurvivalSummaryRow,
+)
+from rel2rev.exports.writers import to_csv, to_parquet
+from rel2rev.job.results import RunResults
+
+_BUILDERS: dict[type[ExportRow], Callable[[RunResults], list[ExportRow]]] = {
+    RunSummaryRow: rows.run_rows,
+    RunSectionRow: rows.section_rows,
+    FunnelRow: rows.funnel_rows,
+    FunnelMoneyRow: rows.funnel_money_rows,
+    FunnelDelayRow: rows.funnel_delay_rows,
+    AttributionDealRow: rows.attribution_deal_rows,
+    AttributionTotalRow: rows.attribution_total_rows,
+    AttributionComparisonRow: rows.attribution_comparison_rows,
+    AttributionFailureRow: rows.attribution_failure_rows,
+    SurvivalSummaryRow: rows.survival_summary_rows,
+    SurvivalCurveRow: rows.survival_curve_rows,
+    DriverRow: rows.driver_rows,
+    CompetingRiskRow: rows.competing_risk_rows,
+    RelationshipRow: rows.relationship_rows,
+    RelationshipRevenueRow: rows.relationship_revenue_rows,
+}
+
+REPORT_FILE = "report.html"
+MANIFEST_FILE = "manifest.json"
+
+
+def csv_path(table: str) -> str:
+    """Relative path of a table's CSV file."""
+    return f"csv/{table}.csv"
+
+
+def parquet_path(table: str) -> str:
+    """Relative path of a table's Parquet file (one folder per table, for Athena)."""
+    return f"parquet/{table}/{table}.parquet"
+
+
+def table_rows(results: RunResults) -> dict[type[ExportRow], list[ExportRow]]:
+    """The rows of every export table (a failed section gives an empty table)."""
+    return {model: _BUILDERS[model](results) for model in EXPORT_TABLES}
+
+
+def write_exports(results: RunResults, *, report: bool = True) -> dict[str, bytes]:
+    """Every export file of a run: relative name -> content (tables, manifest, report)."""
+    files: dict[str, bytes] = {}
+    tables: dict[str, dict[str, object]] = {}
+    for model, table in table_rows(results).items():
+        files[csv_path(model.TABLE)] = to_csv(model, table)
+        files[parquet_path(model.TABLE)] = to_parquet(model, table)
+        tables[model.TABLE] = {
+            "rows": len(table),
+            "csv": csv_path(model.TABLE),
+            "parquet": parquet_path(model.TABLE),
+        }
+    if report:
+        from rel2rev.report import render_report
+
+        files[REPORT_FILE] = render_report(results).encode("utf-8")
+    manifest = {
+        "run_id": results.run.run_id,
+        "workspace": results.run.workspace,
+        "as_of": results.run.as_of.isoformat(),
+        "tables": tables,
+        "files": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},
+    }
+    files[MANIFEST_FILE] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def write_exports_to_dir(results: RunResults, out_dir: Path, *, report: bool = True) -> list[Path]:
+    """Write every export file of a run under `out_dir`; returns the paths written."""
+    written = []
+    for name, body in write_exports(results, report=report).items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        written.append(path)
+    return written

@@ -1,0 +1,287 @@
+"""The export tables: one row model per table, each field a documented column.
+
+Money is a `Decimal` column beside a `currency` column (one row per currency where a value can
+hold several). Times are UTC; durations are in days unless the name says otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from rel2rev.exports.schema import ExportRow
+
+
+class RunSummaryRow(ExportRow):
+    """One row: the run's identity, data window, parameters, data counts and status."""
+
+    TABLE = "run_summary"
+    DESCRIPTION = "The run: identity, data window, parameters, data counts, status and timing."
+
+    run_id: str = Field(description="Deterministic id of (workspace, as-of, parameters)")
+    workspace: str = Field(description="Workspace the run belongs to")
+    as_of: date = Field(description="Date the run describes (UTC)")
+    window_start: datetime = Field(description="Start of the data window read (UTC)")
+    window_end: datetime = Field(description="End of the data window read (UTC)")
+    trigger: str = Field(description="What started the run: schedule, api or cli")
+    status: str = Field(description="succeeded, partial (a section failed) or failed")
+    started_at: datetime | None = Field(description="When the run started (UTC)")
+    finished_at: datetime | None = Field(description="When the run finished (UTC)")
+    seconds: float | None = Field(description="Wall time of the whole run, seconds")
+    window_days: int = Field(description="Length of the data window, days")
+    lookback_days: int = Field(description="Attribution lookback before each conversion, days")
+    models: str = Field(description="Attribution models run, space separated")
+    contacts: int = Field(description="Contacts read")
+    interactions: int = Field(description="Interactions read")
+    leads: int = Field(description="Leads read")
+    deals: int = Field(description="Deals read")
+    won_deals: int = Field(description="Deals closed won")
+    journeys: int = Field(description="Journeys (converting and not) given to attribution")
+    error: str | None = Field(description="Why the run failed, when it did")
+
+
+class RunSectionRow(ExportRow):
+    """How each section of the run ended."""
+
+    TABLE = "run_sections"
+    DESCRIPTION = "Each section of the run (funnel, survival, attribution, ...) and its outcome."
+
+    section: str = Field(description="Section name")
+    status: str = Field(description="ok, failed or skipped")
+    seconds: float = Field(description="Wall time of the section, seconds")
+    error: str | None = Field(description="Why the section failed, when it did")
+
+
+class FunnelRow(ExportRow):
+    """Stage counts per capture cohort month and dimension value."""
+
+    TABLE = "funnel"
+    DESCRIPTION = (
+        "Stage counts per capture cohort month, overall (by empty) and per dimension value; "
+        "counts add up across cohorts of the same split."
+    )
+
+    cohort: str = Field(description="Capture month, YYYY-MM")
+    by: str | None = Field(description="Split dimension: channel, campaign, owner, stakeholder")
+    value: str | None = Field(description="Dimension value (empty for the overall rows)")
+    captured: int = Field(description="Relationships captured (first interaction)")
+    qualified: int = Field(description="Relationships that became qualified")
+    lead: int = Field(description="Relationships that became a lead")
+    opportunity: int = Field(description="Relationships with an opportunity")
+    won: int = Field(description="Relationships with a closed-won deal")
+    lost: int = Field(description="Relationships with a closed-lost deal")
+    vanity_interactions: int = Field(description="One-way reactions: views, likes, follows")
+    relationship_interactions: int = Field(description="Two-way exchanges")
+
+
+class FunnelMoneyRow(ExportRow):
+    """Won revenue and known cost per cohort, dimension value and currency."""
+
+    TABLE = "funnel_money"
+    DESCRIPTION = "Won revenue and known engagement cost per cohort, dimension value and currency."
+
+    cohort: str = Field(description="Capture month, YYYY-MM")
+    by: str | None = Field(description="Split dimension (empty for the overall rows)")
+    value: str | None = Field(description="Dimension value (empty for the overall rows)")
+    currency: str = Field(description="ISO 4217 currency of revenue and cost")
+    revenue: Decimal = Field(description="Closed-won amount, exact")
+    cost: Decimal = Field(description="Known engagement cost, exact (0 when unknown)")
+
+
+class FunnelDelayRow(ExportRow):
+    """Median days between consecutive stages."""
+
+    TABLE = "funnel_delays"
+    DESCRIPTION = "Median days between consecutive funnel stages."
+
+    from_stage: str = Field(description="Earlier stage")
+    to_stage: str = Field(description="Later stage")
+    median_days: float | None = Field(description="Median days between the two (empty: none)")
+    relationships: int = Field(description="Relationships that reached both stages")
+
+
+class AttributionDealRow(ExportRow):
+    """One deal's credit to one dimension value under one model."""
+
+    TABLE = "attribution_deals"
+    DESCRIPTION = (
+        "Per-deal credit lines per model and dimension; each deal's lines for a model and "
+        "dimension sum exactly to the deal amount."
+    )
+
+    model: str = Field(description="Attribution model")
+    by: str = Field(description="Credited dimension: channel, campaign, owner, type, content")
+    deal_id: str = Field(description="Deal id")
+    value: str = Field(description="Dimension value credited")
+    share: float = Field(description="Share of the deal credited to the value (0-1)")
+    currency: str = Field(description="ISO 4217 currency of the deal")
+    amount: Decimal = Field(description="Credited amount, exact (largest-remainder rounded)")
+    closed_at: datetime | None = Field(description="When the deal closed (UTC)")
+
+
+class AttributionTotalRow(ExportRow):
+    """Revenue and conversions credited to a dimension value by a model, per currency."""
+
+    TABLE = "attribution_totals"
+    DESCRIPTION = "Revenue and conversions credited per model, dimension value and currency."
+
+    model: str = Field(description="Attribution model")
+    by: str = Field(description="Credited dimension: channel, campaign, owner, type, content")
+    value: str = Field(description="Dimension value")
+    currency: str = Field(description="ISO 4217 currency")
+    revenue: Decimal = Field(description="Credited revenue, exact")
+    conversions: float = Field(description="Credited conversions (fractional)")
+
+
+class AttributionComparisonRow(ExportRow):
+    """The model x value comparison: each model's share of conversions per value."""
+
+    TABLE = "attribution_comparison"
+    DESCRIPTION = "Share of conversions each model gives each dimension value, side by side."
+
+    model: str = Field(description="Attribution model")
+    by: str = Field(description="Credited dimension")
+    value: str = Field(description="Dimension value")
+    share: float = Field(description="Share of conversions (sums to 1 per model and dimension)")
+
+
+class AttributionFailureRow(ExportRow):
+    """A model that could not be fitted."""
+
+    TABLE = "attribution_failures"
+    DESCRIPTION = "Attribution models that could not be fitted on this data, and why."
+
+    model: str = Field(description="Attribution model")
+    by: str = Field(description="Dimension it was asked to credit")
+    reason: str = Field(description="Why it could not be fitted")
+
+
+class SurvivalSummaryRow(ExportRow):
+    """Per transition and segment: sample sizes and the median time to transition."""
+
+    TABLE = "survival_summary"
+    DESCRIPTION = (
+        "Per transition and segment: subjects, events, censored (still open) and the "
+        "Kaplan-Meier median days with its 95% interval."
+    )
+
+    transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
+    by: str | None = Field(description="Segment dimension (empty: everyone)")
+    segment: str | None = Field(description="Segment value (empty: everyone)")
+    subjects: int = Field(description="Relationships at risk at time 0")
+    events: int = Field(description="Relationships that made the transition")
+    censored: int = Field(description="Relationships still open at the as-of date")
+    median_days: float | None = Field(description="Median days to transition (empty: not reached)")
+    median_lower: float | None = Field(description="Lower 95% bound of the median")
+    median_upper: float | None = Field(description="Upper 95% bound of the median")
+    insufficient: str | None = Field(description="Why no curve was estimated, when none was")
+
+
+class SurvivalCurveRow(ExportRow):
+    """One step of a Kaplan-Meier curve."""
+
+    TABLE = "survival_curves"
+    DESCRIPTION = "Kaplan-Meier curve steps per transition and segment, with 95% bands."
+
+    transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
+    by: str | None = Field(description="Segment dimension (empty: everyone)")
+    segment: str | None = Field(description="Segment value (empty: everyone)")
+    t_days: float = Field(description="Days since the start stage")
+    survival: float = Field(description="Probability of not having transitioned yet")
+    lower: float | None = Field(description="Lower 95% bound of survival")
+    upper: float | None = Field(description="Upper 95% bound of survival")
+    at_risk: int = Field(description="Relationships still at risk at t_days")
+
+
+class DriverRow(ExportRow):
+    """A Cox model hazard ratio: how a feature speeds or slows a transition."""
+
+    TABLE = "drivers"
+    DESCRIPTION = (
+        "Cox proportional-hazards ratios per transition and feature (above 1: faster), with "
+        "the model's concordance and whether the feature failed the proportional-hazards check."
+    )
+
+    transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
+    feature: str = Field(description="Relationship feature")
+    hazard_ratio: float = Field(description="Multiplicative effect on the transition rate")
+    lower: float = Field(description="Lower 95% bound of the hazard ratio")
+    upper: float = Field(description="Upper 95% bound of the hazard ratio")
+    p_value: float | None = Field(description="p-value of the coefficient")
+    ph_violation: bool = Field(description="True when the feature fails the PH check")
+    concordance: float | None = Field(description="Concordance index of the transition's model")
+    subjects: int = Field(description="Relationships in the model")
+    events: int = Field(description="Transitions observed")
+
+
+class CompetingRiskRow(ExportRow):
+    """Aalen-Johansen cumulative incidence of won and lost after lead creation."""
+
+    TABLE = "competing_risks"
+    DESCRIPTION = "Cumulative incidence of won and lost since lead creation (competing risks)."
+
+    outcome: str = Field(description="won or lost")
+    t_days: float = Field(description="Days since lead creation")
+    incidence: float = Field(description="Probability of this outcome by t_days")
+    lower: float | None = Field(description="Lower 95% bound")
+    upper: float | None = Field(description="Upper 95% bound")
+
+
+class RelationshipRow(ExportRow):
+    """One relationship (contact): who, stage moments, score and reciprocity."""
+
+    TABLE = "relationships"
+    DESCRIPTION = "One row per relationship: owner, stage moments, score, reciprocity."
+
+    contact_id: str = Field(description="Contact id")
+    name: str | None = Field(description="Contact name, when known")
+    account_id: str | None = Field(description="Account (normally the e-mail domain)")
+    owner: str | None = Field(description="Employee who owns the relationship")
+    stakeholder_type: str = Field(description="customer, partner, supplier, employee, other")
+    capture_channel: str | None = Field(description="Channel of the first interaction")
+    score: float = Field(description="Relationship score at the as-of date")
+    qualified: bool = Field(description="Qualified at the as-of date")
+    captured_at: datetime | None = Field(description="First interaction (UTC)")
+    qualified_at: datetime | None = Field(description="Became qualified (UTC)")
+    lapsed_at: datetime | None = Field(description="Stopped being qualified (UTC)")
+    lead_at: datetime | None = Field(description="Became a lead (UTC)")
+    opportunity_at: datetime | None = Field(description="First opportunity (UTC)")
+    won_at: datetime | None = Field(description="First closed-won deal (UTC)")
+    lost_at: datetime | None = Field(description="First closed-lost deal (UTC)")
+    interactions: int = Field(description="Interactions in the window")
+    inbound: int = Field(description="Interactions from the contact")
+    outbound: int = Field(description="Interactions from the company")
+    median_response_hours: float | None = Field(description="Median reply delay to inbound")
+
+
+class RelationshipRevenueRow(ExportRow):
+    """Won revenue per relationship and currency."""
+
+    TABLE = "relationship_revenue"
+    DESCRIPTION = "Closed-won revenue of the deals each relationship is on, per currency."
+
+    contact_id: str = Field(description="Contact id")
+    currency: str = Field(description="ISO 4217 currency")
+    revenue: Decimal = Field(description="Closed-won amount, exact")
+
+
+EXPORT_TABLES: tuple[type[ExportRow], ...] = (
+    RunSummaryRow,
+    RunSectionRow,
+    FunnelRow,
+    FunnelMoneyRow,
+    FunnelDelayRow,
+    AttributionDealRow,
+    AttributionTotalRow,
+    AttributionComparisonRow,
+    AttributionFailureRow,
+    SurvivalSummaryRow,
+    SurvivalCurveRow,
+    DriverRow,
+    CompetingRiskRow,
+    RelationshipRow,
+    RelationshipRevenueRow,
+)
+"""Every export table, in the order files and docs list them."""

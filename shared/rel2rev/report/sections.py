@@ -1,0 +1,697 @@
+"""The report's sections, each a function of `RunResults` returning HTML (plain language first)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+
+from rel2rev.job.results import (
+    AttributionResults,
+    FunnelResults,
+    FunnelRow,
+    Relationship,
+    RunResults,
+    SurvivalCurve,
+    SurvivalResults,
+)
+from rel2rev.money import Money
+from rel2rev.report import formatting as f
+from rel2rev.report.charts import (
+    Curve,
+    CurvePoint,
+    Estimate,
+    Series,
+    bar_chart,
+    forest_plot,
+    step_chart,
+)
+from rel2rev.report.tables import Cell, figure, key_figures, note, num, paragraph, section, table
+
+STAGES = ("captured", "qualified", "lead", "opportunity", "won")
+STAGE_WORDS = {
+    "captured": "Captured (first interaction)",
+    "qualified": "Qualified relationship",
+    "lead": "Lead",
+    "opportunity": "Opportunity",
+    "won": "Won deal",
+}
+TRANSITION_WORDS = {
+    "capture_to_qualified": (
+        "From first interaction to qualified relationship",
+        "first interaction",
+    ),
+    "qualified_to_lead": ("From qualified relationship to lead", "qualification"),
+    "lead_to_won": ("From lead to won deal", "lead creation"),
+}
+MODEL_WORDS = {
+    "first": "First touch",
+    "last": "Last touch",
+    "last_non_direct": "Last non-direct",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "u_shaped": "U-shaped",
+    "w_shaped": "W-shaped",
+    "full_path": "Full path (Z)",
+    "j_shaped": "J-shaped",
+    "inverse_j": "Inverse J",
+    "markov": "Markov",
+    "shapley": "Shapley",
+    "shapley_simplified": "Shapley (Zhao simplified)",
+    "additive_hazard": "Additive hazard",
+}
+HEADLINE_MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
+"""Models drawn side by side in the charts (all models are in the tables)."""
+SMALL_SUBJECTS, SMALL_EVENTS = 30, 10
+TOP_VALUES = 10
+
+
+def model_name(model: str) -> str:
+    """Human name of an attribution model."""
+    return MODEL_WORDS.get(model, f.label(model))
+
+
+def overall_funnel(funnel: FunnelResults) -> dict[str, int]:
+    """Stage counts summed over cohorts for the overall (unsplit) rows."""
+    rows = [r for r in funnel.rows if r.by is None]
+    return {stage: sum(getattr(r, stage) for r in rows) for stage in (*STAGES, "lost")}
+
+
+def revenue_by_currency(rows: Sequence[FunnelRow]) -> dict[str, Decimal]:
+    """Won revenue per currency summed over funnel rows."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        for money in row.revenue:
+            sums[money.currency] += money.amount
+    return dict(sorted(sums.items()))
+
+
+def unavailable(results: RunResults, section_name: str, what: str) -> str:
+    """The note shown in place of a section that did not run, with the reason when known."""
+    outcome = results.run.section(section_name)  # type: ignore[arg-type]
+    reason = outcome.error if outcome and outcome.error else "the run did not produce it"
+    return note(f"{what} is not available for this run: {reason}.", kind="warning")
+
+
+# --- at a glance ------------------------------------------------------------------------------
+
+
+def summary_section(results: RunResults) -> str:
+    """Key figures and how to read the report."""
+    counts, cards = results.run.counts, []
+    if results.funnel is not None:
+        stages = overall_funnel(results.funnel)
+        revenue = revenue_by_currency([r for r in results.funnel.rows if r.by is None])
+        cards += [
+            (f.integer(stages["captured"]), "Relationships captured", "people who interacted"),
+            (f.integer(stages["qualified"]), "Qualified relationships", "two-way, right person"),
+            (f.integer(stages["won"]), "Relationships that won", "on a closed-won deal"),
+        ]
+        for currency, amount in revenue.items():
+            cards.append((f.money(amount, currency), f"Won revenue ({currency})", "closed won"))
+            if stages["qualified"]:
+                per = (amount / stages["qualified"]).quantize(Decimal("0.01"))
+                cards.append(
+                    (f.money(per, currency), "Revenue per qualified relationship", currency)
+                )
+    cards.append((f.integer(counts.interactions), "Interactions analysed", "in the data window"))
+    return section(
+        "summary",
+        "At a glance",
+        [
+            key_figures(cards),
+            paragraph(
+                "This report follows business relationships from the first interaction to "
+                "revenue. Likes and views are counted, but the goal is relationships: two-way "
+                "exchanges with real people at real accounts, and the revenue they lead to. "
+                "Each section starts with a plain explanation; the detailed numbers are in the "
+                "tables and in the CSV/Parquet files beside this page."
+            ),
+        ],
+    )
+
+
+# --- funnel -----------------------------------------------------------------------------------
+
+
+def funnel_section(results: RunResults) -> str:
+    """Capture -> cultivate -> convert, stage by stage."""
+    title = "The funnel: from first interaction to revenue"
+    if results.funnel is None:
+        return section("funnel", title, [unavailable(results, "funnel", "The funnel")])
+    stages = overall_funnel(results.funnel)
+    rates = [
+        ""
+        if i == 0 or not stages[STAGES[i - 1]]
+        else f"{f.percent(stages[s] / stages[STAGES[i - 1]])} of previous stage"
+        for i, s in enumerate(STAGES)
+    ]
+    chart = bar_chart(
+        "Funnel stage counts",
+        "Relationships reaching each stage, from capture to won deal, over the whole window.",
+        [STAGE_WORDS[s] for s in STAGES],
+        [Series(name="Relationships", values=tuple(float(stages[s]) for s in STAGES))],
+        fmt=lambda v: f.integer(round(v)),
+        annotations=rates,
+    )
+    body = [
+        paragraph(
+            "Capture is a person's first interaction with the company. Cultivation deepens it "
+            "until the relationship is qualified: the right person, in a two-way conversation. "
+            "Conversion turns it into a lead, an opportunity and finally a won deal. Each bar "
+            "counts relationships that reached the stage; the label gives the share of the "
+            "stage before that made it."
+        ),
+        figure(chart, "Relationships reaching each funnel stage."),
+        paragraph(f"{f.integer(stages['lost'])} relationships ended on a lost deal."),
+    ]
+    if results.funnel.delays:
+        body.append(
+            table(
+                ["From", "To", "Median time", "Relationships"],
+                [
+                    [
+                        f.label(d.from_stage),
+                        f.label(d.to_stage),
+                        num(f.days(d.median_days)),
+                        num(f.integer(d.n)),
+                    ]
+                    for d in results.funnel.delays
+                ],
+                caption="Typical time between consecutive stages",
+                numeric_from=2,
+            )
+        )
+    cohorts = sorted({r.cohort for r in results.funnel.rows if r.by is None})
+    if cohorts:
+        by_cohort = {r.cohort: r for r in results.funnel.rows if r.by is None}
+        body.append(
+            table(
+                ["Capture month", *[STAGE_WORDS[s] for s in STAGES], "Lost"],
+                [
+                    [c, *[num(f.integer(getattr(by_cohort[c], s))) for s in (*STAGES, "lost")]]
+                    for c in cohorts
+                ],
+                caption="Stage counts per capture month (relationships captured that month)",
+            )
+        )
+    return section("funnel", title, body)
+
+
+def engagement_section(results: RunResults) -> str:
+    """Vanity (one-way reactions) vs relationship (two-way exchanges) counts."""
+    title = "Vanity metrics vs relationships"
+    if results.funnel is None:
+        return section("engagement", title, [unavailable(results, "funnel", "Engagement")])
+    vanity: dict[str, int] = defaultdict(int)
+    mutual: dict[str, int] = defaultdict(int)
+    for r in results.funnel.rows:
+        if r.by == "channel" and r.value is not None:
+            vanity[r.value] += r.vanity_interactions
+            mutual[r.value] += r.relationship_interactions
+    overall = [r for r in results.funnel.rows if r.by is None]
+    total_vanity = sum(r.vanity_interactions for r in overall)
+    total_mutual = sum(r.relationship_interactions for r in overall)
+    stages = overall_funnel(results.funnel)
+    body = [
+        paragraph(
+            "Likes, views and follows are easy to collect and say little about revenue. "
+            "Two-way exchanges (replies, messages, calls, meetings) are what build "
+            "relationships. The bars compare the two for the relationships each channel "
+            "captured."
+        ),
+        key_figures(
+            [
+                (f.integer(total_vanity), "One-way reactions", "likes, views, follows"),
+                (f.integer(total_mutual), "Two-way exchanges", "replies, DMs, calls, meetings"),
+                (f.integer(stages["qualified"]), "Qualified relationships", "the real asset"),
+            ]
+        ),
+    ]
+    channels = sorted(vanity, key=lambda c: -(vanity[c] + mutual[c]))[:TOP_VALUES]
+    if channels:
+        chart = bar_chart(
+            "One-way reactions vs two-way exchanges by capture channel",
+            "For each capture channel, the count of one-way reactions beside two-way exchanges.",
+            channels,
+            [
+                Series(name="One-way reactions", values=tuple(float(vanity[c]) for c in channels)),
+                Series(name="Two-way exchanges", values=tuple(float(mutual[c]) for c in channels)),
+            ],
+            fmt=lambda v: f.integer(round(v)),
+        )
+        body.append(figure(chart, "Interactions by the channel that captured the relationship."))
+    return section("engagement", title, body)
+
+
+# --- survival ---------------------------------------------------------------------------------
+
+
+def _converted_curve(curve: SurvivalCurve, name: str) -> Curve:
+    """Kaplan-Meier survival turned into 'share converted' (1 - S) with its band."""
+    points = [CurvePoint(x=0.0, y=0.0, lower=0.0, upper=0.0)]
+    points += [
+        CurvePoint(
+            x=p.t_days,
+            y=1 - p.survival,
+            lower=None if p.upper is None else 1 - p.upper,
+            upper=None if p.lower is None else 1 - p.lower,
+        )
+        for p in sorted(curve.points, key=lambda p: p.t_days)
+        if p.t_days > 0
+    ]
+    return Curve(name=name, points=tuple(points))
+
+
+def _segment_name(curve: SurvivalCurve) -> str:
+    return "Everyone" if curve.segment is None else f"{f.label(curve.by)}: {curve.segment}"
+
+
+def _median_text(curve: SurvivalCurve) -> str:
+    if curve.median_days is None:
+        return "not reached"
+    if curve.median_lower is None or curve.median_upper is None:
+        return f.days(curve.median_days)
+    upper = "open" if curve.median_upper == float("inf") else f"{curve.median_upper:,.0f}"
+    return f"{f.days(curve.median_days)} ({curve.median_lower:,.0f}–{upper})"
+
+
+def survival_section(results: RunResults) -> str:
+    """Time-to-convert curves per transition with bands and medians."""
+    title = "How long conversion takes"
+    if results.survival is None:
+        return section("timing", title, [unavailable(results, "survival", "Timing")])
+    body = [
+        paragraph(
+            "Each curve shows the share of relationships that had made the step after a given "
+            "number of days; the shaded band is the 95% confidence range. Relationships still "
+            "open at the report date count as 'not yet', never as 'never' (they are censored), "
+            "so the curves are not biased towards fast deals. The median is the day by which "
+            "half had made the step."
+        ),
+    ]
+    for transition, (heading, start) in TRANSITION_WORDS.items():
+        curves = [c for c in results.survival.curves if c.transition == transition]
+        if not curves:
+            continue
+        body.append(f"<h3>{heading}</h3>")
+        drawable = [c for c in curves if c.points and c.insufficient is None]
+        overall = [c for c in drawable if c.segment is None]
+        segments = sorted((c for c in drawable if c.segment is not None), key=lambda c: -c.subjects)
+        split = [c for c in segments if c.by == segments[0].by][:5] if segments else []
+        shown = overall + split
+        if shown:
+            chart = step_chart(
+                f"Time to convert: {heading.lower()}",
+                f"Cumulative share converted by days since {start}, with 95% bands.",
+                [_converted_curve(c, _segment_name(c)) for c in shown],
+                x_label=f"Days since {start}",
+                y_label="Share that made the step",
+            )
+            body.append(figure(chart, f"{heading}: Kaplan-Meier estimate with 95% bands."))
+        body.append(
+            table(
+                ["Group", "Relationships", "Made the step", "Still open", "Median (95% CI)"],
+                [
+                    [
+                        _segment_name(c),
+                        num(f.integer(c.subjects)),
+                        num(f.integer(c.events)),
+                        num(f.integer(c.censored)),
+                        num(_median_text(c) if c.insufficient is None else c.insufficient),
+                    ]
+                    for c in curves
+                ],
+            )
+        )
+    return section("timing", title, body)
+
+
+def drivers_section(results: RunResults) -> str:
+    """Cox hazard ratios as forest plots, and won vs lost as competing risks."""
+    title = "What speeds conversion"
+    if results.survival is None:
+        return section("drivers", title, [unavailable(results, "drivers", "Drivers")])
+    body = [
+        paragraph(
+            "A hazard ratio above 1 means relationships with more of that feature make the "
+            "step faster (2× = twice the pace at any moment); below 1, slower. Dots in blue "
+            "have a 95% range that excludes 1; grey ones could be chance."
+        )
+    ]
+    for drivers in results.survival.drivers:
+        heading = TRANSITION_WORDS[drivers.transition][0]
+        body.append(f"<h3>{heading}</h3>")
+        if drivers.insufficient or not drivers.ratios:
+            body.append(note(f"No driver model: {drivers.insufficient or 'no features'}."))
+            continue
+        estimates = [
+            Estimate(
+                label=f.label(r.feature) + (" ⚠" if r.feature in drivers.ph_violations else ""),
+                value=r.hazard_ratio,
+                lower=r.lower,
+                upper=r.upper,
+            )
+            for r in sorted(drivers.ratios, key=lambda r: -r.hazard_ratio)
+        ]
+        chart = forest_plot(
+            f"Drivers: {heading.lower()}",
+            "Hazard ratios with 95% intervals on a log scale; 1 means no effect.",
+            estimates,
+            "Hazard ratio (log scale)",
+        )
+        quality = (
+            f"Concordance {drivers.concordance:.2f} (0.5 is a coin toss, 1 is perfect ordering)"
+            if drivers.concordance is not None
+            else "Concordance not available"
+        )
+        body.append(
+            figure(
+                chart,
+                f"{quality}; {f.integer(drivers.events)} events in "
+                f"{f.integer(drivers.subjects)} relationships.",
+            )
+        )
+        if drivers.ph_violations:
+            body.append(
+                note(
+                    "⚠ Proportional-hazards check failed for "
+                    + ", ".join(f.label(v) for v in drivers.ph_violations)
+                    + ": their effect changes over time, so read their ratio as an average.",
+                    kind="warning",
+                )
+            )
+    competing = results.survival.competing
+    if competing is not None:
+        body.append("<h3>Won vs lost after lead creation</h3>")
+        if competing.insufficient or not competing.points:
+            body.append(note(f"No competing-risks estimate: {competing.insufficient}."))
+        else:
+            curves = []
+            for outcome in ("won", "lost"):
+                pts = sorted(
+                    (p for p in competing.points if p.outcome == outcome), key=lambda p: p.t_days
+                )
+                curves.append(
+                    Curve(
+                        name=f"{outcome.capitalize()}",
+                        points=(
+                            CurvePoint(x=0.0, y=0.0, lower=0.0, upper=0.0),
+                            *(
+                                CurvePoint(x=p.t_days, y=p.incidence, lower=p.lower, upper=p.upper)
+                                for p in pts
+                            ),
+                        ),
+                    )
+                )
+            body.append(
+                paragraph(
+                    f"Of {f.integer(competing.subjects)} leads, {f.integer(competing.won)} were "
+                    f"won, {f.integer(competing.lost)} lost and {f.integer(competing.censored)} "
+                    "are still open. The curves give the chance of each outcome by a given day, "
+                    "accounting for the other (Aalen-Johansen)."
+                )
+            )
+            body.append(
+                figure(
+                    step_chart(
+                        "Cumulative incidence of won and lost deals",
+                        "Probability of being won, or lost, by days since lead creation.",
+                        curves,
+                        x_label="Days since lead creation",
+                        y_label="Cumulative probability",
+                    ),
+                    "Won vs lost as competing risks, with 95% bands.",
+                )
+            )
+    return section("drivers", title, body)
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+def _attribution_block(attribution: AttributionResults, by: str, currency: str) -> list[str]:
+    revenue: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for t in attribution.totals:
+        if t.by == by and t.amount.currency == currency:
+            revenue[t.value][t.model] = t.amount.amount
+    models = [m for m in attribution.models if any(m in per for per in revenue.values())]
+    if not revenue or not models:
+        return []
+    values = sorted(revenue, key=lambda v: -sum(revenue[v].values()))
+    headline = [m for m in HEADLINE_MODELS if m in models] or models[:7]
+    top = values[:TOP_VALUES]
+    chart = bar_chart(
+        f"Revenue by {by} under each model ({currency})",
+        f"Attributed {currency} revenue for the top {len(top)} {by} values, one bar per model.",
+        top,
+        [
+            Series(
+                name=model_name(m),
+                values=tuple(float(revenue[v].get(m, Decimal(0))) for v in top),
+            )
+            for m in headline
+        ],
+        fmt=lambda v: f.money_short(v, currency),
+    )
+    rows: list[list[Cell | str]] = [
+        [v, *[num(f.money(revenue[v].get(m, Decimal(0)), currency)) for m in models]]
+        for v in values
+    ]
+    totals: list[Cell | str] = [
+        Cell("Total"),
+        *[
+            num(f.money(sum((revenue[v].get(m, Decimal(0)) for v in values), Decimal(0)), currency))
+            for m in models
+        ],
+    ]
+    return [
+        f"<h3>By {by} ({currency})</h3>",
+        figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue."),
+        table(
+            [f.label(by), *[model_name(m) for m in models]],
+            [*rows, totals],
+            caption=f"Attributed revenue by {by}, every model, {currency} (exact)",
+        ),
+    ]
+
+
+def attribution_section(results: RunResults) -> str:
+    """Revenue by channel/campaign/owner under each attribution model, side by side."""
+    title = "Which channels, campaigns and people earned the revenue"
+    if results.attribution is None:
+        return section("attribution", title, [unavailable(results, "attribution", "Attribution")])
+    attribution = results.attribution
+    body = [
+        paragraph(
+            "Attribution shares each won deal's amount out over the touches that led to it. "
+            "Rule-based models (first touch, last touch, linear, W-shaped ...) apply a fixed "
+            "rule; data-driven models (Markov, Shapley, additive hazard) learn from converting "
+            "and non-converting journeys which touches made a difference. Where the models "
+            "agree, the answer is robust; where they disagree, the data-driven ones deserve "
+            "more weight. Every model's credits add up to exactly the won revenue."
+        )
+    ]
+    currencies = sorted({t.amount.currency for t in attribution.totals})
+    for by in attribution.dimensions:
+        for currency in currencies:
+            body += _attribution_block(attribution, by, currency)
+    if attribution.failures:
+        body.append(
+            note(
+                "Models that could not be fitted: "
+                + "; ".join(
+                    f"{model_name(x.model)} by {x.by}: {x.reason}" for x in attribution.failures
+                ),
+                kind="warning",
+            )
+        )
+    return section("attribution", title, body)
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def _stage_reached(r: Relationship) -> str:
+    s = r.stages
+    for moment, word in (
+        (s.won_at, "Won"),
+        (s.opportunity_at, "Opportunity"),
+        (s.lead_at, "Lead"),
+        (s.lost_at, "Lost"),
+        (s.qualified_at, "Qualified"),
+    ):
+        if moment is not None:
+            return word
+    return "Captured"
+
+
+def _revenue_text(amounts: Sequence[Money]) -> str:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for m in amounts:
+        sums[m.currency] += m.amount
+    return ", ".join(f.money(a, c) for c, a in sorted(sums.items())) or "—"
+
+
+def people_section(results: RunResults) -> str:
+    """Top relationships and owners."""
+    title = "Top relationships and owners"
+    if results.relationships is None:
+        return section(
+            "people", title, [unavailable(results, "relationships", "Relationship detail")]
+        )
+    rels = results.relationships
+    ranked = sorted(
+        rels,
+        key=lambda r: (-sum(float(m.amount) for m in r.revenue), -r.score, r.contact_id),
+    )[:TOP_VALUES]
+    body = [
+        paragraph(
+            "The strongest relationships by won revenue and then by relationship score (which "
+            "weighs two-way exchanges most and fades with time), and how each relationship "
+            "owner's portfolio is doing."
+        ),
+        table(
+            [
+                "Relationship",
+                "Account",
+                "Owner",
+                "Type",
+                "Stage",
+                "Score",
+                "In / out",
+                "Won revenue",
+            ],
+            [
+                [
+                    r.name or r.contact_id,
+                    r.account_id or "—",
+                    r.owner or "—",
+                    f.label(r.stakeholder_type),
+                    _stage_reached(r),
+                    num(f"{r.score:,.1f}"),
+                    num(f"{f.integer(r.inbound)} / {f.integer(r.outbound)}"),
+                    num(_revenue_text(r.revenue)),
+                ]
+                for r in ranked
+            ],
+            caption=f"Top {len(ranked)} of {f.integer(len(rels))} relationships",
+            numeric_from=5,
+        ),
+    ]
+    owners: dict[str, list[Relationship]] = defaultdict(list)
+    for r in rels:
+        owners[r.owner or "(unassigned)"].append(r)
+    order = sorted(owners, key=lambda o: (-sum(x.qualified for x in owners[o]), o))[:TOP_VALUES]
+    if order:
+        chart = bar_chart(
+            "Relationships per owner",
+            "For each relationship owner, relationships held beside those qualified.",
+            order,
+            [
+                Series(name="Relationships", values=tuple(float(len(owners[o])) for o in order)),
+                Series(
+                    name="Qualified",
+                    values=tuple(float(sum(x.qualified for x in owners[o])) for o in order),
+                ),
+            ],
+            fmt=lambda v: f.integer(round(v)),
+        )
+        body.append(figure(chart, "Relationships held and qualified, per owner."))
+        rows: list[list[Cell | str]] = []
+        for o in order:
+            mine = owners[o]
+            delays = [x.median_response_hours for x in mine if x.median_response_hours is not None]
+            rows.append(
+                [
+                    o,
+                    num(f.integer(len(mine))),
+                    num(f.integer(sum(x.qualified for x in mine))),
+                    num(f.integer(sum(x.stages.won_at is not None for x in mine))),
+                    num(f.hours(statistics.median(delays) if delays else None)),
+                    num(_revenue_text([m for x in mine for m in x.revenue])),
+                ]
+            )
+        body.append(
+            table(
+                ["Owner", "Relationships", "Qualified", "Won", "Typical reply time", "Won revenue"],
+                rows,
+                caption="Relationship owners",
+            )
+        )
+    return section("people", title, body)
+
+
+# --- window and caveats -----------------------------------------------------------------------
+
+
+def _small_samples(survival: SurvivalResults) -> list[str]:
+    return [
+        f"{TRANSITION_WORDS[c.transition][0]} — {_segment_name(c)}: "
+        f"{f.integer(c.subjects)} relationships, {f.integer(c.events)} events"
+        for c in survival.curves
+        if c.insufficient is None and (c.subjects < SMALL_SUBJECTS or c.events < SMALL_EVENTS)
+    ]
+
+
+def caveats_section(results: RunResults) -> str:
+    """The data window, counts and every caveat: censoring, small samples, failed sections."""
+    run = results.run
+    counts = run.counts
+    items = [
+        f"Data window: {f.when(run.window_start)} to {f.when(run.window_end)} "
+        f"({f.integer(run.parameters.window_days)} days); report date {f.when(run.as_of)}.",
+        f"Data read: {f.integer(counts.contacts)} contacts, {f.integer(counts.interactions)} "
+        f"interactions, {f.integer(counts.leads)} leads, {f.integer(counts.deals)} deals "
+        f"({f.integer(counts.won_deals)} won), {f.integer(counts.journeys)} journeys.",
+        f"Attribution looks back {f.integer(run.parameters.lookback_days)} days before each "
+        "conversion; touches after it never get credit.",
+        "Revenue is reported per currency and never converted between currencies.",
+    ]
+    warnings = [
+        f"Section '{s.name}' failed: {s.error or 'no reason recorded'}."
+        for s in run.sections
+        if s.status.value == "failed"
+    ]
+    if run.error:
+        warnings.append(f"The run reported an error: {run.error}.")
+    if results.survival is not None:
+        open_counts = [
+            f"{TRANSITION_WORDS[c.transition][0].lower()}: {f.integer(c.censored)} of "
+            f"{f.integer(c.subjects)}"
+            for c in results.survival.curves
+            if c.segment is None
+        ]
+        if open_counts:
+            items.append(
+                "Censoring — relationships still open at the report date were counted as 'not "
+                "yet', not dropped: " + "; ".join(open_counts) + "."
+            )
+        small = _small_samples(results.survival)
+        if small:
+            warnings.append(
+                f"Small samples (under {SMALL_SUBJECTS} relationships or {SMALL_EVENTS} events); "
+                "read these with care: " + "; ".join(small) + "."
+            )
+        warnings += [
+            f"No estimate for {TRANSITION_WORDS[c.transition][0].lower()} ({_segment_name(c)}): "
+            f"{c.insufficient}."
+            for c in results.survival.curves
+            if c.insufficient
+        ]
+    body = [
+        "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>",
+        *(note(w, kind="warning") for w in warnings),
+        table(
+            ["Section", "Status", "Time", "Note"],
+            [
+                [f.label(s.name), s.status.value, num(f"{s.seconds:,.1f} s"), s.error or ""]
+                for s in run.sections
+            ],
+            caption="Sections of this run",
+            numeric_from=2,
+        ),
+    ]
+    return section("caveats", "Data window and caveats", body)
