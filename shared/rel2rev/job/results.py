@@ -122,6 +122,9 @@ class RunRecord(_Frozen):
     counts: DataCounts = DataCounts()
     model_versions: dict[str, str] = Field(default_factory=dict)
     sections: list[SectionOutcome] = Field(default_factory=list)
+    exports: list[str] = Field(
+        default_factory=list, description="Export file names under exports/{workspace}/{run_id}/"
+    )
     error: str | None = None
 
     @property

@@ -126,3 +126,12 @@ def api_key_store() -> ApiKeyStore:
     """The container's API key store (created once, at first use)."""
     settings = ResultsSettings()  # type: ignore[call-arg]
     return ApiKeyStore(boto3.resource("dynamodb").Table(settings.results_table))
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The secret of an `Authorization: Bearer <secret>` header value, else None."""
+    if not authorization:
+        return None
+    scheme, _, secret = authorization.strip().partition(" ")
+    secret = secret.strip()
+    return secret if scheme.lower() == "bearer" and secret else None

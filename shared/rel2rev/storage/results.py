@@ -264,3 +264,72 @@ def results_store() -> ResultsStore:
     """The container's results store (created once, at first use)."""
     settings = ResultsSettings()  # type: ignore[call-arg]
     return ResultsStore(boto3.resource("dynamodb").Table(settings.results_table))
+
+
+class RunRequests:
+    """The queue of on-demand runs the model job consumes (one message per run)."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def request(self, workspace: str, run_id: str) -> None:
+        """Ask the job to run (or re-run) `run_id` of `workspace`."""
+        body = json.dumps({"workspace": workspace, "run_id": run_id})
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body)
+
+
+class ExportFiles:
+    """Export files of runs in S3, under `exports/{workspace}/{run_id}/{name}`."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    @staticmethod
+    def key(workspace: str, run_id: str, name: str) -> str:
+        """The object key of one export file."""
+        return f"exports/{workspace}/{run_id}/{name}"
+
+    def upload(self, workspace: str, run_id: str, files: dict[str, bytes]) -> list[str]:
+        """Store every file; returns their names, sorted."""
+        for name, content in files.items():
+            self._s3.put_object(
+                Bucket=self._bucket, Key=self.key(workspace, run_id, name), Body=content
+            )
+        return sorted(files)
+
+    def presigned_url(self, workspace: str, run_id: str, name: str, expires_in: int) -> str:
+        """A time-limited GET URL of one export file."""
+        url: str = self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self._bucket, "Key": self.key(workspace, run_id, name)},
+            ExpiresIn=expires_in,
+        )
+        return url
+
+
+class JobSettings(ResultsSettings):
+    """The model job and the API: results table, exports bucket (`REL2REV_EXPORTS_BUCKET`)."""
+
+    exports_bucket: str
+
+
+class ApiSettings(JobSettings):
+    """The API also queues on-demand runs (`REL2REV_RUNS_QUEUE_URL`)."""
+
+    runs_queue_url: str
+
+
+@cache
+def run_requests() -> RunRequests:
+    """The container's run request queue."""
+    settings = ApiSettings()  # type: ignore[call-arg]
+    return RunRequests(boto3.client("sqs"), settings.runs_queue_url)
+
+
+@cache
+def export_files() -> ExportFiles:
+    """The container's export file store."""
+    settings = JobSettings()  # type: ignore[call-arg]
+    return ExportFiles(boto3.client("s3"), settings.exports_bucket)

@@ -1,0 +1,152 @@
+"""Response bodies of the finance API (money as decimal strings with their currency)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rel2rev.job.results import (
+    AttributionDimension,
+    ComparisonCell,
+    CompetingRisks,
+    DimensionTotal,
+    Drivers,
+    FunnelDimension,
+    ModelFailure,
+    RunParameters,
+    RunRecord,
+    StageDelay,
+    SurvivalCurve,
+    Transition,
+)
+from rel2rev.money import Money
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FunnelGroup(_Body):
+    """Summed stage counts of one cohort month and/or dimension value, with derived rates."""
+
+    cohort: str | None = None
+    value: str | None = None
+    captured: int
+    qualified: int
+    lead: int
+    opportunity: int
+    won: int
+    lost: int
+    qualification_rate: float | None = Field(description="qualified / captured")
+    lead_rate: float | None = Field(description="lead / qualified")
+    opportunity_rate: float | None = Field(description="opportunity / lead")
+    win_rate: float | None = Field(description="won / (won + lost)")
+    revenue: list[Money]
+    revenue_per_qualified: list[Money]
+    cost: list[Money]
+    return_on_relationships: dict[str, Decimal] = Field(
+        description="Per currency: revenue / cost, where costs are known"
+    )
+    vanity_interactions: int
+    relationship_interactions: int
+
+
+class FunnelResponse(_Body):
+    """`GET /v1/funnel`."""
+
+    run_id: str
+    as_of: date
+    start: date | None
+    end: date | None
+    by: FunnelDimension | None
+    cohort: str | None
+    groups: list[FunnelGroup]
+    delays: list[StageDelay]
+
+
+class AttributionResponse(_Body):
+    """`GET /v1/attribution`: totals per value per currency per model (+ comparison)."""
+
+    run_id: str
+    by: AttributionDimension
+    models: list[str]
+    totals: list[DimensionTotal]
+    comparison: list[ComparisonCell] | None = Field(
+        None, description="Model x value share table, when no model was asked for"
+    )
+    failures: list[ModelFailure]
+
+
+class DealLine(_Body):
+    """One credit line of a deal."""
+
+    model: str
+    by: AttributionDimension
+    value: str
+    share: float
+    amount: Money
+
+
+class DealCredit(_Body):
+    """A won deal, its amount and its credit lines (each model's lines sum to `amount`)."""
+
+    deal_id: str
+    closed_at: datetime | None
+    amount: Money
+    lines: list[DealLine]
+
+
+class DealsPage(_Body):
+    """`GET /v1/attribution/deals`: one page of deals in close order."""
+
+    run_id: str
+    deals: list[DealCredit]
+    next_cursor: str | None
+
+
+class SurvivalResponse(_Body):
+    """`GET /v1/survival/{transition}`."""
+
+    run_id: str
+    transition: Transition
+    by: FunnelDimension | None
+    curves: list[SurvivalCurve]
+
+
+class DriversResponse(_Body):
+    """`GET /v1/survival/drivers`."""
+
+    run_id: str
+    drivers: list[Drivers]
+    competing: CompetingRisks | None
+
+
+class RunsPage(_Body):
+    """`GET /v1/runs`: newest first."""
+
+    runs: list[RunRecord]
+    next_cursor: str | None
+
+
+class RunRequest(_Body):
+    """`POST /v1/runs` body: as-of date (default: today, UTC) and optional parameters."""
+
+    as_of: date | None = None
+    parameters: RunParameters = RunParameters()
+
+
+class ExportLink(_Body):
+    """One export file and a time-limited download URL."""
+
+    name: str
+    url: str
+    expires_in: int
+
+
+class ExportsResponse(_Body):
+    """`GET /v1/runs/{run_id}/exports`."""
+
+    run_id: str
+    exports: list[ExportLink]

@@ -1,0 +1,333 @@
+"""The finance API resolver: every route, scoped to the workspace the authorizer vouched for.
+
+Route functions parse and validate parameters (Powertools validation -> 422 naming the
+field), read precomputed results through `rel2rev.storage.results`, and shape them with
+`rel2rev.api.views`. Every error leaves through ONE exception handler as `to_body()` JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from rel2rev import __version__
+from rel2rev.api.models import (
+    AttributionResponse,
+    DealsPage,
+    DriversResponse,
+    ExportLink,
+    ExportsResponse,
+    FunnelResponse,
+    RunRequest,
+    RunsPage,
+    SurvivalResponse,
+)
+from rel2rev.api.runs import request_run
+from rel2rev.api.views import deal_credit, deals_csv, funnel_groups, totals_from_lines
+from rel2rev.errors import (
+    AuthenticationError,
+    InputError,
+    NotFoundError,
+    Rel2revError,
+    UnprocessableError,
+)
+from rel2rev.job.results import (
+    AttributionDimension,
+    CreditLine,
+    Drivers,
+    FunnelDimension,
+    RunRecord,
+    Transition,
+)
+from rel2rev.storage.results import ResultsStore, export_files, results_store, run_requests
+
+ModelName = Literal[
+    "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
+    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_simplified",
+    "additive_hazard",
+]  # fmt: skip
+EXPORT_URL_SECONDS = 900
+_DEALS_SCAN_PAGE = 200
+
+app = APIGatewayHttpResolver(enable_validation=True)
+
+RunIdQuery = Annotated[
+    str | None, Query(description="A finished run of yours; default: the latest finished run")
+]
+FromQuery = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
+ToQuery = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+
+
+@app.exception_handler([Rel2revError, RequestValidationError])  # type: ignore[untyped-decorator]
+def _error_response(exc: Exception) -> Response[str]:
+    """The one place errors become responses: `Rel2revError.to_body()` with its status."""
+    if isinstance(exc, RequestValidationError):
+        details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        fields = ", ".join(".".join(str(p) for p in d["loc"][1:]) or "body" for d in details)
+        exc = UnprocessableError(f"invalid request: {fields}", details=details)
+    assert isinstance(exc, Rel2revError)
+    return Response(
+        status_code=exc.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(exc.to_body()),
+    )
+
+
+def _workspace() -> str:
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    workspace = context.get("workspace")
+    if not isinstance(workspace, str) or not workspace:
+        raise AuthenticationError("missing or invalid API key")
+    return workspace
+
+
+def _run(store: ResultsStore, workspace: str, run_id: str | None) -> RunRecord:
+    return store.latest_run(workspace) if run_id is None else store.get_run(workspace, run_id)
+
+
+def _check_range(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise UnprocessableError(
+            "from must not be after to",
+            details=[{"loc": ["query", "from"], "msg": "after 'to'"}],
+        )
+
+
+def _day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    low = datetime.combine(start, time(), tzinfo=UTC) if start else None
+    high = (
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) - timedelta(microseconds=1)
+        if end
+        else None
+    )
+    return low, high
+
+
+@app.get("/v1/funnel", summary="Funnel from capture to revenue, by cohort month and dimension")
+def get_funnel(
+    start: FromQuery = None,
+    end: ToQuery = None,
+    by: Annotated[FunnelDimension | None, Query()] = None,
+    cohort: Annotated[Literal["month"] | None, Query()] = None,
+    run_id: RunIdQuery = None,
+) -> FunnelResponse:
+    _check_range(start, end)
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    funnel = store.funnel(run.workspace, run.run_id)
+    return FunnelResponse(
+        run_id=run.run_id,
+        as_of=run.as_of,
+        start=start,
+        end=end,
+        by=by,
+        cohort=cohort,
+        groups=funnel_groups(funnel, start=start, end=end, by=by, per_cohort=cohort == "month"),
+        delays=funnel.delays,
+    )
+
+
+def _lines_in_range(
+    store: ResultsStore, run: RunRecord, start: date | None, end: date | None
+) -> list[CreditLine]:
+    low, high = _day_bounds(start, end)
+    lines: list[CreditLine] = []
+    cursor: str | None = None
+    while True:
+        deals, cursor = store.deal_pages(
+            run.workspace, run.run_id, start=low, end=high, limit=_DEALS_SCAN_PAGE, cursor=cursor
+        )
+        for deal in deals:
+            lines.extend(deal)
+        if cursor is None:
+            return lines
+
+
+@app.get("/v1/attribution", summary="Attributed revenue per dimension value, per model")
+def get_attribution(
+    model: Annotated[ModelName | None, Query()] = None,
+    by: Annotated[AttributionDimension, Query()] = "channel",
+    start: FromQuery = None,
+    end: ToQuery = None,
+    run_id: RunIdQuery = None,
+) -> AttributionResponse:
+    _check_range(start, end)
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    stored = store.attribution(run.workspace, run.run_id)
+    if by not in stored.dimensions:
+        raise UnprocessableError(
+            f"this run attributed by {', '.join(stored.dimensions)}",
+            details=[{"loc": ["query", "by"], "msg": "not computed in this run"}],
+        )
+    if start is None and end is None:
+        totals = stored.totals
+    else:
+        totals = totals_from_lines(_lines_in_range(store, run, start, end))
+    return AttributionResponse(
+        run_id=run.run_id,
+        by=by,
+        models=[model] if model else stored.models,
+        totals=[t for t in totals if t.by == by and (model is None or t.model == model)],
+        comparison=None if model else [c for c in stored.comparison if c.by == by],
+        failures=[f for f in stored.failures if f.by == by and model in (None, f.model)],
+    )
+
+
+@app.get(
+    "/v1/attribution/deals",
+    summary="Per-deal credit lines (JSON, or CSV with Accept: text/csv), paginated",
+)
+def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
+    start: FromQuery = None,
+    end: ToQuery = None,
+    model: Annotated[ModelName | None, Query()] = None,
+    by: Annotated[AttributionDimension | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    run_id: RunIdQuery = None,
+) -> Response[DealsPage]:
+    _check_range(start, end)
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    low, high = _day_bounds(start, end)
+    pages, next_cursor = store.deal_pages(
+        run.workspace, run.run_id, start=low, end=high, limit=limit, cursor=cursor
+    )
+    deals = []
+    for lines in pages:
+        kept = [x for x in lines if model in (None, x.model) and by in (None, x.by)]
+        if kept:
+            deals.append(deal_credit(kept))
+    headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+    accept = app.current_event.headers.get("accept") or ""
+    if "text/csv" in accept:
+        csv_body: Response[Any] = Response(
+            status_code=200, content_type="text/csv", body=deals_csv(deals), headers=headers
+        )
+        return csv_body
+    page = DealsPage(run_id=run.run_id, deals=deals, next_cursor=next_cursor)
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=page, headers=headers
+    )
+
+
+@app.get("/v1/attribution/deals/<deal_id>", summary="One deal's credit lines")
+def get_attribution_deal(
+    deal_id: Annotated[str, Path(max_length=256)],
+    model: Annotated[ModelName | None, Query()] = None,
+    run_id: RunIdQuery = None,
+) -> DealsPage:
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    lines = [
+        x for x in store.deal_lines(run.workspace, run.run_id, deal_id) if model in (None, x.model)
+    ]
+    if not lines:
+        raise NotFoundError(f"deal {deal_id!r} has no {model} credit in run {run.run_id}")
+    return DealsPage(run_id=run.run_id, deals=[deal_credit(lines)], next_cursor=None)
+
+
+@app.get("/v1/survival/drivers", summary="What speeds each transition (Cox), won vs lost")
+def get_survival_drivers(
+    transition: Annotated[Transition | None, Query()] = None,
+    run_id: RunIdQuery = None,
+) -> DriversResponse:
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    survival = store.survival(run.workspace, run.run_id)
+    drivers: list[Drivers] = [d for d in survival.drivers if transition in (None, d.transition)]
+    return DriversResponse(run_id=run.run_id, drivers=drivers, competing=survival.competing)
+
+
+@app.get("/v1/survival/<transition>", summary="Kaplan-Meier curves of one transition")
+def get_survival(
+    transition: Annotated[Transition, Path()],
+    by: Annotated[FunnelDimension | None, Query()] = None,
+    run_id: RunIdQuery = None,
+) -> SurvivalResponse:
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    survival = store.survival(run.workspace, run.run_id)
+    curves = [c for c in survival.curves if c.transition == transition and c.by == by]
+    return SurvivalResponse(run_id=run.run_id, transition=transition, by=by, curves=curves)
+
+
+@app.get("/v1/relationships/<contact_id>", summary="Timeline, score history, stage moments")
+def get_relationship(
+    contact_id: Annotated[str, Path(max_length=256)],
+    run_id: RunIdQuery = None,
+) -> dict[str, object]:
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    relationship = store.relationship(run.workspace, run.run_id, contact_id)
+    return {"run_id": run.run_id, "relationship": relationship.model_dump(mode="json")}
+
+
+@app.get("/v1/runs", summary="The workspace's runs, newest first")
+def list_runs(
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> RunsPage:
+    runs, next_cursor = results_store().list_runs(_workspace(), limit=limit, cursor=cursor)
+    return RunsPage(runs=runs, next_cursor=next_cursor)
+
+
+@app.post("/v1/runs", summary="Request a run (idempotent on as-of and parameters)")
+def create_run(request: Annotated[RunRequest, Body()]) -> Response[RunRecord]:
+    record, created = request_run(
+        results_store(),
+        run_requests(),
+        _workspace(),
+        request.as_of,
+        request.parameters,
+        now=datetime.now(UTC),
+    )
+    return Response(
+        status_code=202 if created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=record,
+    )
+
+
+@app.get("/v1/runs/<run_id>", summary="One run: status, window, counts, timings")
+def get_run(run_id: Annotated[str, Path(max_length=64)]) -> RunRecord:
+    return results_store().get_run(_workspace(), run_id)
+
+
+@app.get("/v1/runs/<run_id>/exports", summary="Presigned download URLs of a run's exports")
+def get_run_exports(run_id: Annotated[str, Path(max_length=64)]) -> ExportsResponse:
+    run = results_store().get_run(_workspace(), run_id)
+    files = export_files()
+    return ExportsResponse(
+        run_id=run.run_id,
+        exports=[
+            ExportLink(
+                name=name,
+                url=files.presigned_url(run.workspace, run.run_id, name, EXPORT_URL_SECONDS),
+                expires_in=EXPORT_URL_SECONDS,
+            )
+            for name in run.exports
+        ],
+    )
+
+
+def openapi_document() -> str:
+    """The OpenAPI 3.1 document of this API, as committed in openapi.json."""
+    return app.get_openapi_json_schema(
+        title="rel2rev finance API",
+        version=__version__,
+        openapi_version="3.1.0",
+        description="Funnel, attribution, survival and relationships of your workspace.",
+        security_schemes={"apiKey": HTTPBearer(description="A workspace API key")},
+        security=[{"apiKey": []}],
+    )
+
+
+__all__ = ["InputError", "app", "openapi_document"]

@@ -1,0 +1,153 @@
+"""Pure views over stored results: funnel sums, attribution totals, deal pages, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from rel2rev.api.models import DealCredit, DealLine, FunnelGroup
+from rel2rev.job.results import CreditLine, DimensionTotal, FunnelDimension, FunnelResults
+from rel2rev.money import Money
+
+_COUNTS = ("captured", "qualified", "lead", "opportunity", "won", "lost")
+_INTERACTIONS = ("vanity_interactions", "relationship_interactions")
+
+
+def _month(value: date) -> str:
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _sum_money(amounts: Iterable[Money]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for money in amounts:
+        totals[money.currency] += money.amount
+    return totals
+
+
+def funnel_groups(
+    funnel: FunnelResults,
+    *,
+    start: date | None,
+    end: date | None,
+    by: FunnelDimension | None,
+    per_cohort: bool,
+) -> list[FunnelGroup]:
+    """Sum the stored cohort rows of `by` whose capture month lies in [start, end]."""
+    low = _month(start) if start else "0000-00"
+    high = _month(end) if end else "9999-99"
+    grouped: dict[tuple[str | None, str | None], list[int]] = {}
+    revenue: dict[tuple[str | None, str | None], list[Money]] = defaultdict(list)
+    cost: dict[tuple[str | None, str | None], list[Money]] = defaultdict(list)
+    for row in funnel.rows:
+        if row.by != by or not low <= row.cohort <= high:
+            continue
+        key = (row.cohort if per_cohort else None, row.value)
+        counts = grouped.setdefault(key, [0] * (len(_COUNTS) + len(_INTERACTIONS)))
+        for i, name in enumerate(_COUNTS + _INTERACTIONS):
+            counts[i] += getattr(row, name)
+        revenue[key].extend(row.revenue)
+        cost[key].extend(row.cost)
+    groups = []
+    for key in sorted(grouped, key=lambda k: (k[0] or "", k[1] or "")):
+        c = dict(zip(_COUNTS + _INTERACTIONS, grouped[key], strict=True))
+        rev = _sum_money(revenue[key])
+        spent = _sum_money(cost[key])
+        groups.append(
+            FunnelGroup(
+                cohort=key[0],
+                value=key[1],
+                **c,
+                qualification_rate=_rate(c["qualified"], c["captured"]),
+                lead_rate=_rate(c["lead"], c["qualified"]),
+                opportunity_rate=_rate(c["opportunity"], c["lead"]),
+                win_rate=_rate(c["won"], c["won"] + c["lost"]),
+                revenue=[Money(amount=a, currency=cur) for cur, a in sorted(rev.items())],
+                revenue_per_qualified=[
+                    Money(amount=a / c["qualified"], currency=cur)
+                    for cur, a in sorted(rev.items())
+                    if c["qualified"]
+                ],
+                cost=[Money(amount=a, currency=cur) for cur, a in sorted(spent.items())],
+                return_on_relationships={
+                    cur: (rev.get(cur, Decimal(0)) / a).quantize(Decimal("0.0001"))
+                    for cur, a in sorted(spent.items())
+                    if a > 0
+                },
+            )
+        )
+    return groups
+
+
+def totals_from_lines(lines: Iterable[CreditLine]) -> list[DimensionTotal]:
+    """Revenue and credited conversions per (model, by, value, currency), summed exactly."""
+    amounts: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    conversions: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    for line in lines:
+        key = (line.model, line.by, line.value, line.amount.currency)
+        amounts[key] += line.amount.amount
+        conversions[key] += line.share
+    return [
+        DimensionTotal(
+            model=model,
+            by=by,  # type: ignore[arg-type]
+            value=value,
+            amount=Money(amount=amounts[(model, by, value, cur)], currency=cur),
+            conversions=conversions[(model, by, value, cur)],
+        )
+        for model, by, value, cur in sorted(amounts)
+    ]
+
+
+def deal_credit(lines: Sequence[CreditLine]) -> DealCredit:
+    """A deal's lines as one body; its amount is the sum of one model's lines."""
+    first = lines[0]
+    amount = Money.of(
+        sum(
+            (x.amount.amount for x in lines if (x.model, x.by) == (first.model, first.by)),
+            Decimal(0),
+        ),
+        first.amount.currency,
+    )
+    return DealCredit(
+        deal_id=first.deal_id,
+        closed_at=first.closed_at,
+        amount=amount,
+        lines=[
+            DealLine(model=x.model, by=x.by, value=x.value, share=x.share, amount=x.amount)
+            for x in lines
+        ],
+    )
+
+
+CSV_COLUMNS = ("deal_id", "closed_at", "model", "by", "value", "share", "amount", "currency")
+
+
+def deals_csv(deals: Iterable[DealCredit]) -> str:
+    """Deal credit lines as CSV, one row per line; amounts as exact decimal strings."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for deal in deals:
+        closed = deal.closed_at.isoformat() if deal.closed_at else ""
+        for line in deal.lines:
+            writer.writerow(
+                (
+                    deal.deal_id,
+                    closed,
+                    line.model,
+                    line.by,
+                    line.value,
+                    repr(line.share),
+                    str(line.amount.amount),
+                    line.amount.currency,
+                )
+            )
+    return out.getvalue()
