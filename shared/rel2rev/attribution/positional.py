@@ -1,0 +1,161 @@
+"""The position family: one configurable rule, ten presets (first ... inverse J).
+
+A `PositionRule` gives fixed weights to anchor touches (first, last, last non-direct, or the
+last touch at or before a stage event: lead created, opportunity created, closed) and spreads
+`rest` over the other touches, evenly or by time decay (weight 2^(-Δt / half_life), Δt from
+touch to conversion). Anchors that land on the same touch add. A journey with fewer touches
+than anchors is split evenly; a journey with no non-anchor touch renormalises the anchors.
+A stage event that is unknown (e.g. `paths` input) falls back to the conversion, i.e. the last
+touch; a stage event before every touch anchors the first touch.
+
+J and inverse J have no canonical definition: here J = 20% first, 60% last, 20% middle and
+inverse J = 60% first, 20% last, 20% middle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import numpy as np
+
+from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.errors import InsufficientDataError
+
+
+class Anchor(StrEnum):
+    """Which touch of a journey an anchor weight goes to."""
+
+    FIRST = "first"
+    LAST = "last"
+    LAST_NON_DIRECT = "last_non_direct"
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+    CLOSE = "close"
+
+
+_STAGE_COLUMN = {Anchor.LEAD: 0, Anchor.OPPORTUNITY: 1, Anchor.CLOSE: 2}
+
+
+@dataclass(frozen=True)
+class PositionRule:
+    """Anchor weights plus a `rest` share spread over the remaining touches."""
+
+    anchors: tuple[tuple[Anchor, float], ...] = ()
+    rest: float = 0.0
+    half_life: timedelta | None = None
+    """When set, `rest` is spread by time decay instead of evenly."""
+    direct_label: str = "direct"
+    """Channel skipped by `Anchor.LAST_NON_DIRECT` (case-insensitive)."""
+
+
+PRESETS: dict[str, PositionRule] = {
+    "first": PositionRule(anchors=((Anchor.FIRST, 1.0),)),
+    "last": PositionRule(anchors=((Anchor.LAST, 1.0),)),
+    "last_non_direct": PositionRule(anchors=((Anchor.LAST_NON_DIRECT, 1.0),)),
+    "linear": PositionRule(rest=1.0),
+    "time_decay": PositionRule(rest=1.0, half_life=timedelta(days=7)),
+    "u_shaped": PositionRule(anchors=((Anchor.FIRST, 0.4), (Anchor.LEAD, 0.4)), rest=0.2),
+    "w_shaped": PositionRule(
+        anchors=((Anchor.FIRST, 0.3), (Anchor.LEAD, 0.3), (Anchor.OPPORTUNITY, 0.3)), rest=0.1
+    ),
+    "full_path": PositionRule(
+        anchors=(
+            (Anchor.FIRST, 0.225),
+            (Anchor.LEAD, 0.225),
+            (Anchor.OPPORTUNITY, 0.225),
+            (Anchor.CLOSE, 0.225),
+        ),
+        rest=0.1,
+    ),
+    "j_shaped": PositionRule(anchors=((Anchor.FIRST, 0.2), (Anchor.LAST, 0.6)), rest=0.2),
+    "inverse_j": PositionRule(anchors=((Anchor.FIRST, 0.6), (Anchor.LAST, 0.2)), rest=0.2),
+}
+"""The ten position-based models by name."""
+
+
+def _group_max(values: IntArray, table: JourneyTable) -> IntArray:
+    """Per-journey maximum of a per-touch array (-1 for journeys without touches)."""
+    out = np.full(table.n_journeys, -1, dtype=np.int64)
+    nonempty = table.lengths > 0
+    if table.n_touches:
+        out[nonempty] = np.maximum.reduceat(values, table.offsets[:-1][nonempty])
+    return out
+
+
+def anchor_positions(table: JourneyTable, anchor: Anchor, direct_label: str = "direct") -> IntArray:
+    """Position (0-based, within its journey) of the anchor touch of every journey."""
+    lengths = table.lengths
+    last = np.maximum(lengths - 1, 0)
+    if anchor is Anchor.FIRST:
+        return np.zeros(table.n_journeys, dtype=np.int64)
+    if anchor is Anchor.LAST:
+        return last
+    tj = table.touch_journey
+    position = np.arange(table.n_touches, dtype=np.int64) - table.offsets[tj]
+    if anchor is Anchor.LAST_NON_DIRECT:
+        codes, labels = table.codes("channel")
+        direct = np.array([label.lower() == direct_label.lower() for label in labels], dtype=bool)
+        found = _group_max(np.where(direct[codes], -1, position), table)
+        return np.where(found >= 0, found, last)
+    stage = table.stage_s[:, _STAGE_COLUMN[anchor]]
+    timed = ~np.isnan(table.touch_s)
+    untimed_journey = np.bincount(tj, weights=~timed, minlength=table.n_journeys) > 0
+    at_or_before = np.bincount(
+        tj, weights=timed & (table.touch_s <= stage[tj]), minlength=table.n_journeys
+    ).astype(np.int64)
+    return np.where(np.isnan(stage) | untimed_journey, last, np.maximum(at_or_before - 1, 0))
+
+
+def decay_profile(table: JourneyTable, half_life: timedelta) -> FloatArray:
+    """2^(-Δt / half_life) per touch, Δt from the touch to its journey's end, in exact seconds."""
+    if not table.has_times:
+        raise InsufficientDataError("time decay needs a time on every touch")
+    tj = table.touch_journey
+    end = table.end_s.copy()
+    last_touch = _group_max_float(table.touch_s, table)
+    end = np.where(np.isnan(end), last_touch, end)
+    age = np.maximum(end[tj] - table.touch_s, 0.0)
+    youngest = _group_min_float(age, table)
+    return np.exp2(-(age - youngest[tj]) / half_life.total_seconds())
+
+
+def _group_max_float(values: FloatArray, table: JourneyTable) -> FloatArray:
+    out = np.full(table.n_journeys, np.nan)
+    nonempty = table.lengths > 0
+    if table.n_touches:
+        out[nonempty] = np.maximum.reduceat(values, table.offsets[:-1][nonempty])
+    return out
+
+
+def _group_min_float(values: FloatArray, table: JourneyTable) -> FloatArray:
+    out = np.full(table.n_journeys, np.nan)
+    nonempty = table.lengths > 0
+    if table.n_touches:
+        out[nonempty] = np.minimum.reduceat(values, table.offsets[:-1][nonempty])
+    return out
+
+
+def position_weights(table: JourneyTable, rule: PositionRule) -> FloatArray:
+    """Credit share of every touch under `rule`; each journey's touches sum to 1."""
+    n, m = table.n_journeys, table.n_touches
+    tj = table.touch_journey
+    lengths = table.lengths
+    position = np.arange(m, dtype=np.int64) - table.offsets[tj]
+    anchor_weight = np.zeros(m)
+    is_anchor = np.zeros(m, dtype=bool)
+    for anchor, weight in rule.anchors:
+        hit = position == anchor_positions(table, anchor, rule.direct_label)[tj]
+        anchor_weight += weight * hit
+        is_anchor |= hit
+    profile = (
+        np.ones(m) if rule.half_life is None else decay_profile(table, rule.half_life)
+    ) * ~is_anchor
+    rest_sum = np.bincount(tj, weights=profile, minlength=n)
+    spread = np.divide(profile, rest_sum[tj], out=np.zeros(m), where=rest_sum[tj] > 0)
+    weights = anchor_weight + rule.rest * spread
+    total = np.bincount(tj, weights=weights, minlength=n)
+    weights = weights / total[tj]
+    few = lengths < len(rule.anchors)
+    return np.where(few[tj], 1.0 / np.maximum(lengths[tj], 1), weights)

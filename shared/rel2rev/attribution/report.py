@@ -1,0 +1,101 @@
+"""Typed results of an attribution run: per model shares, conversions, revenue and credit lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rel2rev.money import Money
+
+
+class DealLine(BaseModel):
+    """One dimension value's part of one deal; a deal's lines sum exactly to its amount."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deal_id: str
+    model: str
+    value: str
+    share: float
+    amount: Money
+
+
+class TouchCredit(BaseModel):
+    """A touch's share of its journey's conversion under one model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    journey_id: str
+    position: int = Field(description="0-based position of the touch on its journey")
+    at: datetime | None
+    value: str
+    share: float
+    conversions: float = Field(description="share × the journey's conversions")
+
+
+class Interval(BaseModel):
+    """A bootstrap percentile interval."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float
+    high: float
+
+
+class HoldoutScore(BaseModel):
+    """How well a data-driven model predicts conversion on held-out journeys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    log_loss: float
+    auc: float | None = Field(description="None when the holdout has only one outcome")
+    journeys: float = Field(description="Held-out journeys (counts, so may be aggregated)")
+
+
+class ModelResult(BaseModel):
+    """Everything one model says; `error` is set (and the rest empty) when it could not run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    error: str | None = None
+    shares: dict[str, float] = Field(
+        default_factory=dict, description="Share of conversions per value; sums to 1"
+    )
+    conversions: dict[str, float] = Field(default_factory=dict)
+    revenue: dict[str, dict[str, Money]] = Field(
+        default_factory=dict, description="Per currency, per value: the sum of the deal lines"
+    )
+    deal_lines: list[DealLine] = Field(default_factory=list)
+    touch_credits: list[TouchCredit] = Field(default_factory=list)
+    share_intervals: dict[str, Interval] = Field(default_factory=dict)
+    holdout: HoldoutScore | None = None
+    diagnostics: dict[str, float] = Field(
+        default_factory=dict, description="Model internals: P(conversion), removal effects, ..."
+    )
+
+
+class ComparisonRow(BaseModel):
+    """One dimension value's share under every model that ran."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: str
+    shares: dict[str, float]
+
+
+class AttributionReport(BaseModel):
+    """The result of `run_models`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str
+    journeys: float = Field(description="Journeys considered (sum of counts)")
+    converting_journeys: float
+    unattributed_journeys: list[str] = Field(
+        default_factory=list,
+        description="Converting journeys without touches: no model credits them",
+    )
+    models: dict[str, ModelResult]
+    comparison: list[ComparisonRow] = Field(default_factory=list)

@@ -1,0 +1,200 @@
+"""`run_models`: every requested model on the same journeys, errors kept per model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from rel2rev.attribution.compare import bootstrap_intervals, comparison_table, score, split_holdout
+from rel2rev.attribution.credit import Credit, conversions_by_value, finish, spread_over_touches
+from rel2rev.attribution.hazard import AdditiveHazard
+from rel2rev.attribution.journeys import Journey
+from rel2rev.attribution.markov import fit_chain
+from rel2rev.attribution.positional import PRESETS, PositionRule, position_weights
+from rel2rev.attribution.report import AttributionReport, HoldoutScore, ModelResult
+from rel2rev.attribution.shapley import fit_game, journey_masks, simplified_shapley
+from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.errors import InsufficientDataError
+
+POSITION_MODELS = tuple(PRESETS)
+ALL_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_simplified", "additive_hazard")
+"""Every model name, in the order reports list them."""
+PREDICTIVE_MODELS = ("markov", "shapley", "additive_hazard")
+"""Models that predict conversion, so get a holdout score."""
+
+
+def _position(table: JourneyTable, by: str, rule: PositionRule) -> Credit:
+    weights = position_weights(table, rule)
+    return Credit(conversions_by_value(table, by, weights), lambda: weights)
+
+
+def _markov(table: JourneyTable, by: str, order: int) -> Credit:
+    chain = fit_chain(table, by, order)
+    p, effects = chain.removal_effects()
+    if effects.sum() <= 0:
+        raise InsufficientDataError("markov: no removal changes P(conversion)")
+    converting = float(table.conversions[table.lengths > 0].sum())
+    diagnostics = {"p_conversion": p, "states": float(len(chain.states))}
+    diagnostics |= {
+        f"removal_effect:{label}": float(e) for label, e in zip(chain.labels, effects, strict=True)
+    }
+    return Credit(
+        effects / effects.sum() * converting,
+        lambda: spread_over_touches(table, by, lambda _j, code: effects[code]),
+        diagnostics,
+    )
+
+
+def _shapley(table: JourneyTable, by: str) -> Credit:
+    game = fit_game(table, by)
+    phi = np.clip(game.phi, 0.0, None)
+    members = ((game.masks[:, None] >> np.arange(phi.shape[1], dtype=np.int64)) & 1).astype(float)
+    phi = np.where(phi.sum(axis=1, keepdims=True) > 0, phi, members)
+    weights = phi / phi.sum(axis=1, keepdims=True)
+
+    def pair_weight(journey: IntArray, code: IntArray) -> FloatArray:
+        masks = journey_masks(table, by)[journey]
+        row = np.minimum(np.searchsorted(game.masks, masks), len(game.masks) - 1)
+        found: FloatArray = np.where(game.masks[row] == masks, weights[row, code], 0.0)
+        return found
+
+    diagnostics = {"value_sets": float(len(game.masks)), "base_rate": game.base_rate}
+    return Credit(
+        game.conversions @ weights, lambda: spread_over_touches(table, by, pair_weight), diagnostics
+    )
+
+
+def _shapley_simplified(table: JourneyTable, by: str) -> Credit:
+    phi = simplified_shapley(table, by)
+    return Credit(phi, lambda: spread_over_touches(table, by, lambda _j, code: phi[code]))
+
+
+def _hazard(table: JourneyTable, by: str) -> Credit:
+    model = AdditiveHazard(by).fit(table)
+    weights = model.touch_weights(table)
+    diagnostics = {"log_likelihood": model.log_likelihood_}
+    for label, beta, omega in zip(model.labels_, model.beta_, model.omega_, strict=True):
+        diagnostics[f"beta_per_day:{label}"] = float(beta)
+        diagnostics[f"omega_per_day:{label}"] = float(omega)
+    return Credit(conversions_by_value(table, by, weights), lambda: weights, diagnostics)
+
+
+def model_credit(
+    table: JourneyTable,
+    model: str,
+    by: str = "channel",
+    *,
+    order: int = 1,
+    half_life: timedelta = timedelta(days=7),
+) -> Credit:
+    """Run one model; raises `InsufficientDataError` when the data cannot support it."""
+    if model in PRESETS:
+        rule = PRESETS[model]
+        if rule.half_life is not None:
+            rule = PositionRule(rule.anchors, rule.rest, half_life, rule.direct_label)
+        return _position(table, by, rule)
+    if model == "markov":
+        return _markov(table, by, order)
+    if model == "shapley":
+        return _shapley(table, by)
+    if model == "shapley_simplified":
+        return _shapley_simplified(table, by)
+    if model == "additive_hazard":
+        return _hazard(table, by)
+    raise ValueError(f"unknown model {model!r}; known: {' '.join(ALL_MODELS)}")
+
+
+def predict(train: JourneyTable, test: JourneyTable, model: str, by: str, order: int) -> FloatArray:
+    """Conversion probability of `test`'s journeys from `model` fitted on `train`."""
+    if model == "markov":
+        return fit_chain(train, by, order).predict(test, by)
+    if model == "shapley":
+        return fit_game(train, by).predict(journey_masks(test, by))
+    if model == "additive_hazard":
+        return AdditiveHazard(by).fit(train).predict(test)
+    raise ValueError(f"{model} does not predict conversion")
+
+
+def run_models(
+    journeys: Sequence[Journey] | JourneyTable,
+    models: Sequence[str] = ALL_MODELS,
+    by: str = "channel",
+    **params: Any,
+) -> AttributionReport:
+    """Run `models` crediting dimension `by`; each model's failure stays in its own entry.
+
+    Parameters: `order` (Markov, default 1), `half_life` (time decay, default 7 days),
+    `holdout` (fraction of journeys held out to score the predictive models, default 0: off),
+    `bootstrap` (number of draws for share intervals, default 0: off), `seed` (default 0),
+    `detail` (deal lines, revenue and touch credits; default True).
+    """
+    unknown = [m for m in models if m not in ALL_MODELS]
+    if unknown:
+        raise InsufficientDataError(f"unknown model {unknown[0]!r}; known: {' '.join(ALL_MODELS)}")
+    table = journeys if isinstance(journeys, JourneyTable) else JourneyTable.from_journeys(journeys)
+    order: int = params.get("order", 1)
+    half_life: timedelta = params.get("half_life", timedelta(days=7))
+    holdout: float = params.get("holdout", 0.0)
+    draws: int = params.get("bootstrap", 0)
+    seed: int = params.get("seed", 0)
+    detail: bool = params.get("detail", True)
+    if by not in table.dimensions:
+        raise InsufficientDataError(
+            f"unknown dimension {by!r}; known: {', '.join(sorted(table.dimensions))}"
+        )
+    results: dict[str, ModelResult] = {}
+    for model in models:
+        try:
+            credit = model_credit(table, model, by, order=order, half_life=half_life)
+            result = finish(table, by, model, credit, detail=detail)
+            if draws > 0:
+                result.share_intervals = bootstrap_intervals(
+                    table,
+                    partial(_shares, model=model, by=by, order=order, half_life=half_life),
+                    draws,
+                    seed,
+                )
+            if holdout > 0 and model in PREDICTIVE_MODELS:
+                result.holdout = _holdout(
+                    table, model, by, order=order, fraction=holdout, seed=seed
+                )
+        except (InsufficientDataError, np.linalg.LinAlgError) as exc:
+            message = exc.message if isinstance(exc, InsufficientDataError) else str(exc)
+            result = ModelResult(model=model, error=f"insufficient data: {message}")
+        results[model] = result
+    touched = table.lengths > 0
+    return AttributionReport(
+        by=by,
+        journeys=float((table.conversions + table.nulls).sum()),
+        converting_journeys=float(table.conversions.sum()),
+        unattributed_journeys=[
+            table.ids[i] for i in np.flatnonzero(~touched & (table.conversions > 0))
+        ],
+        models=results,
+        comparison=comparison_table(results),
+    )
+
+
+def _shares(
+    table: JourneyTable, *, model: str, by: str, order: int, half_life: timedelta
+) -> dict[str, float]:
+    _, labels = table.codes(by)
+    conversions = model_credit(table, model, by, order=order, half_life=half_life).conversions
+    total = float(conversions.sum())
+    return {
+        label: float(c / total) if total else 0.0
+        for label, c in zip(labels, conversions, strict=True)
+    }
+
+
+def _holdout(
+    table: JourneyTable, model: str, by: str, *, order: int, fraction: float, seed: int
+) -> HoldoutScore:
+    train, test = split_holdout(table, fraction, seed)
+    if test.conversions.sum() + test.nulls.sum() <= 0:
+        raise InsufficientDataError(f"{model}: the holdout is empty")
+    return score(predict(train, test, model, by, order), test.conversions, test.nulls)

@@ -1,0 +1,164 @@
+"""Shapley attribution: exact over the values present on each journey, and Zhao's simplified form.
+
+`shapley` (exact): the value of a coalition S is v(S) = the conversion rate of the journeys
+whose set of values (channels, by default) is exactly S; v(∅) = 0 and a set no journey has
+is worth 0. For every distinct set T seen on a converting journey the game is played over
+the members of T, φ_c(T) = Σ_{S⊆T∖c} |S|!(|T|-|S|-1)!/|T|! · (v(S∪c) - v(S)), by explicit
+enumeration of the 2^|T| subsets (vectorised per set size). A journey with set T credits its
+conversion in proportion to φ(T), negative values clipped to 0 (all ≤ 0: split evenly).
+When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is what the
+generator in `bench/attribution.py` plants.
+
+`shapley_simplified` (Zhao et al. 2018, "simplified Shapley value"): φ_j = Σ_{S∋j} R(S)/|S|
+with R(S) the conversions of journeys whose set is exactly S: every converting journey splits
+its conversion evenly over its distinct values. A different, cheaper model, named as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.errors import InsufficientDataError
+
+MAX_VALUES = 62
+"""Value sets are 64-bit masks."""
+MAX_SET_SIZE = 20
+"""Exact enumeration is 2^|T| per set: refuse journeys with more distinct values."""
+_CHUNK = 1 << 22
+
+
+def journey_masks(table: JourneyTable, dimension: str) -> IntArray:
+    """Bit mask of the distinct values on each journey (0 for journeys without touches)."""
+    codes, labels = table.codes(dimension)
+    if len(labels) > MAX_VALUES:
+        raise InsufficientDataError(
+            f"shapley: {len(labels)} distinct values of {dimension!r}, at most {MAX_VALUES}"
+        )
+    masks = np.zeros(table.n_journeys, dtype=np.int64)
+    nonempty = table.lengths > 0
+    if table.n_touches:
+        bits = np.left_shift(np.int64(1), codes)
+        masks[nonempty] = np.bitwise_or.reduceat(bits, table.offsets[:-1][nonempty])
+    return masks
+
+
+def popcount(masks: IntArray) -> IntArray:
+    """Number of set bits of each mask."""
+    counts = np.zeros(masks.shape, dtype=np.int64)
+    work = masks.copy()
+    while work.any():
+        counts += work & 1
+        work >>= 1
+    return counts
+
+
+@dataclass(frozen=True)
+class SetGame:
+    """Conversion rate per observed value set, and each set's exact Shapley values."""
+
+    masks: IntArray
+    """Sorted distinct value sets."""
+    rates: FloatArray
+    conversions: FloatArray
+    phi: FloatArray
+    """(len(masks), n_values): φ_c(T) for c in T, 0 elsewhere."""
+    base_rate: float
+
+    def value(self, subsets: IntArray) -> FloatArray:
+        """v(S) for an array of masks: the observed rate, 0 for sets never observed."""
+        where = np.minimum(np.searchsorted(self.masks, subsets), len(self.masks) - 1)
+        return np.where(self.masks[where] == subsets, self.rates[where], 0.0)
+
+    def predict(self, masks: IntArray) -> FloatArray:
+        """Conversion probability of journeys with these sets (unseen sets: the base rate)."""
+        where = np.minimum(np.searchsorted(self.masks, masks), len(self.masks) - 1)
+        return np.where(self.masks[where] == masks, self.rates[where], self.base_rate)
+
+
+def fit_game(table: JourneyTable, dimension: str) -> SetGame:
+    """Rates of every observed value set and exact Shapley values of the converting ones."""
+    _, labels = table.codes(dimension)
+    masks = journey_masks(table, dimension)
+    weight = table.conversions + table.nulls
+    used = (masks != 0) & (weight > 0)
+    if not (used & (table.conversions > 0)).any():
+        raise InsufficientDataError("shapley: no converting journey with touches")
+    frame = (
+        pd.DataFrame({"mask": masks[used], "conv": table.conversions[used], "total": weight[used]})
+        .groupby("mask", sort=True)[["conv", "total"]]
+        .sum()
+    )
+    set_masks = frame.index.to_numpy(dtype=np.int64)
+    conversions = frame["conv"].to_numpy(dtype=np.float64)
+    rates = conversions / frame["total"].to_numpy(dtype=np.float64)
+    game = SetGame(
+        masks=set_masks,
+        rates=rates,
+        conversions=conversions,
+        phi=np.zeros((len(set_masks), len(labels))),
+        base_rate=float(conversions.sum() / frame["total"].sum()),
+    )
+    sizes = popcount(set_masks)
+    if int(sizes.max()) > MAX_SET_SIZE:
+        raise InsufficientDataError(
+            f"shapley: a journey has {int(sizes.max())} distinct values of {dimension!r}; "
+            f"exact enumeration stops at {MAX_SET_SIZE}"
+        )
+    for size in np.unique(sizes[conversions > 0]):
+        rows = np.flatnonzero((sizes == size) & (conversions > 0))
+        step = max(1, _CHUNK // (1 << int(size)))
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            game.phi[chunk] = _shapley_of_sets(game, set_masks[chunk], int(size), len(labels))
+    return game
+
+
+def _shapley_of_sets(game: SetGame, sets: IntArray, size: int, n_values: int) -> FloatArray:
+    """Exact Shapley values (k, n_values) of k sets of equal `size`, by enumeration."""
+    members = (sets[:, None] >> np.arange(n_values, dtype=np.int64)) & 1
+    positions = np.nonzero(members)[1].reshape(len(sets), size)  # value code of each local bit
+    local = np.arange(1 << size, dtype=np.int64)
+    local_bits = (local[:, None] >> np.arange(size, dtype=np.int64)) & 1  # (2^size, size)
+    subsets = local_bits @ (np.int64(1) << positions).T  # (2^size, k) global masks
+    values = game.value(subsets.ravel()).reshape(subsets.shape)
+    coalition = local_bits.sum(axis=1)
+    weights = np.array(
+        [
+            factorial(s) * factorial(size - s - 1) / factorial(size) if s < size else 0.0
+            for s in range(size + 1)
+        ]
+    )
+    phi = np.zeros((len(sets), n_values))
+    for bit in range(size):
+        without = local[(local_bits[:, bit] == 0)]
+        gain = values[without | (1 << bit)] - values[without]  # (2^(size-1), k)
+        contribution = weights[coalition[without]] @ gain
+        phi[np.arange(len(sets)), positions[:, bit]] = contribution
+    return phi
+
+
+def set_value_weights(game: SetGame, masks: IntArray) -> FloatArray:
+    """Per journey, clipped φ of its value set (rows of zeros for sets without φ)."""
+    where = np.minimum(np.searchsorted(game.masks, masks), len(game.masks) - 1)
+    found = game.masks[where] == masks
+    weights = np.clip(game.phi[where], 0.0, None)
+    weights[~found] = 0.0
+    return weights
+
+
+def simplified_shapley(table: JourneyTable, dimension: str) -> FloatArray:
+    """Zhao et al.'s φ_j = Σ_{S∋j} R(S)/|S| per value (it sums to the conversions)."""
+    _, labels = table.codes(dimension)
+    masks = journey_masks(table, dimension)
+    converting = (masks != 0) & (table.conversions > 0)
+    if not converting.any():
+        raise InsufficientDataError("shapley_simplified: no converting journey with touches")
+    members = (masks[converting, None] >> np.arange(len(labels), dtype=np.int64)) & 1
+    share = table.conversions[converting] / members.sum(axis=1)
+    phi: FloatArray = share @ members
+    return phi
