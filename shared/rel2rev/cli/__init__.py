@@ -17,6 +17,7 @@ from rel2rev.errors import Rel2revError
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, one-line help)
     "simulate": ("rel2rev.cli.simulate", "Generate a seeded synthetic world and its ground truth"),
+    "import": ("rel2rev.cli.importer", "Import a CSV/JSONL file of generic events (backfill)"),
 }
 
 
