@@ -83,8 +83,8 @@ def funnel_rows(results: RunResults) -> list[ExportRow]:
     return [
         FunnelRow(
             cohort=r.cohort,
-            by=r.by,
-            value=r.value,
+            dimension=r.by,
+            dimension_value=r.value,
             captured=r.captured,
             qualified=r.qualified,
             lead=r.lead,
@@ -104,7 +104,12 @@ def funnel_money_rows(results: RunResults) -> list[ExportRow]:
         return []
     return [
         FunnelMoneyRow(
-            cohort=r.cohort, by=r.by, value=r.value, currency=currency, revenue=rev, cost=cost
+            cohort=r.cohort,
+            dimension=r.by,
+            dimension_value=r.value,
+            currency=currency,
+            revenue=rev,
+            cost=cost,
         )
         for r in results.funnel.rows
         for currency, (rev, cost) in _per_currency(r.revenue, r.cost).items()
@@ -133,9 +138,9 @@ def attribution_deal_rows(results: RunResults) -> list[ExportRow]:
     return [
         AttributionDealRow(
             model=line.model,
-            by=line.by,
+            dimension=line.by,
             deal_id=line.deal_id,
-            value=line.value,
+            dimension_value=line.value,
             share=line.share,
             currency=line.amount.currency,
             amount=line.amount.amount,
@@ -152,8 +157,8 @@ def attribution_total_rows(results: RunResults) -> list[ExportRow]:
     return [
         AttributionTotalRow(
             model=t.model,
-            by=t.by,
-            value=t.value,
+            dimension=t.by,
+            dimension_value=t.value,
             currency=t.amount.currency,
             revenue=t.amount.amount,
             conversions=t.conversions,
@@ -167,7 +172,9 @@ def attribution_comparison_rows(results: RunResults) -> list[ExportRow]:
     if results.attribution is None:
         return []
     return [
-        AttributionComparisonRow(model=c.model, by=c.by, value=c.value, share=c.share)
+        AttributionComparisonRow(
+            model=c.model, dimension=c.by, dimension_value=c.value, share=c.share
+        )
         for c in results.attribution.comparison
     ]
 
@@ -177,7 +184,7 @@ def attribution_failure_rows(results: RunResults) -> list[ExportRow]:
     if results.attribution is None:
         return []
     return [
-        AttributionFailureRow(model=f.model, by=f.by, reason=f.reason)
+        AttributionFailureRow(model=f.model, dimension=f.by, reason=f.reason)
         for f in results.attribution.failures
     ]
 
@@ -189,7 +196,7 @@ def survival_summary_rows(results: RunResults) -> list[ExportRow]:
     return [
         SurvivalSummaryRow(
             transition=c.transition,
-            by=c.by,
+            segment_by=c.by,
             segment=c.segment,
             subjects=c.subjects,
             events=c.events,
@@ -210,7 +217,7 @@ def survival_curve_rows(results: RunResults) -> list[ExportRow]:
     return [
         SurvivalCurveRow(
             transition=c.transition,
-            by=c.by,
+            segment_by=c.by,
             segment=c.segment,
             t_days=p.t_days,
             survival=p.survival,

@@ -59,13 +59,15 @@ class FunnelRow(ExportRow):
 
     TABLE = "funnel"
     DESCRIPTION = (
-        "Stage counts per capture cohort month, overall (by empty) and per dimension value; "
+        "Stage counts per capture cohort month, overall (dimension empty) and per dimension value; "
         "counts add up across cohorts of the same split."
     )
 
     cohort: str = Field(description="Capture month, YYYY-MM")
-    by: str | None = Field(description="Split dimension: channel, campaign, owner, stakeholder")
-    value: str | None = Field(description="Dimension value (empty for the overall rows)")
+    dimension: str | None = Field(
+        description="Split dimension: channel, campaign, owner, stakeholder"
+    )
+    dimension_value: str | None = Field(description="Dimension value (empty for the overall rows)")
     captured: int = Field(description="Relationships captured (first interaction)")
     qualified: int = Field(description="Relationships that became qualified")
     lead: int = Field(description="Relationships that became a lead")
@@ -83,8 +85,8 @@ class FunnelMoneyRow(ExportRow):
     DESCRIPTION = "Won revenue and known engagement cost per cohort, dimension value and currency."
 
     cohort: str = Field(description="Capture month, YYYY-MM")
-    by: str | None = Field(description="Split dimension (empty for the overall rows)")
-    value: str | None = Field(description="Dimension value (empty for the overall rows)")
+    dimension: str | None = Field(description="Split dimension (empty for the overall rows)")
+    dimension_value: str | None = Field(description="Dimension value (empty for the overall rows)")
     currency: str = Field(description="ISO 4217 currency of revenue and cost")
     revenue: Decimal = Field(description="Closed-won amount, exact")
     cost: Decimal = Field(description="Known engagement cost, exact (0 when unknown)")
@@ -112,9 +114,11 @@ class AttributionDealRow(ExportRow):
     )
 
     model: str = Field(description="Attribution model")
-    by: str = Field(description="Credited dimension: channel, campaign, owner, type, content")
+    dimension: str = Field(
+        description="Credited dimension: channel, campaign, owner, type, content"
+    )
     deal_id: str = Field(description="Deal id")
-    value: str = Field(description="Dimension value credited")
+    dimension_value: str = Field(description="Dimension value credited")
     share: float = Field(description="Share of the deal credited to the value (0-1)")
     currency: str = Field(description="ISO 4217 currency of the deal")
     amount: Decimal = Field(description="Credited amount, exact (largest-remainder rounded)")
@@ -128,8 +132,10 @@ class AttributionTotalRow(ExportRow):
     DESCRIPTION = "Revenue and conversions credited per model, dimension value and currency."
 
     model: str = Field(description="Attribution model")
-    by: str = Field(description="Credited dimension: channel, campaign, owner, type, content")
-    value: str = Field(description="Dimension value")
+    dimension: str = Field(
+        description="Credited dimension: channel, campaign, owner, type, content"
+    )
+    dimension_value: str = Field(description="Dimension value")
     currency: str = Field(description="ISO 4217 currency")
     revenue: Decimal = Field(description="Credited revenue, exact")
     conversions: float = Field(description="Credited conversions (fractional)")
@@ -142,8 +148,8 @@ class AttributionComparisonRow(ExportRow):
     DESCRIPTION = "Share of conversions each model gives each dimension value, side by side."
 
     model: str = Field(description="Attribution model")
-    by: str = Field(description="Credited dimension")
-    value: str = Field(description="Dimension value")
+    dimension: str = Field(description="Credited dimension")
+    dimension_value: str = Field(description="Dimension value")
     share: float = Field(description="Share of conversions (sums to 1 per model and dimension)")
 
 
@@ -154,7 +160,7 @@ class AttributionFailureRow(ExportRow):
     DESCRIPTION = "Attribution models that could not be fitted on this data, and why."
 
     model: str = Field(description="Attribution model")
-    by: str = Field(description="Dimension it was asked to credit")
+    dimension: str = Field(description="Dimension it was asked to credit")
     reason: str = Field(description="Why it could not be fitted")
 
 
@@ -168,7 +174,7 @@ class SurvivalSummaryRow(ExportRow):
     )
 
     transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
-    by: str | None = Field(description="Segment dimension (empty: everyone)")
+    segment_by: str | None = Field(description="Segment dimension (empty: everyone)")
     segment: str | None = Field(description="Segment value (empty: everyone)")
     subjects: int = Field(description="Relationships at risk at time 0")
     events: int = Field(description="Relationships that made the transition")
@@ -186,7 +192,7 @@ class SurvivalCurveRow(ExportRow):
     DESCRIPTION = "Kaplan-Meier curve steps per transition and segment, with 95% bands."
 
     transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
-    by: str | None = Field(description="Segment dimension (empty: everyone)")
+    segment_by: str | None = Field(description="Segment dimension (empty: everyone)")
     segment: str | None = Field(description="Segment value (empty: everyone)")
     t_days: float = Field(description="Days since the start stage")
     survival: float = Field(description="Probability of not having transitioned yet")
