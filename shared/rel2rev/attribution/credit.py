@@ -54,9 +54,16 @@ def spread_over_touches(table: JourneyTable, dimension: str, pair_weight: PairWe
 
 
 def finish(
-    table: JourneyTable, dimension: str, model: str, credit: Credit, *, detail: bool
+    table: JourneyTable,
+    dimension: str,
+    model: str,
+    credit: Credit,
+    *,
+    detail: bool,
+    touches: bool,
 ) -> ModelResult:
-    """Shares and conversions per value; with `detail`, deal lines, revenue and touch credits."""
+    """Shares and conversions per value; with `detail`, deal lines and revenue; with `touches`,
+    touch credits."""
     _, labels = table.codes(dimension)
     total = float(credit.conversions.sum())
     shares = credit.conversions / total if total > 0 else np.zeros(len(labels))
@@ -70,7 +77,8 @@ def finish(
         weights = credit.touch_weights()
         result.deal_lines = deal_lines(table, dimension, model, weights)
         result.revenue = revenue_totals(result.deal_lines)
-        result.touch_credits = touch_credits(table, dimension, weights)
+    if touches:
+        result.touch_credits = touch_credits(table, dimension, credit.touch_weights())
     return result
 
 
@@ -87,7 +95,8 @@ def deal_lines(
         by_value: dict[str, Fraction] = defaultdict(Fraction)
         for code, weight in zip(codes[start:stop], weights[start:stop], strict=True):
             by_value[labels[code]] += Fraction(float(weight))
-        parts = allocate(amount, by_value)
+        positive = {value: w for value, w in by_value.items() if w > 0}
+        parts = allocate(amount, positive or by_value)
         total = sum(by_value.values(), Fraction(0))
         lines.extend(
             DealLine(

@@ -71,6 +71,7 @@ class ModelResult(BaseModel):
     touch_credits: list[TouchCredit] = Field(default_factory=list)
     share_intervals: dict[str, Interval] = Field(default_factory=dict)
     holdout: HoldoutScore | None = None
+    holdout_error: str | None = Field(None, description="Why no holdout score, if asked for")
     diagnostics: dict[str, float] = Field(
         default_factory=dict, description="Model internals: P(conversion), removal effects, ..."
     )

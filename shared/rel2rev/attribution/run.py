@@ -130,7 +130,7 @@ def run_models(
     Parameters: `order` (Markov, default 1), `half_life` (time decay, default 7 days),
     `holdout` (fraction of journeys held out to score the predictive models, default 0: off),
     `bootstrap` (number of draws for share intervals, default 0: off), `seed` (default 0),
-    `detail` (deal lines, revenue and touch credits; default True).
+    `detail` (deal lines and revenue, default True), `touches` (touch credits, default True).
     """
     unknown = [m for m in models if m not in ALL_MODELS]
     if unknown:
@@ -142,6 +142,7 @@ def run_models(
     draws: int = params.get("bootstrap", 0)
     seed: int = params.get("seed", 0)
     detail: bool = params.get("detail", True)
+    touches: bool = params.get("touches", True)
     if by not in table.dimensions:
         raise InsufficientDataError(
             f"unknown dimension {by!r}; known: {', '.join(sorted(table.dimensions))}"
@@ -150,7 +151,7 @@ def run_models(
     for model in models:
         try:
             credit = model_credit(table, model, by, order=order, half_life=half_life)
-            result = finish(table, by, model, credit, detail=detail)
+            result = finish(table, by, model, credit, detail=detail, touches=touches)
             if draws > 0:
                 result.share_intervals = bootstrap_intervals(
                     table,
@@ -159,9 +160,12 @@ def run_models(
                     seed,
                 )
             if holdout > 0 and model in PREDICTIVE_MODELS:
-                result.holdout = _holdout(
-                    table, model, by, order=order, fraction=holdout, seed=seed
-                )
+                try:
+                    result.holdout = _holdout(
+                        table, model, by, order=order, fraction=holdout, seed=seed
+                    )
+                except InsufficientDataError as exc:
+                    result.holdout_error = f"insufficient data: {exc.message}"
         except (InsufficientDataError, np.linalg.LinAlgError) as exc:
             message = exc.message if isinstance(exc, InsufficientDataError) else str(exc)
             result = ModelResult(model=model, error=f"insufficient data: {message}")

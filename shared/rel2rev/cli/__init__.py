@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, one-line help)
     "simulate": ("rel2rev.cli.simulate", "Generate a seeded synthetic world and its ground truth"),
     "import": ("rel2rev.cli.importer", "Import a CSV/JSONL file of generic events (backfill)"),
+    "attribute": ("rel2rev.cli.attribute", "Attribute conversions and revenue to channels"),
 }
 
 

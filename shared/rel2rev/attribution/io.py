@@ -1,0 +1,322 @@
+"""Reading analysts' files: `touches` and `paths`, as CSV, JSONL or Parquet.
+
+`touches`: one row per touch with `journey_id`, `ts`, `channel`; optional per-journey
+`converted`, `revenue`, `conversion_ts`, `currency`, `lead_ts`, `opportunity_ts`, `closed_ts`;
+every other column is a dimension a model can credit. Without a `converted` column a journey
+converts when it has a `conversion_ts` or a `revenue`; when the file has none of the three,
+every journey converts. Touches after a journey's `conversion_ts` are dropped. Times without
+an offset are read as UTC.
+
+`paths`: ChannelAttribution's aggregated format: `path` (`a > b > c`), `total_conversions`,
+optional `total_conversion_value`, `total_null`, `currency`. Each row is one journey row
+whose outcome counts are the totals; its value is split like a deal's amount.
+
+CSV may be comma or semicolon separated. Every error names the data row (1 = the first row
+after the header / the first line) and the field, and is raised as `InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rel2rev.attribution.table import NONE_LABEL, FloatArray, JourneyTable, encode
+from rel2rev.errors import InputError
+from rel2rev.money import Money, is_known_currency
+
+FORMATS = ("touches", "paths")
+PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null", "currency")
+JOURNEY_COLUMNS = (
+    "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
+)  # fmt: skip
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f", ""}
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """The file as a frame of strings (Parquet keeps its types), by extension."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
+    elif suffix in {".jsonl", ".ndjson", ".json"}:
+        frame = _read_jsonl(path)
+    else:
+        frame = _read_csv(path)
+    if frame.empty:
+        raise InputError(f"{path}: empty file (no data rows)")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8-sig")
+    if not text.strip():
+        raise InputError(f"{path}: empty file")
+    header = text.splitlines()[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    columns, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    for number, row in enumerate(body, start=1):
+        if len(row) != len(columns):
+            raise InputError(f"row {number}: {len(row)} fields where the header has {len(columns)}")
+    return pd.DataFrame(body, columns=columns, dtype=object)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"row {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise InputError(f"row {number}: expected a JSON object")
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series[str]:
+    return frame[column].map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
+
+
+def _bad(row: int, field: str, why: str) -> InputError:
+    return InputError(f"row {row + 1}, field {field}: {why}")
+
+
+def _times(frame: pd.DataFrame, column: str, *, required: bool) -> FloatArray:
+    """Seconds since the epoch (NaN where empty and allowed)."""
+    raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = pd.to_datetime(raw, utc=True)
+    else:
+        text = _text(frame, column)
+        parsed = pd.to_datetime(text.replace("", None), utc=True, errors="coerce", format="ISO8601")
+        failed = parsed.isna() & (text != "")
+        if failed.any():
+            row = int(np.flatnonzero(failed.to_numpy())[0])
+            raise _bad(row, column, f"cannot parse {text.iloc[row]!r} as a date")
+    missing = parsed.isna().to_numpy()
+    if required and missing.any():
+        raise _bad(int(np.flatnonzero(missing)[0]), column, "missing")
+    seconds = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+    return np.where(missing, np.nan, seconds)
+
+
+def _amounts(frame: pd.DataFrame, column: str) -> list[Decimal | None]:
+    out: list[Decimal | None] = []
+    for row, text in enumerate(_text(frame, column)):
+        if not text:
+            out.append(None)
+            continue
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise _bad(row, column, f"cannot parse {text!r} as an amount") from None
+        if not value.is_finite() or value < 0:
+            raise _bad(row, column, f"{text!r} is not a non-negative amount")
+        out.append(value)
+    return out
+
+
+def _counts(frame: pd.DataFrame, column: str) -> FloatArray:
+    values = np.zeros(len(frame))
+    for row, text in enumerate(_text(frame, column)):
+        try:
+            values[row] = float(text) if text else 0.0
+        except ValueError:
+            raise _bad(row, column, f"cannot parse {text!r} as a count") from None
+        if not np.isfinite(values[row]) or values[row] < 0:
+            raise _bad(row, column, f"{text!r} is not a non-negative count")
+    return values
+
+
+def _currencies(frame: pd.DataFrame, default: str) -> list[str]:
+    if "currency" not in frame.columns:
+        return [default] * len(frame)
+    out = []
+    for row, text in enumerate(_text(frame, "currency")):
+        code = text.upper() or default
+        if not is_known_currency(code):
+            raise _bad(row, "currency", f"unknown ISO 4217 currency {text!r}")
+        out.append(code)
+    return out
+
+
+def table_from_paths(
+    paths: Sequence[str],
+    conversions: FloatArray,
+    nulls: FloatArray,
+    amounts: Sequence[Money | None] | None = None,
+) -> JourneyTable:
+    """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error."""
+    lengths = np.fromiter((p.count(">") + 1 for p in paths), dtype=np.int64, count=len(paths))
+    raw_codes, raw_labels = pd.factorize(pd.Series(">".join(paths).split(">"), dtype=object))
+    stripped = [str(label).strip() for label in raw_labels]
+    if "" in stripped:
+        empty = stripped.index("")
+        token = int(np.flatnonzero(raw_codes == empty)[0])
+        row = int(np.searchsorted(np.cumsum(lengths), token, side="right"))
+        raise _bad(row, "path", "a path with an empty channel (or no channels)")
+    labels = sorted(set(stripped))
+    remap = np.array([labels.index(s) for s in stripped], dtype=np.int64)
+    codes = remap[raw_codes]
+    n = len(paths)
+    return JourneyTable(
+        ids=[f"row {i + 1}" for i in range(n)],
+        conversions=np.asarray(conversions, dtype=np.float64),
+        nulls=np.asarray(nulls, dtype=np.float64),
+        amounts=list(amounts) if amounts is not None else [None] * n,
+        end_s=np.full(n, np.nan),
+        stage_s=np.full((n, 3), np.nan),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        touch_s=np.full(int(lengths.sum()), np.nan),
+        dimensions={"channel": (codes, labels)},
+    )
+
+
+def read_paths(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
+    """A `paths` frame to a table; rows with no conversions and no nulls are kept (weight 0)."""
+    for column in frame.columns:
+        if column not in PATH_COLUMNS:
+            raise InputError(
+                f"field {column}: unknown column (paths format: {', '.join(PATH_COLUMNS)})"
+            )
+    for column in ("path", "total_conversions"):
+        if column not in frame.columns:
+            raise InputError(f"field {column}: required column missing")
+    paths = _text(frame, "path")
+    for row, path in enumerate(paths):
+        if not path.replace(">", "").strip():
+            raise _bad(row, "path", "a path with no channels")
+    conversions = _counts(frame, "total_conversions")
+    nulls = _counts(frame, "total_null") if "total_null" in frame.columns else np.zeros(len(frame))
+    amounts: list[Money | None] = [None] * len(frame)
+    if "total_conversion_value" in frame.columns:
+        currencies = _currencies(frame, currency)
+        for row, value in enumerate(_amounts(frame, "total_conversion_value")):
+            if value is not None and conversions[row] > 0:
+                amounts[row] = Money(amount=value, currency=currencies[row])
+    return table_from_paths(list(paths), conversions, nulls, amounts)
+
+
+def _one_per_journey(
+    journey: FloatArray, values: Sequence[object], field: str, n: int
+) -> list[object]:
+    """The single non-empty value of a per-journey column (conflicts are an error)."""
+    out: list[object] = [None] * n
+    for row, (j, value) in enumerate(zip(journey, values, strict=True)):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        known = out[int(j)]
+        if known is not None and known != value:
+            raise _bad(row, field, f"conflicts with an earlier row of the same journey ({known})")
+        out[int(j)] = value
+    return out
+
+
+def read_touches(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
+    """A `touches` frame to a table; see the module docstring for the columns."""
+    for column in ("journey_id", "ts", "channel"):
+        if column not in frame.columns:
+            raise InputError(f"field {column}: required column missing")
+    journey_text = _text(frame, "journey_id")
+    channel_text = _text(frame, "channel")
+    for column, text in (("journey_id", journey_text), ("channel", channel_text)):
+        empty = np.flatnonzero((text == "").to_numpy())
+        if len(empty):
+            raise _bad(int(empty[0]), column, "missing")
+    ts = _times(frame, "ts", required=True)
+    journey_codes, ids = pd.factorize(journey_text)
+    n = len(ids)
+    jf = journey_codes.astype(np.float64)
+    has = set(frame.columns)
+    conversion = _times(frame, "conversion_ts", required=False) if "conversion_ts" in has else None
+    conv_at = np.array(
+        [
+            np.nan if v is None else v
+            for v in _one_per_journey(jf, _nan_none(conversion, len(frame)), "conversion_ts", n)
+        ],
+        dtype=np.float64,
+    )
+    revenue = _one_per_journey(
+        jf, _amounts(frame, "revenue") if "revenue" in has else [None] * len(frame), "revenue", n
+    )
+    currencies = _one_per_journey(jf, _currencies(frame, currency), "currency", n)
+    if "converted" in has:
+        flags: list[object] = []
+        for row, flag in enumerate(_text(frame, "converted")):
+            if flag.lower() not in _TRUE | _FALSE:
+                raise _bad(row, "converted", f"{flag!r} is not a yes/no value")
+            flags.append(flag.lower() in _TRUE)
+        converted = np.array([bool(v) for v in _one_per_journey(jf, flags, "converted", n)])
+    elif "conversion_ts" in has or "revenue" in has:
+        converted = ~np.isnan(conv_at) | np.array([r is not None for r in revenue])
+    else:
+        converted = np.ones(n, dtype=bool)
+    stages = np.full((n, 3), np.nan)
+    for k, column in enumerate(("lead_ts", "opportunity_ts", "closed_ts")):
+        if column in has:
+            got = _one_per_journey(
+                jf, _nan_none(_times(frame, column, required=False), len(frame)), column, n
+            )
+            stages[:, k] = [np.nan if v is None else v for v in got]
+    keep = ~(ts > conv_at[journey_codes])  # touches after the conversion are dropped
+    order = np.lexsort((np.arange(len(frame)), ts, journey_codes))
+    order = order[keep[order]]
+    touch_journey = journey_codes[order]
+    lengths = np.bincount(touch_journey, minlength=n)
+    last_touch = np.full(n, np.nan)
+    np.fmax.at(last_touch, touch_journey, ts[order])
+    end = np.where(np.isnan(conv_at) & converted, last_touch, conv_at)
+    dimensions = {}
+    for column in frame.columns:
+        if column in JOURNEY_COLUMNS or column in ("journey_id", "ts"):
+            continue
+        values = _text(frame, column).to_numpy()[order]
+        dimensions[column] = encode([v or NONE_LABEL for v in values])
+    amounts: list[Money | None] = []
+    for j in range(n):
+        value = revenue[j]
+        amounts.append(
+            Money(amount=value, currency=str(currencies[j] or currency))
+            if isinstance(value, Decimal) and converted[j]
+            else None
+        )
+    return JourneyTable(
+        ids=[str(i) for i in ids],
+        conversions=converted.astype(np.float64),
+        nulls=(~converted).astype(np.float64),
+        amounts=amounts,
+        end_s=end,
+        stage_s=stages,
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        touch_s=ts[order],
+        dimensions=dimensions,
+    )
+
+
+def _nan_none(values: FloatArray | None, n: int) -> list[object]:
+    if values is None:
+        return [None] * n
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+def read_input(path: Path, fmt: str, currency: str = "USD") -> JourneyTable:
+    """Read `path` in format `touches` or `paths` (CSV, JSONL or Parquet by extension)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use touches or paths")
+    frame = read_frame(path)
+    return read_paths(frame, currency) if fmt == "paths" else read_touches(frame, currency)

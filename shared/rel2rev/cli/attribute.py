@@ -1,0 +1,179 @@
+"""`rel2rev attribute`: run attribution models on a `touches` or `paths` file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
+from rel2rev.attribution.io import FORMATS, read_input
+from rel2rev.errors import InputError
+
+HELP = "Attribute conversions and revenue to channels (or any touch dimension)."
+OUTPUTS = (".csv", ".json", ".parquet")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the command's options."""
+    parser.add_argument("--input", required=True, type=Path, help="CSV, JSONL or Parquet file")
+    parser.add_argument("--format", required=True, choices=FORMATS, help="touches or paths")
+    parser.add_argument(
+        "--model", nargs="+", action="extend", metavar="NAME",
+        help=f"models to run (default: all): {' '.join(ALL_MODELS)}",
+    )  # fmt: skip
+    parser.add_argument("--by", default="channel", help="touch dimension to credit")
+    parser.add_argument("--order", type=int, default=1, help="Markov order (default 1)")
+    parser.add_argument("--out", type=Path, help="write results to FILE.csv, .json or .parquet")
+    parser.add_argument("--currency", default="USD", help="currency of amounts without one")
+    parser.add_argument("--half-life-days", type=float, default=7.0, help="time decay half-life")
+    parser.add_argument("--holdout", type=float, default=0.0, help="fraction held out to score")
+    parser.add_argument("--bootstrap", type=int, default=0, help="bootstrap draws for intervals")
+    parser.add_argument("--seed", type=int, default=0, help="seed of holdout and bootstrap")
+
+
+def _check(args: argparse.Namespace) -> list[str]:
+    models: list[str] = args.model or list(ALL_MODELS)
+    for name in models:
+        if name not in ALL_MODELS:
+            raise InputError(f"--model: unknown model {name!r}; known: {' '.join(ALL_MODELS)}")
+    if args.order < 1:
+        raise InputError("--order: must be at least 1")
+    if not 0.0 <= args.holdout < 1.0:
+        raise InputError("--holdout: must be in [0, 1)")
+    if args.bootstrap < 0:
+        raise InputError("--bootstrap: must be non-negative")
+    if args.half_life_days <= 0:
+        raise InputError("--half-life-days: must be positive")
+    if args.out is not None and args.out.suffix.lower() not in OUTPUTS:
+        raise InputError(f"--out: {args.out.name} must end in .csv, .json or .parquet")
+    return models
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read, run the models, print a table, optionally write the results."""
+    models = _check(args)
+    table = read_input(args.input, args.format, args.currency.upper())
+    if args.by not in table.dimensions:
+        known = ", ".join(sorted(table.dimensions))
+        raise InputError(f"field {args.by}: unknown column for --by (known: {known})")
+    report = run_models(
+        table,
+        models,
+        args.by,
+        order=args.order,
+        half_life=timedelta(days=args.half_life_days),
+        holdout=args.holdout,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        touches=False,
+    )
+    _print(report)
+    if args.out is not None:
+        write(report, args.out)
+    return 0
+
+
+def to_json(report: AttributionReport) -> dict[str, Any]:
+    """`{"models": {NAME: {"shares", "conversions", "revenue", ...}}}`.
+
+    `revenue` maps each value to its amount (a decimal string) when the data has one currency,
+    and to `{currency: amount}` when it has several; `revenue_by_currency` is always keyed by
+    currency first. A model that could not run has only `error`.
+    """
+    models: dict[str, Any] = {}
+    for name, result in report.models.items():
+        if result.error is not None:
+            models[name] = {"error": result.error}
+            continue
+        by_currency = {
+            cur: {v: str(m.amount) for v, m in values.items()}
+            for cur, values in result.revenue.items()
+        }
+        if len(by_currency) == 1:
+            revenue: dict[str, Any] = next(iter(by_currency.values()))
+        else:
+            revenue = {}
+            for cur, values in by_currency.items():
+                for value, amount in values.items():
+                    revenue.setdefault(value, {})[cur] = amount
+        entry: dict[str, Any] = {
+            "shares": result.shares,
+            "conversions": result.conversions,
+            "revenue": revenue,
+            "revenue_by_currency": by_currency,
+            "deal_lines": [
+                {"deal_id": line.deal_id, "value": line.value, "share": line.share,
+                 "amount": str(line.amount.amount), "currency": line.amount.currency}
+                for line in result.deal_lines
+            ],
+        }  # fmt: skip
+        if result.share_intervals:
+            entry["share_intervals"] = {
+                v: [i.low, i.high] for v, i in result.share_intervals.items()
+            }
+        if result.holdout is not None:
+            entry["holdout"] = result.holdout.model_dump()
+        if result.diagnostics:
+            entry["diagnostics"] = result.diagnostics
+        models[name] = entry
+    return {"by": report.by, "models": models}
+
+
+def to_frame(report: AttributionReport) -> pd.DataFrame:
+    """Long table: one row per model, value and currency (or no currency without revenue)."""
+    rows: list[dict[str, Any]] = []
+    for name, result in report.models.items():
+        if result.error is not None:
+            rows.append({"model": name, "error": result.error})
+            continue
+        for value, share in result.shares.items():
+            base = {"model": name, "value": value, "share": share,
+                    "conversions": result.conversions.get(value, 0.0)}  # fmt: skip
+            amounts = [(c, v[value]) for c, v in result.revenue.items() if value in v]
+            if not amounts:
+                rows.append(base)
+            for currency, money in amounts:
+                rows.append(base | {"currency": currency, "revenue": str(money.amount)})
+    columns = ["model", "value", "share", "conversions", "currency", "revenue", "error"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write(report: AttributionReport, out: Path) -> None:
+    """Write by extension: JSON document, or the long table as CSV or Parquet."""
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        out.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+    elif suffix == ".csv":
+        to_frame(report).to_csv(out, index=False)
+    else:
+        to_frame(report).to_parquet(out, index=False)
+
+
+def _print(report: AttributionReport) -> None:
+    console = Console(width=max(Console().width, 120))
+    values = [row.value for row in report.comparison]
+    table = Table(title=f"Share of conversions by {report.by}")
+    table.add_column("model")
+    for value in values:
+        table.add_column(value, justify="right")
+    for name, result in report.models.items():
+        if result.error is None:
+            table.add_row(name, *(f"{result.shares.get(v, 0.0):.1%}" for v in values))
+    console.print(table)
+    for name, result in report.models.items():
+        if result.error is not None:
+            console.print(f"{name}: {result.error}", style="yellow", markup=False)
+        elif result.holdout is not None:
+            h = result.holdout
+            auc = "n/a" if h.auc is None else f"{h.auc:.3f}"
+            console.print(f"{name}: holdout log loss {h.log_loss:.4f}, AUC {auc}", markup=False)
+        elif result.holdout_error is not None:
+            console.print(f"{name}: no holdout score: {result.holdout_error}", markup=False)
