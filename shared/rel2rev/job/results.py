@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rel2rev.errors import UnprocessableError
 from rel2rev.money import Money
 from rel2rev.records import UtcDatetime
 
@@ -137,6 +138,33 @@ class RunRecord(_Frozen):
     def section(self, name: SectionName) -> SectionOutcome | None:
         """The outcome of one section, if it ran."""
         return next((s for s in self.sections if s.name == name), None)
+
+
+def new_run(
+    workspace: str,
+    as_of: date,
+    parameters: RunParameters,
+    *,
+    trigger: Trigger,
+    now: datetime,
+) -> RunRecord:
+    """A queued run record for (workspace, as-of, parameters); the window ends with as-of."""
+    if as_of > now.astimezone(UTC).date():
+        raise UnprocessableError(
+            "as_of lies in the future",
+            details=[{"loc": ["body", "as_of"], "msg": "must be today or earlier"}],
+        )
+    window_end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
+    return RunRecord(
+        run_id=run_id_for(workspace, as_of, parameters),
+        workspace=workspace,
+        as_of=as_of,
+        window_start=window_end - timedelta(days=parameters.window_days),
+        window_end=window_end,
+        parameters=parameters,
+        trigger=trigger,
+        created_at=now,
+    )
 
 
 # --- funnel -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """API keys: bearer secrets owned by one workspace, stored only as their SHA-256 hash.
 
 Items live in the results table: pk `APIKEY#{sha256}`, sk `APIKEY` (the authorizer's one
-GetItem), gsi1pk `WS#{workspace}#KEYS`, gsi1sk `{created_at}#{key_id}` (listing per workspace).
+GetItem), gsi1pk `WS#{workspace}#KEYS`, gsi1sk `{created_at}#{key_id}` (listing per workspace);
+pk `WORKSPACES`, sk `{workspace}` registers the workspace for the daily schedule.
 The secret is returned once, at creation, and never stored.
 """
 
@@ -64,6 +65,7 @@ class ApiKeyStore:
             name=name,
             created_at=now or datetime.now(UTC),
         )
+        self._table.put_item(Item={"pk": "WORKSPACES", "sk": workspace})
         self._table.put_item(
             Item={
                 "pk": f"APIKEY#{digest}",
@@ -75,6 +77,17 @@ class ApiKeyStore:
             ConditionExpression="attribute_not_exists(pk)",
         )
         return key, secret
+
+    def workspaces(self) -> list[str]:
+        """Every workspace that ever had an API key: the ones the daily schedule runs."""
+        found: list[str] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq("WORKSPACES")}
+        while True:
+            page = self._table.query(**kwargs)
+            found.extend(str(item["sk"]) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def authenticate(self, secret: str) -> ApiKey | None:
         """The active key this secret belongs to, or None (unknown or revoked)."""

@@ -309,13 +309,19 @@ class ExportFiles:
         return url
 
 
-class JobSettings(ResultsSettings):
+class ExportsSettings(ResultsSettings):
     """The model job and the API: results table, exports bucket (`REL2REV_EXPORTS_BUCKET`)."""
 
     exports_bucket: str
 
 
-class ApiSettings(JobSettings):
+class JobSettings(ExportsSettings):
+    """The model job also reads the records table (`REL2REV_TABLE_NAME`)."""
+
+    table_name: str
+
+
+class ApiSettings(ExportsSettings):
     """The API also queues on-demand runs (`REL2REV_RUNS_QUEUE_URL`)."""
 
     runs_queue_url: str
@@ -331,5 +337,5 @@ def run_requests() -> RunRequests:
 @cache
 def export_files() -> ExportFiles:
     """The container's export file store."""
-    settings = JobSettings()  # type: ignore[call-arg]
+    settings = ExportsSettings()  # type: ignore[call-arg]
     return ExportFiles(boto3.client("s3"), settings.exports_bucket)

@@ -1,0 +1,364 @@
+"""Turn the libraries' reports (funnel, attribution, survival) into `RunResults` sections.
+
+Each function is pure: stored records and library outputs in, typed result sections out.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from rel2rev.attribution import AttributionReport, Journey, build_journeys, run_models
+from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, funnel_metrics
+from rel2rev.funnel.metrics import FunnelReport
+from rel2rev.job.results import (
+    TRANSITIONS,
+    AttributionDimension,
+    AttributionResults,
+    ComparisonCell,
+    CompetingRisks,
+    CreditLine,
+    CurvePoint,
+    DimensionTotal,
+    Drivers,
+    FunnelDimension,
+    FunnelResults,
+    FunnelRow,
+    HazardRatio,
+    IncidencePoint,
+    ModelFailure,
+    Relationship,
+    RunRecord,
+    ScorePoint,
+    StageDelay,
+    StageMoments,
+    SurvivalCurve,
+    TimelineEntry,
+    Transition,
+)
+from rel2rev.money import Money
+from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.survival.results import KaplanMeierCurve
+
+
+def _cohort_rows(report: FunnelReport) -> list[FunnelRow]:
+    return [
+        FunnelRow(
+            cohort=row.cohort,
+            by=report.by,
+            value=row.segment if report.by is not None else None,
+            captured=row.counts.captured,
+            qualified=row.counts.qualified,
+            lead=row.counts.lead,
+            opportunity=row.counts.opportunity,
+            won=row.counts.won,
+            lost=row.counts.lost,
+            revenue=row.revenue,
+            cost=row.cost,
+            vanity_interactions=row.engagement.reactions,
+            relationship_interactions=row.engagement.conversations,
+        )
+        for row in report.segments
+        if row.cohort is not None
+    ]
+
+
+def funnel_results(
+    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState]
+) -> FunnelResults:
+    """Cohort-month rows overall and per split dimension, plus median days between stages."""
+    period = (run.window_start, run.window_end)
+    rows: list[FunnelRow] = []
+    for by in (None, *run.parameters.funnel_by):
+        report = funnel_metrics(
+            records, as_of=run.window_end, period=period, by=by, cohort="month", states=states
+        )
+        rows.extend(_cohort_rows(report))
+    overall = funnel_metrics(records, as_of=run.window_end, period=period, states=states).total
+    delays = []
+    for pair, median in overall.median_days.items():
+        earlier, _, later = pair.partition("_to_")
+        delays.append(
+            StageDelay(
+                from_stage=earlier,
+                to_stage=later,
+                median_days=median,
+                n=getattr(overall.counts, later),
+            )
+        )
+    return FunnelResults(rows=rows, delays=delays)
+
+
+def journeys_for(records: WorkspaceRecords, run: RunRecord) -> list[Journey]:
+    """Every deal's journey (and the non-converting ones) at the run's as-of."""
+    lookback = timedelta(days=run.parameters.lookback_days)
+    return build_journeys(records, as_of=run.window_end, lookback=lookback)
+
+
+def attribution_results(
+    records: WorkspaceRecords, run: RunRecord, journeys: Sequence[Journey]
+) -> AttributionResults:
+    """Every model for every attribution dimension; failed models are listed, not raised."""
+    closed = {d.deal_id: d.closed_at for d in records.deals}
+    lines: list[CreditLine] = []
+    totals: list[DimensionTotal] = []
+    comparison: list[ComparisonCell] = []
+    failures: list[ModelFailure] = []
+    for by in run.parameters.attribution_by:
+        part = _collect(run_models(journeys, run.parameters.models, by), by, closed)
+        lines += part.lines
+        totals += part.totals
+        comparison += part.comparison
+        failures += part.failures
+    return AttributionResults(
+        models=list(run.parameters.models),
+        dimensions=list(run.parameters.attribution_by),
+        lines=lines,
+        totals=totals,
+        comparison=comparison,
+        failures=failures,
+    )
+
+
+def _collect(
+    report: AttributionReport, by: AttributionDimension, closed: dict[str, datetime | None]
+) -> AttributionResults:
+    lines: list[CreditLine] = []
+    totals: list[DimensionTotal] = []
+    comparison: list[ComparisonCell] = []
+    failures: list[ModelFailure] = []
+    for name, result in report.models.items():
+        if result.error is not None:
+            failures.append(ModelFailure(model=name, by=by, reason=result.error))
+            continue
+        lines.extend(
+            CreditLine(
+                deal_id=line.deal_id,
+                model=name,
+                by=by,
+                value=line.value,
+                share=line.share,
+                amount=line.amount,
+                closed_at=closed.get(line.deal_id),
+            )
+            for line in result.deal_lines
+        )
+        for currency in sorted(result.revenue):
+            for value, amount in sorted(result.revenue[currency].items()):
+                totals.append(
+                    DimensionTotal(
+                        model=name,
+                        by=by,
+                        value=value,
+                        amount=amount,
+                        conversions=result.conversions.get(value, 0.0),
+                    )
+                )
+    for row in report.comparison:
+        comparison.extend(
+            ComparisonCell(model=model, by=by, value=row.value, share=share)
+            for model, share in row.shares.items()
+        )
+    return AttributionResults(lines=lines, totals=totals, comparison=comparison, failures=failures)
+
+
+def _revenue_of(records: WorkspaceRecords, stages: ContactStages) -> list[Money]:
+    deals = {d.deal_id: d for d in records.deals}
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for deal_id in stages.deal_ids:
+        deal = deals.get(deal_id)
+        if deal is not None and deal.status is DealStatus.WON and deal.amount is not None:
+            sums[deal.amount.currency] += deal.amount.amount
+    return [Money(amount=a, currency=c) for c, a in sorted(sums.items())]
+
+
+def relationships(
+    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState]
+) -> list[Relationship]:
+    """Per contact: stages, score and its history, reciprocity, response time, timeline."""
+    by_contact = {s.contact_id: s for s in states}
+    contacts = {c.contact_id: c for c in records.contacts}
+    timelines: dict[str, list[TimelineEntry]] = defaultdict(list)
+    for item in records.interactions:
+        if item.occurred_at <= run.window_end:
+            timelines[item.contact_id].append(
+                TimelineEntry(
+                    interaction_id=item.interaction_id,
+                    occurred_at=item.occurred_at,
+                    type=item.type.value,
+                    direction=item.direction.value,
+                    channel=item.channel,
+                    campaign=item.campaign,
+                    owner=item.owner,
+                )
+            )
+    out = []
+    for stages in contact_stages(records, states, as_of=run.window_end):
+        state = by_contact.get(stages.contact_id)
+        contact = contacts.get(stages.contact_id)
+        hours = [h for r in state.response_times if (h := r.hours) is not None] if state else []
+        out.append(
+            Relationship(
+                contact_id=stages.contact_id,
+                name=contact.name if contact else None,
+                account_id=stages.account_id,
+                owner=stages.owner,
+                stakeholder_type=(
+                    stages.stakeholder_type.value if stages.stakeholder_type else "other"
+                ),
+                capture_channel=stages.channel,
+                score=state.score if state else 0.0,
+                qualified=state.qualified if state else False,
+                stages=StageMoments(
+                    captured_at=stages.captured_at,
+                    qualified_at=stages.qualified_at,
+                    lapsed_at=state.lapsed_at if state else None,
+                    lead_at=stages.lead_at,
+                    opportunity_at=stages.opportunity_at,
+                    won_at=stages.won_at,
+                    lost_at=stages.lost_at,
+                ),
+                interactions=len(timelines[stages.contact_id]),
+                inbound=state.inbound if state else 0,
+                outbound=state.outbound if state else 0,
+                median_response_hours=statistics.median(hours) if hours else None,
+                revenue=_revenue_of(records, stages),
+                timeline=timelines[stages.contact_id],
+                score_history=[
+                    ScorePoint(at=p.at, score=p.score) for p in (state.history if state else [])
+                ],
+            )
+        )
+    return out
+
+
+def _curve(
+    transition: Transition, by: FunnelDimension | None, km: KaplanMeierCurve, unit: float
+) -> SurvivalCurve:
+    """One Kaplan-Meier curve, times converted from resolution units to days."""
+
+    def days(value: float | None) -> float | None:
+        return None if value is None else value * unit
+
+    return SurvivalCurve(
+        transition=transition,
+        by=by,
+        segment=km.segment,
+        subjects=km.n,
+        events=km.events,
+        censored=km.n - km.events,
+        median_days=days(km.median),
+        median_lower=days(km.median_lower),
+        median_upper=days(km.median_upper),
+        points=[
+            CurvePoint(
+                t_days=p.time * unit,
+                survival=p.estimate,
+                lower=p.lower,
+                upper=p.upper,
+                at_risk=p.at_risk,
+            )
+            for p in km.points
+        ],
+        insufficient=km.insufficient.reason if km.insufficient else None,
+    )
+
+
+def survival_curves(
+    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+) -> list[SurvivalCurve]:
+    """Kaplan-Meier curves of every transition, overall and per segment dimension."""
+    from rel2rev.survival.kaplan_meier import survival_analysis
+
+    resolution = timedelta(days=run.parameters.resolution_days)
+    unit = float(run.parameters.resolution_days)
+    curves: list[SurvivalCurve] = []
+    for transition in TRANSITIONS:
+        for by in (None, *run.parameters.survival_by):
+            report = survival_analysis(
+                records,
+                as_of=run.window_end,
+                transition=transition,
+                by=by,
+                resolution=resolution,
+                states=list(states) if states is not None else None,
+            )
+            if by is None:
+                curves.append(_curve(transition, None, report.overall, unit))
+            else:
+                curves.extend(_curve(transition, by, km, unit) for km in report.segments)
+    return curves
+
+
+def survival_drivers(
+    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+) -> list[Drivers]:
+    """Cox hazard ratios per transition (insufficient data is reported, not raised)."""
+    from rel2rev.survival.cox import survival_drivers as cox_drivers
+
+    out = []
+    for transition in TRANSITIONS:
+        report = cox_drivers(
+            records,
+            as_of=run.window_end,
+            transition=transition,
+            resolution=timedelta(days=run.parameters.resolution_days),
+            states=list(states) if states is not None else None,
+        )
+        out.append(
+            Drivers(
+                transition=transition,
+                subjects=report.n,
+                events=report.events,
+                concordance=report.concordance,
+                ratios=[
+                    HazardRatio(
+                        feature=h.feature,
+                        hazard_ratio=h.hazard_ratio,
+                        lower=h.lower,
+                        upper=h.upper,
+                        p_value=h.p,
+                    )
+                    for h in report.hazard_ratios
+                ],
+                ph_violations=report.ph_violations,
+                insufficient=report.insufficient.reason if report.insufficient else None,
+            )
+        )
+    return out
+
+
+def competing_risks(
+    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+) -> CompetingRisks:
+    """Won vs lost after lead creation (Aalen-Johansen cumulative incidence)."""
+    from rel2rev import survival
+
+    unit = float(run.parameters.resolution_days)
+    report = survival.competing_risks(
+        records,
+        as_of=run.window_end,
+        resolution=timedelta(days=unit),
+        states=list(states) if states is not None else None,
+    )
+    return CompetingRisks(
+        subjects=report.n,
+        won=report.won,
+        lost=report.lost,
+        censored=report.censored,
+        points=[
+            IncidencePoint(
+                outcome=outcome,
+                t_days=p.time * unit,
+                incidence=p.estimate,
+                lower=p.lower,
+                upper=p.upper,
+            )
+            for outcome, curve in (("won", report.won_incidence), ("lost", report.lost_incidence))
+            for p in curve
+        ],
+        insufficient=report.insufficient.reason if report.insufficient else None,
+    )

@@ -1,0 +1,162 @@
+"""Run every section of a modelling run on one workspace's records, each failing alone.
+
+`compute_results(records, run)` is pure (no AWS): qualification, funnel, relationships,
+attribution (every model, every dimension), survival curves, drivers and competing risks.
+A section that raises is marked failed with its reason and the others still run; sections
+that need a failed one are marked skipped. Progress and timings go to the Powertools logger
+and metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from time import perf_counter
+from typing import TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from rel2rev.attribution import Journey
+from rel2rev.funnel import qualify
+from rel2rev.job import adapters
+from rel2rev.job.results import (
+    AttributionResults,
+    DataCounts,
+    RunRecord,
+    RunResults,
+    RunStatus,
+    SectionName,
+    SectionOutcome,
+    SectionStatus,
+    SurvivalResults,
+)
+from rel2rev.records import DealStatus, WorkspaceRecords
+
+T = TypeVar("T")
+logger = Logger(service="rel2rev", child=True)
+metrics = Metrics()
+_VERSIONED = ("rel2rev", "lifelines", "numpy", "pandas", "scipy", "pyarrow")
+
+
+def model_versions() -> dict[str, str]:
+    """Versions of the packages whose code shapes the results."""
+    found = {}
+    for name in _VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+class Sections:
+    """Runs sections one by one, recording status, wall time and failure reason of each."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.outcomes: list[SectionOutcome] = []
+
+    def run(self, name: SectionName, step: Callable[[], T]) -> T | None:
+        """Run one section; on any exception mark it failed and return None."""
+        logger.info("section started", run_id=self.run_id, section=name)
+        started = perf_counter()
+        try:
+            value = step()
+        except Exception as exc:  # a failed section must never stop the run
+            seconds = perf_counter() - started
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.exception("section failed", run_id=self.run_id, section=name)
+            failed = SectionStatus.FAILED
+            self._done(SectionOutcome(name=name, status=failed, seconds=seconds, error=reason))
+            return None
+        seconds = perf_counter() - started
+        self._done(SectionOutcome(name=name, status=SectionStatus.OK, seconds=seconds))
+        return value
+
+    def skip(self, name: SectionName, reason: str) -> None:
+        """Mark a section skipped (it needs a section that failed)."""
+        self._done(SectionOutcome(name=name, status=SectionStatus.SKIPPED, error=reason))
+
+    def _done(self, outcome: SectionOutcome) -> None:
+        self.outcomes.append(outcome)
+        logger.info(
+            "section finished",
+            run_id=self.run_id,
+            section=outcome.name,
+            status=outcome.status.value,
+            seconds=round(outcome.seconds, 3),
+            error=outcome.error,
+        )
+        metrics.add_metric(
+            name=f"Section{outcome.status.value.capitalize()}", unit=MetricUnit.Count, value=1
+        )
+        metric = "".join(part.capitalize() for part in outcome.name.split("_"))
+        metrics.add_metric(name=f"{metric}Seconds", unit=MetricUnit.Seconds, value=outcome.seconds)
+
+    @property
+    def failed(self) -> bool:
+        """True when any section failed or was skipped."""
+        return any(o.status is not SectionStatus.OK for o in self.outcomes)
+
+
+def counts_of(records: WorkspaceRecords, journeys: int) -> DataCounts:
+    """How much data the run read."""
+    return DataCounts(
+        contacts=len(records.contacts),
+        interactions=len(records.interactions),
+        leads=len(records.leads),
+        deals=len(records.deals),
+        won_deals=sum(1 for d in records.deals if d.status is DealStatus.WON),
+        journeys=journeys,
+    )
+
+
+def compute_results(
+    records: WorkspaceRecords, run: RunRecord, *, sections: Sections | None = None
+) -> RunResults:
+    """Every section's results; `run` comes back with sections, counts, versions and status."""
+    sections = sections or Sections(run.run_id)
+    states = sections.run("qualification", lambda: qualify(records, as_of=run.window_end))
+    funnel = relationships = None
+    if states is None:
+        for name in ("funnel", "relationships"):
+            sections.skip(name, "qualification failed")  # type: ignore[arg-type]
+    else:
+        funnel = sections.run("funnel", lambda: adapters.funnel_results(records, run, states))
+        relationships = sections.run(
+            "relationships", lambda: adapters.relationships(records, run, states)
+        )
+    journeys: list[Journey] = []
+
+    def attribute() -> AttributionResults:
+        journeys.extend(adapters.journeys_for(records, run))
+        return adapters.attribution_results(records, run, journeys)
+
+    attribution = sections.run("attribution", attribute)
+    curves = sections.run("survival", lambda: adapters.survival_curves(records, run, states))
+    drivers = sections.run("drivers", lambda: adapters.survival_drivers(records, run, states))
+    competing = sections.run(
+        "competing_risks", lambda: adapters.competing_risks(records, run, states)
+    )
+    survival = None
+    if curves is not None or drivers is not None or competing is not None:
+        survival = SurvivalResults(curves=curves or [], drivers=drivers or [], competing=competing)
+    status = RunStatus.PARTIAL if sections.failed else RunStatus.SUCCEEDED
+    finished = run.model_copy(
+        update={
+            "status": status,
+            "finished_at": datetime.now(UTC),
+            "counts": counts_of(records, len(journeys)),
+            "model_versions": model_versions(),
+            "sections": list(sections.outcomes),
+        }
+    )
+    return RunResults(
+        run=finished,
+        funnel=funnel,
+        attribution=attribution,
+        survival=survival,
+        relationships=relationships,
+    )
