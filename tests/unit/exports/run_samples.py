@@ -185,6 +185,17 @@ def _survival() -> SurvivalResults:
             )
     curves.append(
         SurvivalCurve(
+            transition="capture_to_qualified",
+            by="owner",
+            segment="chen.wu",
+            subjects=12,
+            events=4,
+            censored=8,
+            points=_km(0.01, 12, 0.2),
+        )
+    )
+    curves.append(
+        SurvivalCurve(
             transition="lead_to_won",
             by="owner",
             segment="dana.weiss",

@@ -1,0 +1,191 @@
+"""report.html: every section, a chart per section, nothing external, everything escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+
+from rel2rev.job.results import RunRecord, RunResults, RunStatus, SectionOutcome, SectionStatus
+from rel2rev.report import formatting as f
+from rel2rev.report import render_report
+
+SECTIONS = (
+    "summary",
+    "funnel",
+    "engagement",
+    "timing",
+    "drivers",
+    "attribution",
+    "people",
+    "caveats",
+)
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+
+class _Structure(HTMLParser):
+    """Checks tags balance and collects section ids and their chart counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.charts: dict[str, int] = {}
+        self.section: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self.section = dict(attrs)["id"]
+            self.charts[self.section or ""] = 0
+        if tag == "svg" and self.section:
+            self.charts[self.section] += 1
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Self-closed SVG elements (rect, line, path ...) open nothing."""
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+
+def _structure(page: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def page(results: RunResults) -> str:
+    return render_report(results)
+
+
+def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> None:
+    structure = _structure(page)
+    assert structure.errors == []
+    assert structure.stack == []
+    assert tuple(structure.charts) == SECTIONS
+    # funnel, vanity split, 3 time-to-convert curves, drivers + competing risks,
+    # 2 dimensions x 2 currencies side by side, owners
+    assert structure.charts == {
+        "summary": 0,
+        "funnel": 1,
+        "engagement": 1,
+        "timing": 3,
+        "drivers": 2,
+        "attribution": 4,
+        "people": 1,
+        "caveats": 0,
+    }
+
+
+def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
+    charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
+    assert len(charts) == 12
+    for chart in charts:
+        assert 'role="img"' in chart
+        assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", chart)
+        assert 'class="mark"' in chart
+        width, height = re.search(r'viewBox="0 0 (\d+) (\d+)"', chart).groups()
+        assert int(width) > 0
+        assert int(height) > 0
+
+
+def test_nothing_external_and_no_script(page: str) -> None:
+    urls = set(re.findall(r"(?:https?:)?//[\w.-]+[^\s\"'<>)]*", page))
+    assert urls == {"http://www.w3.org/2000/svg"}  # the SVG namespace name, never fetched
+    for forbidden in ("<script", "<link", "<img", "<iframe", "src=", "@import", "url("):
+        assert forbidden not in page.lower()
+
+
+def test_user_text_is_escaped(page: str) -> None:
+    assert "<b>&</b>" not in page
+    assert "Spring &quot;Launch&quot; &lt;b&gt;&amp;&lt;/b&gt; 2026" in page
+    assert "Contact 1 &lt;Ltd &amp; Co&gt;" in page
+
+
+def test_key_figures_use_separators_and_currency(page: str, results: RunResults) -> None:
+    assert results.funnel is not None
+    overall = [r for r in results.funnel.rows if r.by is None]
+    eur = sum((m.amount for r in overall for m in r.revenue if m.currency == "EUR"), Decimal(0))
+    captured = sum(r.captured for r in overall)
+    assert f.money(eur, "EUR") in page
+    assert f"{captured:,}" in page
+    assert re.search(r"€\d{1,3}(,\d{3})+\.\d{2}", page)
+    assert "$" in page  # the USD figures
+
+
+def test_attribution_tables_show_every_model_and_exact_totals(
+    page: str, results: RunResults
+) -> None:
+    assert results.attribution is not None
+    for model in ("First touch", "Markov", "Shapley", "Additive hazard", "W-shaped"):
+        assert f">{model}<" in page
+    for currency in ("EUR", "USD"):
+        total = sum(
+            (
+                t.amount.amount
+                for t in results.attribution.totals
+                if t.model == "markov" and t.by == "channel" and t.amount.currency == currency
+            ),
+            Decimal(0),
+        )
+        assert f.money(total, currency) in page
+    assert "Shapley (Zhao simplified) by campaign: only one campaign" in page
+
+
+def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> None:
+    caveats = page[page.index('<section id="caveats">') :]
+    assert "20 Nov 2025" in caveats
+    assert "20 Nov 2026" in caveats
+    assert "Censoring" in caveats
+    assert "180 of 400" in caveats
+    assert "no events: every relationship is still open" in caveats
+    assert "Small samples" in caveats
+    assert "Owner: chen.wu: 12 relationships, 4 events" in caveats
+    assert "Proportional-hazards check failed for Likes" in page
+    assert "too few events (4) for 5 features" in page
+
+
+def test_a_failed_section_says_why_and_the_rest_renders(failed_results: RunResults) -> None:
+    page = render_report(failed_results)
+    structure = _structure(page)
+    assert structure.errors == []
+    assert structure.charts["attribution"] == 0
+    assert structure.charts["timing"] == 3
+    assert "Attribution is not available for this run: Markov: no converting journeys" in page
+    assert "Section &#x27;attribution&#x27; failed" in page
+    assert 'class="badge partial"' in page
+
+
+def test_a_run_with_no_sections_still_renders() -> None:
+    at = datetime(2026, 1, 31, tzinfo=UTC)
+    run = RunRecord(
+        run_id="run_x",
+        workspace="w",
+        as_of=date(2026, 1, 31),
+        window_start=at,
+        window_end=at,
+        created_at=at,
+        status=RunStatus.FAILED,
+        error="no data",
+        sections=[
+            SectionOutcome(
+                name="funnel", status=SectionStatus.FAILED, error="no contacts in the window"
+            )
+        ],
+    )
+    page = render_report(RunResults(run=run))
+    structure = _structure(page)
+    assert structure.errors == []
+    assert tuple(structure.charts) == SECTIONS
+    assert "The funnel is not available for this run: no contacts in the window" in page
+    assert "Timing is not available for this run: the run did not produce it" in page
+    assert "The run reported an error: no data" in page
