@@ -27,6 +27,7 @@ from typing import Any
 
 from rel2rev.errors import InputError
 from rel2rev.ingest.connections import Connection
+from rel2rev.ingest.native import hook_url
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources.generic import ADAPTER, signature_header
 from rel2rev.ingest.sources.generic_format import MAX_BATCH
@@ -194,8 +195,10 @@ def _row_messages(batch: Batch, exc: InputError) -> list[str]:
     return messages
 
 
-def signed_request(batch: Batch, workspace: str, secret: str) -> tuple[str, dict[str, str], bytes]:
-    """Path, headers and body of the signed generic webhook request for a batch."""
+def signed_request(
+    batch: Batch, api_url: str, workspace: str, secret: str
+) -> tuple[str, dict[str, str], bytes]:
+    """URL, headers and body of the signed generic webhook request for a batch."""
     body = batch.body()
     timestamp = int(datetime.now(UTC).timestamp())
     headers = {
@@ -203,7 +206,7 @@ def signed_request(batch: Batch, workspace: str, secret: str) -> tuple[str, dict
         "X-Rel2rev-Signature": signature_header(secret.encode(), body, timestamp),
         "User-Agent": "rel2rev-import",
     }
-    return f"/v1/hooks/{workspace}/generic", headers, body
+    return hook_url(api_url, workspace, "generic"), headers, body
 
 
 def import_rows(

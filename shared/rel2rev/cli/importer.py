@@ -64,12 +64,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(rows)} rows are valid (dry run, nothing sent)")
         return 0
     secret = signing_secret(args.workspace, args.secret)
-    transport = Transport(args.api)
+    transport = Transport()
 
     def send(batch: Batch) -> int:
         def build() -> OutgoingRequest:
-            path, headers, body = signed_request(batch, args.workspace, secret)
-            return OutgoingRequest(path, headers, body)
+            url, headers, body = signed_request(batch, args.api, args.workspace, secret)
+            return OutgoingRequest(url, headers, body)
 
         sent = transport.send(Delivery(f"{args.file.name} {batch.label}", build))
         accepted: int = json.loads(sent.body).get("accepted", 0)

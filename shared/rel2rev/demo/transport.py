@@ -1,6 +1,6 @@
 """Delivering webhook requests over HTTP the way a well-behaved sender does.
 
-A `Transport` posts requests to the API with a pooled session per thread and retries what a
+A `Transport` posts requests with a pooled session per thread and retries what a
 real sender retries: connection errors, 5xx and 429 (honouring `Retry-After`), with
 exponential backoff. Requests are built at send time (`Delivery.build`), so signatures carry
 a fresh timestamp on every attempt. Any other answer is final and raised as `DeliveryError`.
@@ -20,9 +20,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class OutgoingRequest:
-    """One signed HTTP request: path (with query), headers and body."""
+    """One signed HTTP request: full URL (with query), headers and body."""
 
-    path: str
+    url: str
     headers: dict[str, str]
     body: bytes
 
@@ -51,18 +51,16 @@ class Sent:
 
 
 class Transport:
-    """Posts deliveries to `base_url`; thread-safe (one pooled session per thread)."""
+    """Posts deliveries; thread-safe (one pooled session per thread)."""
 
     def __init__(
         self,
-        base_url: str,
         *,
         attempts: int = 5,
         backoff_seconds: float = 0.2,
         timeout_seconds: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
         self.timeout_seconds = timeout_seconds
@@ -85,7 +83,7 @@ class Transport:
             request = delivery.build()
             try:
                 response = self._session().post(
-                    self.base_url + request.path,
+                    request.url,
                     data=request.body,
                     headers=request.headers,
                     timeout=self.timeout_seconds,

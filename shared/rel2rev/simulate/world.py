@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -157,13 +158,23 @@ class _Generator:
         return self._ids[kind]
 
     def crm_id(self, crm: str, kind: str) -> str:
+        """A CRM's native id for a new contact, or the stored id of a new deal or lead.
+
+        Stored ids are namespaced the way the source adapters store them
+        (`hubspot:9000001`, `salesforce:006...`, `pipedrive:5001`); contacts keep the
+        bare native id, which is one of their identifiers.
+        """
         n = self._next(f"{crm}-{kind}")
         if crm == "salesforce":
             prefix = {"contact": "003", "deal": "006", "lead": "00Q"}[kind]
-            return f"{prefix}{self.config.seed % 1000:03d}{n:012d}"
-        if crm == "hubspot":
-            return str({"contact": 50_000, "deal": 9_000_000, "lead": 70_000}[kind] + n)
-        return str({"contact": 1_000, "deal": 5_000, "lead": 8_000}[kind] + n)
+            native = f"{prefix}{self.config.seed % 1000:03d}{n:012d}"
+        elif crm == "hubspot":
+            native = str({"contact": 50_000, "deal": 9_000_000}[kind] + n)
+        elif kind == "lead":
+            native = f"lead:{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+        else:
+            native = str({"contact": 1_000, "deal": 5_000}[kind] + n)
+        return native if kind == "contact" else f"{crm}:{native}"
 
     def _person_name(self) -> str:
         return f"{self.rng.choice(cat.FIRST_NAMES)} {self.rng.choice(cat.LAST_NAMES)}"
@@ -535,7 +546,11 @@ def simulate_world(config: WorldConfig | None = None) -> World:
                     workspace=ws,
                     source=source,
                     updated_at=gen.when(lead_at),
-                    lead_id=gen.crm_id(source, "lead"),
+                    lead_id=(
+                        f"hubspot:contact:{lead_contact.crm_id}"
+                        if account.crm == "hubspot"
+                        else gen.crm_id(source, "lead")
+                    ),
                     contact_id=lead_contact.contact_id,
                     account_id=account.account_id,
                     created_at=gen.when(lead_at),

@@ -204,8 +204,8 @@ def test_cli_wrong_secret_is_a_clear_failure(
 
 def test_transport_retries_connection_errors_then_gives_up() -> None:
     waits: list[float] = []
-    transport = Transport("http://127.0.0.1:9", attempts=3, sleep=waits.append)
-    delivery = Delivery("probe", lambda: OutgoingRequest("/x", {}, b"{}"))
+    transport = Transport(attempts=3, sleep=waits.append)
+    delivery = Delivery("probe", lambda: OutgoingRequest("http://127.0.0.1:9/x", {}, b"{}"))
     with pytest.raises(DeliveryError, match="gave up after 3 attempts"):
         transport.send(delivery)
     assert waits == [0.2, 0.4]
