@@ -1,0 +1,272 @@
+"""Cox proportional hazards: which relationship features speed a transition up.
+
+`fit_cox(prepared, features)` fits lifelines' `CoxPHFitter` (Efron ties) on a prepared frame;
+`fit_time_varying_cox(intervals, features)` fits `CoxTimeVaryingFitter` on start/stop rows.
+`survival_drivers(records, ...)` builds both from stored records. Constant and collinear
+features are dropped (and named, with why); too few events, no usable feature or a failed fit
+give a report whose `insufficient` says why, never an exception or a NaN.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.exceptions import ConvergenceError
+from lifelines.statistics import proportional_hazard_test
+
+from rel2rev.funnel.config import QualificationConfig
+from rel2rev.funnel.qualification import RelationshipState
+from rel2rev.records import WorkspaceRecords
+from rel2rev.survival.prepare import prepare
+from rel2rev.survival.results import CoxReport, HazardRatio, Insufficient, finite
+from rel2rev.survival.spells import SEGMENTS, Transition, spells_from_records
+
+MIN_EVENTS = 10
+MAX_LEVELS = 6
+"""Categorical segments keep their most frequent levels as indicators; the rest pool as 'other'."""
+TIME_VARYING = ("log_count_reaction", "log_count_inbound", "log_count_outbound", "reciprocal")
+
+
+@dataclass(frozen=True)
+class CoxFit:
+    """What a Cox fit produced, before it is wrapped in a report."""
+
+    n: int
+    events: int
+    features: list[str]
+    dropped: dict[str, str]
+    hazard_ratios: list[HazardRatio]
+    concordance: float | None
+    log_likelihood: float | None
+    ph_violations: list[str]
+    insufficient: Insufficient | None
+
+
+def usable_features(frame: pd.DataFrame, features: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Features left after dropping constant ones and those linearly dependent on earlier ones."""
+    kept: list[str] = []
+    dropped: dict[str, str] = {}
+    for name in features:
+        column = frame[name].to_numpy(dtype=float)
+        if not np.all(np.isfinite(column)):
+            dropped[name] = "not finite"
+            continue
+        if np.ptp(column) == 0:
+            dropped[name] = "constant"
+            continue
+        trial = frame[[*kept, name]].to_numpy(dtype=float)
+        centred = trial - trial.mean(axis=0)
+        scale = centred.std(axis=0)
+        if np.linalg.matrix_rank(centred / scale, tol=1e-8 * len(frame)) < len(kept) + 1:
+            dropped[name] = "collinear with other features"
+            continue
+        kept.append(name)
+    return kept, dropped
+
+
+def _failed(n: int, events: int, dropped: dict[str, str], reason: str) -> CoxFit:
+    return CoxFit(n, events, [], dropped, [], None, None, [], Insufficient(reason=reason))
+
+
+def _ratios(fitter: CoxPHFitter | CoxTimeVaryingFitter, ph: dict[str, float]) -> list[HazardRatio]:
+    s = fitter.summary
+    return [
+        HazardRatio(
+            feature=str(name),
+            coef=float(row["coef"]),
+            se=float(row["se(coef)"]),
+            hazard_ratio=float(row["exp(coef)"]),
+            lower=float(row["exp(coef) lower 95%"]),
+            upper=float(row["exp(coef) upper 95%"]),
+            p=finite(row["p"]),
+            ph_p=finite(ph.get(str(name))),
+        )
+        for name, row in s.iterrows()
+    ]
+
+
+def _check(n: int, events: int, kept: list[str], dropped: dict[str, str]) -> str | None:
+    if events < MIN_EVENTS:
+        return f"{events} events among {n} spells (at least {MIN_EVENTS} needed)"
+    if not kept:
+        return "no feature varies independently of the others"
+    return None
+
+
+def fit_cox(
+    prepared: pd.DataFrame, features: list[str], *, penalizer: float = 0.0, check_ph: bool = True
+) -> CoxFit:
+    """Cox PH on `duration`/`event` of a prepared frame, with the PH test (rank time)."""
+    n, events = len(prepared), int(prepared["event"].sum())
+    kept, dropped = usable_features(prepared, features) if n else ([], {})
+    reason = _check(n, events, kept, dropped)
+    if reason is not None:
+        return _failed(n, events, dropped, reason)
+    data = prepared[[*kept, "duration", "event"]].astype(float)
+    fitter = CoxPHFitter(penalizer=penalizer)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitter.fit(data, duration_col="duration", event_col="event")
+            ph = (
+                proportional_hazard_test(fitter, data, time_transform="rank").summary["p"]
+                if check_ph
+                else pd.Series(dtype=float)
+            )
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+        return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
+    ph_p = {str(k): float(v) for k, v in ph.items()}
+    ratios = _ratios(fitter, ph_p)
+    if not all(np.isfinite([h.coef, h.se]).all() for h in ratios):
+        return _failed(n, events, dropped, "the fit did not converge to finite estimates")
+    return CoxFit(
+        n=n,
+        events=events,
+        features=kept,
+        dropped=dropped,
+        hazard_ratios=ratios,
+        concordance=finite(fitter.concordance_index_),
+        log_likelihood=finite(fitter.log_likelihood_),
+        ph_violations=sorted(k for k, p in ph_p.items() if p < 0.05),
+        insufficient=None,
+    )
+
+
+def fit_time_varying_cox(
+    intervals: pd.DataFrame, features: list[str], *, penalizer: float = 0.0
+) -> CoxFit:
+    """Cox with time-varying covariates on `id`, `start`, `stop`, `event` rows."""
+    n = int(intervals["id"].nunique()) if len(intervals) else 0
+    events = int(intervals["event"].sum()) if len(intervals) else 0
+    kept, dropped = usable_features(intervals, features) if n else ([], {})
+    reason = _check(n, events, kept, dropped)
+    if reason is not None:
+        return _failed(n, events, dropped, reason)
+    data = intervals[["id", "start", "stop", "event", *kept]]
+    fitter = CoxTimeVaryingFitter(penalizer=penalizer)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitter.fit(data, id_col="id", start_col="start", stop_col="stop", event_col="event")
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+        return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
+    ratios = _ratios(fitter, {})
+    if not all(np.isfinite([h.coef, h.se]).all() for h in ratios):
+        return _failed(n, events, dropped, "the fit did not converge to finite estimates")
+    return CoxFit(
+        n=n,
+        events=events,
+        features=kept,
+        dropped=dropped,
+        hazard_ratios=ratios,
+        concordance=None,
+        log_likelihood=finite(fitter.log_likelihood_),
+        ph_violations=[],
+        insufficient=None,
+    )
+
+
+def segment_indicators(frame: pd.DataFrame, columns: tuple[str, ...] = SEGMENTS) -> list[str]:
+    """Add 0/1 columns `<col>=<level>` for the frequent levels (the most frequent is the
+    reference and gets none); return their names."""
+    names = []
+    for col in columns:
+        levels = frame[col].value_counts().index[1:MAX_LEVELS]
+        for level in levels:
+            name = f"{col}={level}"
+            frame[name] = (frame[col] == level).astype(float)
+            names.append(name)
+    return names
+
+
+def time_varying_intervals(
+    prepared: pd.DataFrame, touches: pd.DataFrame, *, resolution: timedelta
+) -> pd.DataFrame:
+    """Start/stop rows per spell, split where the cumulative touch counts change.
+
+    Covariates are log(1 + count) of reactions, inbound and outbound touches since capture and
+    reciprocity (both directions seen), each known from the start of the unit after the touch.
+    """
+    unit = resolution.total_seconds()
+    spans = prepared[["id", "start", "duration", "event"]]
+    hits = touches.merge(spans[["id", "start", "duration"]], on="id")
+    offset = (hits["at"] - hits["start"]).dt.total_seconds() / unit
+    hits["t"] = np.maximum(0.0, np.ceil(offset.to_numpy(dtype=float)))
+    hits = hits.loc[hits["t"] < hits["duration"]]
+    counts = hits.groupby(["id", "t", "group"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=["reaction", "inbound", "outbound"], fill_value=0)
+    counts = counts.groupby(level="id").cumsum().reset_index()
+    zero = spans[["id"]].assign(t=0.0)
+    steps = pd.concat([zero, counts]).groupby(["id", "t"], as_index=False).last()
+    steps = steps.sort_values(["id", "t"])
+    steps[["reaction", "inbound", "outbound"]] = (
+        steps.groupby("id")[["reaction", "inbound", "outbound"]].ffill().fillna(0.0)
+    )
+    steps = steps.merge(spans[["id", "duration", "event"]], on="id")
+    steps["stop"] = steps.groupby("id")["t"].shift(-1).fillna(steps["duration"])
+    last = steps.groupby("id")["t"].transform("max") == steps["t"]
+    out = pd.DataFrame(
+        {
+            "id": steps["id"],
+            "start": steps["t"],
+            "stop": steps["stop"],
+            "event": (steps["event"] & last).astype(bool),
+            "log_count_reaction": np.log1p(steps["reaction"].astype(float)),
+            "log_count_inbound": np.log1p(steps["inbound"].astype(float)),
+            "log_count_outbound": np.log1p(steps["outbound"].astype(float)),
+            "reciprocal": ((steps["inbound"] > 0) & (steps["outbound"] > 0)).astype(float),
+        }
+    )
+    return out.loc[out["stop"] > out["start"]].reset_index(drop=True)
+
+
+def survival_drivers(
+    records: WorkspaceRecords,
+    *,
+    as_of: datetime,
+    transition: Transition | str,
+    resolution: timedelta = timedelta(days=1),
+    time_varying: bool = False,
+    config: QualificationConfig | None = None,
+    states: list[RelationshipState] | None = None,
+    penalizer: float = 0.0,
+) -> CoxReport:
+    """Hazard ratios of relationship features for `transition`.
+
+    Static (default): interaction counts by type, reciprocity and response time at the spell
+    start, plus stakeholder type, capture channel and owner indicators; with the concordance
+    index and the proportional-hazards test (features with p < 0.05 listed in `ph_violations`).
+    `time_varying=True`: counts of reactions, inbound and outbound touches and reciprocity as
+    they accumulate during the spell (CoxTimeVaryingFitter; no concordance or PH test).
+    """
+    spells = spells_from_records(
+        records, transition=transition, as_of=as_of, config=config, states=states
+    )
+    prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
+    if time_varying:
+        intervals = time_varying_intervals(prepared, spells.touches, resolution=resolution)
+        fit = fit_time_varying_cox(intervals, list(TIME_VARYING), penalizer=penalizer)
+    else:
+        features = [*spells.features, *segment_indicators(prepared)]
+        fit = fit_cox(prepared, features, penalizer=penalizer)
+    return CoxReport(
+        workspace=records.workspace,
+        transition=spells.transition.value,
+        as_of=as_of,
+        resolution_days=resolution / timedelta(days=1),
+        time_varying=time_varying,
+        n=fit.n,
+        events=fit.events,
+        features=fit.features,
+        dropped=fit.dropped,
+        hazard_ratios=fit.hazard_ratios,
+        concordance=fit.concordance,
+        log_likelihood=fit.log_likelihood,
+        ph_violations=fit.ph_violations,
+        insufficient=fit.insufficient,
+    )

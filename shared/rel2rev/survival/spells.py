@@ -1,0 +1,164 @@
+"""From stored records to spells: who is at risk of which transition, since when, with what.
+
+A spell starts at the transition's start stage and ends at its end stage (or is open). Units
+are relationships (contacts), with the stage moments of `rel2rev.funnel.stages`:
+- `capture_to_qualified`: from capture to qualification;
+- `qualified_to_lead`: from qualification to the contact's first lead;
+- `lead_to_won`: from lead to won, with closed-lost as the competing outcome.
+A relationship that reached the end stage before the start stage did not go through this
+transition and is excluded (and counted). Static features are measured at the spell start, so
+models never see the future; `touches` hold the interactions for time-varying models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from rel2rev.funnel.config import QualificationConfig
+from rel2rev.funnel.qualification import RelationshipState, qualify
+from rel2rev.funnel.stages import ContactStages, contact_stages
+from rel2rev.records import ONE_WAY_TYPES, Direction, WorkspaceRecords
+
+SEGMENTS = ("channel", "owner", "stakeholder")
+"""Columns every spell frame carries and KM can split by."""
+
+
+class Transition(StrEnum):
+    """The three transitions the survival models study (names are a contract)."""
+
+    CAPTURE_TO_QUALIFIED = "capture_to_qualified"
+    QUALIFIED_TO_LEAD = "qualified_to_lead"
+    LEAD_TO_WON = "lead_to_won"
+
+
+_ENDPOINTS = {
+    Transition.CAPTURE_TO_QUALIFIED: ("captured_at", "qualified_at"),
+    Transition.QUALIFIED_TO_LEAD: ("qualified_at", "lead_at"),
+    Transition.LEAD_TO_WON: ("lead_at", "won_at"),
+}
+
+
+@dataclass(frozen=True)
+class Spells:
+    """Spells of one transition.
+
+    `frame`: one row per spell with `id`, `start`, `end` (NaT = not reached), `competing`
+    (moment of the competing outcome, NaT if none), the segment columns and static features.
+    `touches`: `id`, `at`, `group` (reaction, inbound, outbound), one row per interaction of the
+    spell's relationship. `excluded`: spells dropped because the end came before the start.
+    """
+
+    transition: Transition
+    frame: pd.DataFrame
+    touches: pd.DataFrame
+    features: tuple[str, ...]
+    excluded: int
+
+
+def _utc(values: list[datetime | None]) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
+
+
+def spells_from_records(
+    records: WorkspaceRecords,
+    *,
+    transition: Transition | str,
+    as_of: datetime,
+    config: QualificationConfig | None = None,
+    states: list[RelationshipState] | None = None,
+) -> Spells:
+    """Spells of `transition` started by `as_of`, with static features at each spell's start."""
+    transition = Transition(transition)
+    if states is None:
+        states = qualify(records, config, as_of=as_of)
+    stages = contact_stages(records, states, as_of=as_of)
+    start_col, end_col = _ENDPOINTS[transition]
+    started = [s for s in stages if getattr(s, start_col) is not None]
+    frame = _stage_frame(
+        started, start_col, end_col, competing=transition is Transition.LEAD_TO_WON
+    )
+    before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
+    excluded = int(before.sum())
+    frame = frame.loc[~before].reset_index(drop=True)
+    touches = _touch_frame(records, as_of, set(frame["id"]))
+    frame, features = _static_features(frame, touches, states)
+    return Spells(transition, frame, touches, features, excluded)
+
+
+def _stage_frame(
+    stages: list[ContactStages], start_col: str, end_col: str, *, competing: bool
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": pd.Series([s.contact_id for s in stages], dtype="object"),
+            "start": _utc([getattr(s, start_col) for s in stages]),
+            "end": _utc([getattr(s, end_col) for s in stages]),
+            "competing": _utc([s.lost_at if competing else None for s in stages]),
+            "channel": [s.channel or "(none)" for s in stages],
+            "owner": [s.owner or "(none)" for s in stages],
+            "stakeholder": [
+                s.stakeholder_type.value if s.stakeholder_type else "(none)" for s in stages
+            ],
+        }
+    )
+
+
+def _touch_frame(records: WorkspaceRecords, as_of: datetime, ids: set[str]) -> pd.DataFrame:
+    rows = [
+        (
+            i.contact_id,
+            i.occurred_at,
+            "reaction"
+            if i.type in ONE_WAY_TYPES
+            else ("inbound" if i.direction is Direction.INBOUND else "outbound"),
+            i.type.value,
+        )
+        for i in records.interactions
+        if i.occurred_at <= as_of and i.contact_id in ids
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "at", "group", "type"]).astype(
+        {"id": "object", "group": "object", "type": "object"}
+    )
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
+def _static_features(
+    frame: pd.DataFrame, touches: pd.DataFrame, states: list[RelationshipState]
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """log(1 + count) per interaction type, reciprocity and response time, all at spell start."""
+    known = touches.merge(frame[["id", "start"]], on="id")
+    known = known.loc[known["at"] <= known["start"]]
+    counts = known.groupby(["id", "type"]).size().unstack(fill_value=0)
+    counts = counts.astype(float).apply(np.log1p).add_prefix("log_count_")
+    frame = frame.merge(counts, left_on="id", right_index=True, how="left")
+    count_cols = [str(c) for c in counts.columns]
+    frame[count_cols] = frame[count_cols].fillna(0.0)
+    reciprocal = {s.contact_id: s.reciprocal_at for s in states}
+    frame["reciprocal"] = [
+        float(reciprocal.get(cid) is not None and reciprocal[cid] <= start)  # type: ignore[operator]
+        for cid, start in zip(frame["id"], frame["start"], strict=True)
+    ]
+    replies = pd.DataFrame(
+        [
+            (s.contact_id, r.answered_at, r.hours)
+            for s in states
+            for r in s.response_times
+            if r.answered_at is not None
+        ],
+        columns=["id", "answered_at", "hours"],
+    ).astype({"id": "object", "hours": "float64"})
+    replies["answered_at"] = pd.to_datetime(replies["answered_at"], utc=True)
+    replies = replies.merge(frame[["id", "start"]], on="id")
+    replies = replies.loc[replies["answered_at"] <= replies["start"]]
+    median = replies.groupby("id")["hours"].median()
+    hours = frame["id"].map(median)
+    frame["answered_before"] = hours.notna().astype(float)
+    frame["log_response_hours"] = np.log1p(hours.fillna(0.0).clip(lower=0.0))
+    features = (*count_cols, "reciprocal", "answered_before", "log_response_hours")
+    return frame, features
