@@ -91,23 +91,29 @@ def error_response(error: Rel2revError) -> dict[str, Any]:
     }
 
 
+def _count(source: str, name: str, value: int) -> None:
+    """Emit one count with the source as dimension (unknown sources collapse to one)."""
+    metrics.add_dimension("source", source if source in ADAPTERS else "unknown")
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    metrics.flush_metrics()
+    metrics.clear_metrics()
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Answer one webhook delivery."""
     api_event = APIGatewayProxyEventV2(event)
     source = (api_event.path_parameters or {}).get("source", "")
-    metrics.add_dimension("source", source if source in ADAPTERS else "unknown")
     sink = _Sink()
     try:
         request = raw_request(api_event)
         answer = receive_webhook(request, connections, sink, datetime.now(UTC))
     except Rel2revError as error:
         logger.warning("webhook rejected", status=error.status, reason=error.message)
-        metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
+        _count(source, "RejectedRequests", 1)
         return error_response(error)
-    metrics.add_metric(name="AcceptedEvents", unit=MetricUnit.Count, value=sink.enqueued)
+    _count(source, "AcceptedEvents", sink.enqueued)
     logger.info("webhook accepted", events=sink.enqueued, workspace=request.workspace)
     return {
         "statusCode": answer.status_code,

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -59,11 +59,14 @@ def record_handler(record: SQSRecord) -> None:
 
 
 def _emit_counts() -> None:
-    for (source, name), count in sorted(_counts.items()):
-        with single_metric(
-            name=name, unit=MetricUnit.Count, value=count, namespace=metrics.namespace
-        ) as metric:
-            metric.add_dimension("source", source)
+    """One EMF document per source (a batch may mix sources)."""
+    for source in sorted({source for source, _ in _counts}):
+        metrics.add_dimension("source", source)
+        for (of, name), count in sorted(_counts.items()):
+            if of == source:
+                metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        metrics.flush_metrics()
+        metrics.clear_metrics()
     _counts.clear()
 
 
