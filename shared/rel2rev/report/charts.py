@@ -18,7 +18,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#4
 
 WIDTH = 880
 _FONT = 12
-_CHAR = 6.6  # average glyph width at 12px in the page's sans-serif stack
+_CHAR = 7.0  # average glyph width at 12px in the page's sans-serif stack
 
 
 class Series(BaseModel):
@@ -265,41 +265,57 @@ def step_chart(
     return _svg(bottom + 44, title, desc, body)
 
 
+def ratio_text(value: float) -> str:
+    """A ratio for labels: '1.80', '0.07', '<0.01', '3.4e+03', '∞'."""
+    if not math.isfinite(value):
+        return "∞"
+    if value < 0.01:
+        return "<0.01"
+    return f"{value:.3g}" if value >= 100 else f"{value:.2f}"
+
+
+FOREST_LIMIT = 6
+"""The forest plot's axis spans at most 2^-6 .. 2^6; wider intervals are cut at the edge."""
+
+
 def forest_plot(title: str, desc: str, estimates: Sequence[Estimate], x_label: str) -> str:
     """Ratios with confidence intervals on a log axis, a reference line at 1."""
-    label_width = min(230.0, max([len(e.label) for e in estimates] + [4]) * _CHAR + 14)
-    left, right, top, row = label_width, 150.0, 10.0, 24.0
+    label_width = min(290.0, max([len(e.label) for e in estimates] + [4]) * _CHAR + 16)
+    left, right, top, row = label_width, 170.0, 10.0, 24.0
     plot = WIDTH - left - right
     finite = [
         v for e in estimates for v in (e.lower, e.upper, e.value) if v > 0 and math.isfinite(v)
     ]
-    low = min([*finite, 0.5])
-    high = max([*finite, 2.0])
-    lo_exp, hi_exp = math.floor(math.log2(low)), math.ceil(math.log2(high))
+    lo_exp = max(-FOREST_LIMIT, math.floor(math.log2(min([*finite, 0.5]))))
+    hi_exp = min(FOREST_LIMIT, math.ceil(math.log2(max([*finite, 2.0]))))
 
     def px(v: float) -> float:
-        v = min(max(v, 2.0**lo_exp), 2.0**hi_exp)
+        v = min(max(v, 2.0**lo_exp), 2.0**hi_exp) if v > 0 else 2.0**lo_exp
         return left + (math.log2(v) - lo_exp) / (hi_exp - lo_exp) * plot
 
     bottom = top + row * len(estimates) + 6
     body: list[str] = []
+    step = 1 if hi_exp - lo_exp <= 8 else 2
     for e in range(lo_exp, hi_exp + 1):
         x = px(2.0**e)
         stroke = "#777" if e == 0 else "#e3e3e3"
         body.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{stroke}"/>'
         )
-        body.append(_text(x, bottom + 15, f"{2.0**e:g}×", text_anchor="middle", fill="#666"))
+        if e % step == 0:
+            tick = f"{2.0**e:g}×" if e >= 0 else f"1/{2**-e:g}"
+            body.append(_text(x, bottom + 15, tick, text_anchor="middle", fill="#666"))
     body.append(_text(left + plot / 2, bottom + 33, x_label, text_anchor="middle", fill="#333"))
     for i, est in enumerate(estimates):
         y = top + i * row + row / 2 + 3
         shade = colour(0) if est.lower > 1 or est.upper < 1 else "#888"
-        tip = f"{est.label}: {est.value:.2f}× (95% CI {est.lower:.2f}–{est.upper:.2f})"
+        interval = f"{ratio_text(est.lower)}–{ratio_text(est.upper)}"
+        tip = f"{est.label}: {ratio_text(est.value)}× (95% CI {interval})"
         body.append(
             _text(
                 left - 8,
                 y + 4,
-                _short(est.label, int((label_width - 14) / _CHAR)),
+                _short(est.label, int((label_width - 16) / _CHAR)),
                 text_anchor="end",
                 fill="#222",
             )
@@ -313,11 +329,6 @@ def forest_plot(title: str, desc: str, estimates: Sequence[Estimate], x_label: s
             f'fill="{shade}"><title>{escape(tip)}</title></circle>'
         )
         body.append(
-            _text(
-                WIDTH - right + 10,
-                y + 4,
-                f"{est.value:.2f}× ({est.lower:.2f}–{est.upper:.2f})",
-                fill="#333",
-            )
+            _text(WIDTH - right + 10, y + 4, f"{ratio_text(est.value)}× ({interval})", fill="#333")
         )
     return _svg(bottom + 42, title, desc, body)

@@ -49,6 +49,8 @@ th, td { padding:6px 12px; border-bottom:1px solid var(--line); text-align:left;
   vertical-align:top; }
 th { background:var(--panel); font-weight:600; white-space:nowrap; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+table.wide { font-size:12.5px; }
+table.wide th, table.wide td { padding:5px 7px; }
 tbody tr:nth-child(even) td { background:#fbfcfd; }
 tbody tr:last-child td { border-bottom:2px solid var(--line); }
 .muted { color:var(--muted); }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from rel2rev.job.results import (
     AttributionResults,
     FunnelResults,
     FunnelRow,
+    HazardRatio,
     Relationship,
     RunResults,
     SurvivalCurve,
@@ -65,7 +67,13 @@ MODEL_WORDS = {
 HEADLINE_MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
 """Models drawn side by side in the charts (all models are in the tables)."""
 SMALL_SUBJECTS, SMALL_EVENTS = 30, 10
+MIN_DRAWN = 3
+"""Segments with fewer events than this are listed, not drawn."""
+UNSTABLE_SPAN = 1000.0
+"""A hazard ratio whose 95% interval spans more than this factor is not plotted."""
+MAX_DRIVERS = 15
 TOP_VALUES = 10
+TOP_CHARTED = 8
 
 
 def model_name(model: str) -> str:
@@ -136,18 +144,24 @@ def summary_section(results: RunResults) -> str:
 # --- funnel -----------------------------------------------------------------------------------
 
 
+def _stage_rate(stages: dict[str, int], index: int) -> str:
+    """'29% of previous stage'; stages can be reached without the one before (deals opened
+    without a lead), so a count above the previous stage is said in words, not as >100%."""
+    if index == 0 or not stages[STAGES[index - 1]]:
+        return ""
+    here, before = stages[STAGES[index]], stages[STAGES[index - 1]]
+    if here > before:
+        return "more than the stage before (some skip it)"
+    return f"{f.percent(here / before)} of previous stage"
+
+
 def funnel_section(results: RunResults) -> str:
     """Capture -> cultivate -> convert, stage by stage."""
     title = "The funnel: from first interaction to revenue"
     if results.funnel is None:
         return section("funnel", title, [unavailable(results, "funnel", "The funnel")])
     stages = overall_funnel(results.funnel)
-    rates = [
-        ""
-        if i == 0 or not stages[STAGES[i - 1]]
-        else f"{f.percent(stages[s] / stages[STAGES[i - 1]])} of previous stage"
-        for i, s in enumerate(STAGES)
-    ]
+    rates = [_stage_rate(stages, i) for i in range(len(STAGES))]
     chart = bar_chart(
         "Funnel stage counts",
         "Relationships reaching each stage, from capture to won deal, over the whole window.",
@@ -278,6 +292,17 @@ def _median_text(curve: SurvivalCurve) -> str:
     return f"{f.days(curve.median_days)} ({curve.median_lower:,.0f}–{upper})"
 
 
+def _segments_to_draw(curves: Sequence[SurvivalCurve]) -> list[SurvivalCurve]:
+    """Up to four segments of one split (capture channel first) with enough events to read."""
+    for by in ("channel", "owner", "stakeholder", "campaign"):
+        usable = [
+            c for c in curves if c.by == by and c.segment is not None and c.events >= MIN_DRAWN
+        ]
+        if len(usable) >= 2:
+            return sorted(usable, key=lambda c: -c.subjects)[:4]
+    return []
+
+
 def survival_section(results: RunResults) -> str:
     """Time-to-convert curves per transition with bands and medians."""
     title = "How long conversion takes"
@@ -298,10 +323,7 @@ def survival_section(results: RunResults) -> str:
             continue
         body.append(f"<h3>{heading}</h3>")
         drawable = [c for c in curves if c.points and c.insufficient is None]
-        overall = [c for c in drawable if c.segment is None]
-        segments = sorted((c for c in drawable if c.segment is not None), key=lambda c: -c.subjects)
-        split = [c for c in segments if c.by == segments[0].by][:5] if segments else []
-        shown = overall + split
+        shown = [c for c in drawable if c.segment is None] + _segments_to_draw(drawable)
         if shown:
             chart = step_chart(
                 f"Time to convert: {heading.lower()}",
@@ -311,6 +333,7 @@ def survival_section(results: RunResults) -> str:
                 y_label="Share that made the step",
             )
             body.append(figure(chart, f"{heading}: Kaplan-Meier estimate with 95% bands."))
+        estimable = [c for c in curves if c.insufficient is None]
         body.append(
             table(
                 ["Group", "Relationships", "Made the step", "Still open", "Median (95% CI)"],
@@ -320,13 +343,29 @@ def survival_section(results: RunResults) -> str:
                         num(f.integer(c.subjects)),
                         num(f.integer(c.events)),
                         num(f.integer(c.censored)),
-                        num(_median_text(c) if c.insufficient is None else c.insufficient),
+                        num(_median_text(c)),
                     ]
-                    for c in curves
+                    for c in estimable
                 ],
             )
         )
+        too_few = [c for c in curves if c.insufficient is not None]
+        if too_few:
+            body.append(
+                note(
+                    "Too few relationships to estimate: "
+                    + "; ".join(f"{_segment_name(c)} ({c.insufficient})" for c in too_few)
+                    + "."
+                )
+            )
     return section("timing", title, body)
+
+
+def _stable(ratio: HazardRatio) -> bool:
+    values = (ratio.hazard_ratio, ratio.lower, ratio.upper)
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        return False
+    return ratio.upper / ratio.lower <= UNSTABLE_SPAN
 
 
 def drivers_section(results: RunResults) -> str:
@@ -347,6 +386,9 @@ def drivers_section(results: RunResults) -> str:
         if drivers.insufficient or not drivers.ratios:
             body.append(note(f"No driver model: {drivers.insufficient or 'no features'}."))
             continue
+        stable = [r for r in drivers.ratios if _stable(r)]
+        unstable = [r for r in drivers.ratios if not _stable(r)]
+        strongest = sorted(stable, key=lambda r: -abs(math.log(r.hazard_ratio)))[:MAX_DRIVERS]
         estimates = [
             Estimate(
                 label=f.label(r.feature) + (" ⚠" if r.feature in drivers.ph_violations else ""),
@@ -354,8 +396,19 @@ def drivers_section(results: RunResults) -> str:
                 lower=r.lower,
                 upper=r.upper,
             )
-            for r in sorted(drivers.ratios, key=lambda r: -r.hazard_ratio)
+            for r in sorted(strongest, key=lambda r: -r.hazard_ratio)
         ]
+        if unstable:
+            body.append(
+                note(
+                    "Not plotted, too few observations for a stable estimate (95% range wider "
+                    f"than {UNSTABLE_SPAN:,.0f}×): "
+                    + ", ".join(f.label(r.feature) for r in unstable)
+                    + "."
+                )
+            )
+        if not estimates:
+            continue
         chart = forest_plot(
             f"Drivers: {heading.lower()}",
             "Hazard ratios with 95% intervals on a log scale; 1 means no effect.",
@@ -442,7 +495,7 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
         return []
     values = sorted(revenue, key=lambda v: -sum(revenue[v].values()))
     headline = [m for m in HEADLINE_MODELS if m in models] or models[:7]
-    top = values[:TOP_VALUES]
+    top = values[:TOP_CHARTED]
     chart = bar_chart(
         f"Revenue by {by} under each model ({currency})",
         f"Attributed {currency} revenue for the top {len(top)} {by} values, one bar per model.",
@@ -456,26 +509,44 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
         ],
         fmt=lambda v: f.money_short(v, currency),
     )
+    others = [m for m in models if m not in headline]
+    return [
+        f"<h3>By {by} ({currency})</h3>",
+        figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue."),
+        _revenue_table(
+            by, currency, values, revenue, models=headline, which="the models in the chart"
+        ),
+        *(
+            [_revenue_table(by, currency, values, revenue, models=others, which="other models")]
+            if others
+            else []
+        ),
+    ]
+
+
+def _revenue_table(
+    by: str,
+    currency: str,
+    values: Sequence[str],
+    revenue: dict[str, dict[str, Decimal]],
+    *,
+    models: Sequence[str],
+    which: str,
+) -> str:
+    """Exact attributed revenue, one row per value and one column per model, with totals."""
     rows: list[list[Cell | str]] = [
         [v, *[num(f.money(revenue[v].get(m, Decimal(0)), currency)) for m in models]]
         for v in values
     ]
-    totals: list[Cell | str] = [
-        Cell("Total"),
-        *[
-            num(f.money(sum((revenue[v].get(m, Decimal(0)) for v in values), Decimal(0)), currency))
-            for m in models
-        ],
-    ]
-    return [
-        f"<h3>By {by} ({currency})</h3>",
-        figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue."),
-        table(
-            [f.label(by), *[model_name(m) for m in models]],
-            [*rows, totals],
-            caption=f"Attributed revenue by {by}, every model, {currency} (exact)",
-        ),
-    ]
+    totals: list[Cell | str] = [Cell("Total")]
+    for m in models:
+        total = sum((revenue[v].get(m, Decimal(0)) for v in values), Decimal(0))
+        totals.append(num(f.money(total, currency)))
+    return table(
+        [f.label(by), *[model_name(m) for m in models]],
+        [*rows, totals],
+        caption=f"Attributed revenue by {by}, {which}, {currency} (exact)",
+    )
 
 
 def attribution_section(results: RunResults) -> str:
@@ -627,13 +698,39 @@ def people_section(results: RunResults) -> str:
 # --- window and caveats -----------------------------------------------------------------------
 
 
-def _small_samples(survival: SurvivalResults) -> list[str]:
-    return [
-        f"{TRANSITION_WORDS[c.transition][0]} — {_segment_name(c)}: "
-        f"{f.integer(c.subjects)} relationships, {f.integer(c.events)} events"
-        for c in survival.curves
-        if c.insufficient is None and (c.subjects < SMALL_SUBJECTS or c.events < SMALL_EVENTS)
-    ]
+def _is_small(curve: SurvivalCurve) -> bool:
+    return curve.subjects < SMALL_SUBJECTS or curve.events < SMALL_EVENTS
+
+
+def _sample_table(survival: SurvivalResults) -> str:
+    """Per transition: how many groups were estimated, how many on small samples, how many not."""
+    rows: list[list[Cell | str]] = []
+    for transition, (heading, _) in TRANSITION_WORDS.items():
+        curves = [c for c in survival.curves if c.transition == transition]
+        if not curves:
+            continue
+        estimated = [c for c in curves if c.insufficient is None]
+        small = [c for c in estimated if _is_small(c)]
+        examples = ", ".join(
+            f"{_segment_name(c)} ({f.integer(c.subjects)} relationships, "
+            f"{f.integer(c.events)} events)"
+            for c in sorted(small, key=lambda c: c.subjects)[:3]
+        )
+        rows.append(
+            [
+                heading,
+                num(f.integer(len(estimated))),
+                num(f.integer(len(small))),
+                num(f.integer(len(curves) - len(estimated))),
+                Cell(examples + (", ..." if len(small) > 3 else ""), muted=True),
+            ]
+        )
+    return table(
+        ["Time to convert", "Groups estimated", "On small samples", "Not estimated", "Smallest"],
+        rows,
+        caption=f"Sample sizes behind the curves (small: under {SMALL_SUBJECTS} relationships "
+        f"or {SMALL_EVENTS} events)",
+    )
 
 
 def caveats_section(results: RunResults) -> str:
@@ -669,21 +766,15 @@ def caveats_section(results: RunResults) -> str:
                 "Censoring — relationships still open at the report date were counted as 'not "
                 "yet', not dropped: " + "; ".join(open_counts) + "."
             )
-        small = _small_samples(results.survival)
-        if small:
+        if any(_is_small(c) for c in results.survival.curves if c.insufficient is None):
             warnings.append(
-                f"Small samples (under {SMALL_SUBJECTS} relationships or {SMALL_EVENTS} events); "
-                "read these with care: " + "; ".join(small) + "."
+                "Some groups rest on small samples; their curves and medians are uncertain "
+                "(wide bands). The 'Everyone' curves are the most reliable; see the table below."
             )
-        warnings += [
-            f"No estimate for {TRANSITION_WORDS[c.transition][0].lower()} ({_segment_name(c)}): "
-            f"{c.insufficient}."
-            for c in results.survival.curves
-            if c.insufficient
-        ]
     body = [
         "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>",
         *(note(w, kind="warning") for w in warnings),
+        *([_sample_table(results.survival)] if results.survival is not None else []),
         table(
             ["Section", "Status", "Time", "Note"],
             [

@@ -46,8 +46,9 @@ def table(
         for row in rows
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    wide = ' class="wide"' if len(headers) > 8 else ""
     return (
-        f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table{wide}>{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
 

@@ -42,7 +42,16 @@ START = datetime(2025, 11, 20, tzinfo=UTC)
 END = datetime(2026, 11, 20, tzinfo=UTC)
 CHANNELS = ("linkedin", "email", "webinar", "meeting", "referral", "paid")
 OWNERS = ("ana.lopez", "ben.okafor", "chen.wu", "dana.weiss")
-MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
+MODELS = (
+    "first",
+    "last",
+    "linear",
+    "w_shaped",
+    "markov",
+    "shapley",
+    "additive_hazard",
+    "time_decay",
+)
 WEIRD = 'Spring "Launch" <b>&</b> 2026'
 """A campaign name full of HTML metacharacters: the report must escape it."""
 

@@ -126,8 +126,9 @@ def test_attribution_tables_show_every_model_and_exact_totals(
     page: str, results: RunResults
 ) -> None:
     assert results.attribution is not None
-    for model in ("First touch", "Markov", "Shapley", "Additive hazard", "W-shaped"):
+    for model in ("First touch", "Markov", "Shapley", "Additive hazard", "W-shaped", "Time decay"):
         assert f">{model}<" in page
+    assert "Attributed revenue by channel, other models, EUR (exact)" in page
     for currency in ("EUR", "USD"):
         total = sum(
             (
@@ -147,9 +148,9 @@ def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> 
     assert "20 Nov 2026" in caveats
     assert "Censoring" in caveats
     assert "180 of 400" in caveats
-    assert "no events: every relationship is still open" in caveats
-    assert "Small samples" in caveats
-    assert "Owner: chen.wu: 12 relationships, 4 events" in caveats
+    assert "no events: every relationship is still open" in page
+    assert "Some groups rest on small samples" in caveats
+    assert "Owner: chen.wu (12 relationships, 4 events)" in caveats
     assert "Proportional-hazards check failed for Likes" in page
     assert "too few events (4) for 5 features" in page
 
