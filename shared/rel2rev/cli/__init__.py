@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("rel2rev.cli.simulate", "Generate a seeded synthetic world and its ground truth"),
     "import": ("rel2rev.cli.importer", "Import a CSV/JSONL file of generic events (backfill)"),
     "attribute": ("rel2rev.cli.attribute", "Attribute conversions and revenue to channels"),
+    "funnel": ("rel2rev.cli.funnel", "Funnel metrics over a folder of exported records"),
+    "survival": ("rel2rev.cli.survival", "Time-to-conversion statistics of a funnel transition"),
 }
 
 

@@ -4,7 +4,8 @@ A spell starts at the transition's start stage and ends at its end stage (or is 
 are relationships (contacts), with the stage moments of `rel2rev.funnel.stages`:
 - `capture_to_qualified`: from capture to qualification;
 - `qualified_to_lead`: from qualification to the contact's first lead;
-- `lead_to_won`: from lead to won, with closed-lost as the competing outcome.
+- `lead_to_won`: from lead to the first won close of the contact's deals at or after the lead,
+  with the first lost close after the lead as the competing outcome.
 A relationship that reached the end stage before the start stage did not go through this
 transition and is excluded (and counted). Static features are measured at the spell start, so
 models never see the future; `touches` hold the interactions for time-varying models.
@@ -22,7 +23,7 @@ import pandas as pd
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState, qualify
 from rel2rev.funnel.stages import ContactStages, contact_stages
-from rel2rev.records import ONE_WAY_TYPES, Direction, WorkspaceRecords
+from rel2rev.records import ONE_WAY_TYPES, DealStatus, Direction, WorkspaceRecords
 
 SEGMENTS = ("channel", "owner", "stakeholder")
 """Columns every spell frame carries and KM can split by."""
@@ -79,9 +80,9 @@ def spells_from_records(
     stages = contact_stages(records, states, as_of=as_of)
     start_col, end_col = _ENDPOINTS[transition]
     started = [s for s in stages if getattr(s, start_col) is not None]
-    frame = _stage_frame(
-        started, start_col, end_col, competing=transition is Transition.LEAD_TO_WON
-    )
+    frame = _stage_frame(started, start_col, end_col)
+    if transition is Transition.LEAD_TO_WON:
+        frame["end"], frame["competing"] = _outcomes_after_lead(records, started, as_of)
     before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
     excluded = int(before.sum())
     frame = frame.loc[~before].reset_index(drop=True)
@@ -90,15 +91,13 @@ def spells_from_records(
     return Spells(transition, frame, touches, features, excluded)
 
 
-def _stage_frame(
-    stages: list[ContactStages], start_col: str, end_col: str, *, competing: bool
-) -> pd.DataFrame:
+def _stage_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": pd.Series([s.contact_id for s in stages], dtype="object"),
             "start": _utc([getattr(s, start_col) for s in stages]),
             "end": _utc([getattr(s, end_col) for s in stages]),
-            "competing": _utc([s.lost_at if competing else None for s in stages]),
+            "competing": _utc([None] * len(stages)),
             "channel": [s.channel or "(none)" for s in stages],
             "owner": [s.owner or "(none)" for s in stages],
             "stakeholder": [
@@ -106,6 +105,30 @@ def _stage_frame(
             ],
         }
     )
+
+
+def _outcomes_after_lead(
+    records: WorkspaceRecords, stages: list[ContactStages], as_of: datetime
+) -> tuple[pd.Series, pd.Series]:
+    """First won and first lost close of each contact's deals at or after its lead moment."""
+    deals = {d.deal_id: d for d in records.deals}
+    won: list[datetime | None] = []
+    lost: list[datetime | None] = []
+    for s in stages:
+        closes: dict[DealStatus, list[datetime]] = {DealStatus.WON: [], DealStatus.LOST: []}
+        for deal in (deals[d] for d in s.deal_ids):
+            at = deal.closed_at
+            lead = s.lead_at
+            if (
+                deal.status in closes
+                and at is not None
+                and lead is not None
+                and lead <= at <= as_of
+            ):
+                closes[deal.status].append(at)
+        won.append(min(closes[DealStatus.WON], default=None))
+        lost.append(min(closes[DealStatus.LOST], default=None))
+    return _utc(won), _utc(lost)
 
 
 def _touch_frame(records: WorkspaceRecords, as_of: datetime, ids: set[str]) -> pd.DataFrame:
