@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -29,7 +29,13 @@ from rel2rev.api.models import (
     SurvivalResponse,
 )
 from rel2rev.api.runs import request_run
-from rel2rev.api.views import deal_credit, deals_csv, funnel_groups, totals_from_lines
+from rel2rev.api.views import (
+    CSV_COLUMNS,
+    deal_credit,
+    deals_csv,
+    funnel_groups,
+    totals_from_lines,
+)
 from rel2rev.errors import (
     AuthenticationError,
     InputError,
@@ -183,6 +189,15 @@ def get_attribution(
 @app.get(
     "/v1/attribution/deals",
     summary="Per-deal credit lines (JSON, or CSV with Accept: text/csv), paginated",
+    responses={
+        200: {
+            "description": "One page of deals; the next page's cursor also in X-Next-Cursor",
+            "content": {
+                "application/json": {"model": DealsPage},
+                "text/csv": {"schema": {"type": "string", "description": ", ".join(CSV_COLUMNS)}},
+            },
+        }
+    },
 )
 def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     start: FromQuery = None,
@@ -192,7 +207,7 @@ def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     run_id: RunIdQuery = None,
-) -> Response[DealsPage]:
+) -> Response[DealsPage | str]:
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
@@ -208,10 +223,9 @@ def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     accept = app.current_event.headers.get("accept") or ""
     if "text/csv" in accept:
-        csv_body: Response[Any] = Response(
+        return Response(
             status_code=200, content_type="text/csv", body=deals_csv(deals), headers=headers
         )
-        return csv_body
     page = DealsPage(run_id=run.run_id, deals=deals, next_cursor=next_cursor)
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=page, headers=headers

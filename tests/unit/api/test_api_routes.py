@@ -1,0 +1,259 @@
+"""Every finance API route through the resolver, on moto, scoped by the authorizer context."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from rel2rev.api.routes import app
+from rel2rev.job.results import RunStatus
+from rel2rev.storage.results import results_store
+
+from .conftest import sample_results
+
+
+def call(
+    method: str,
+    path: str,
+    *,
+    workspace: str | None = "acme",
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+) -> tuple[int, dict[str, str], Any]:
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": urlencode(query or {}),
+        "queryStringParameters": query or None,
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
+            "requestId": "req-1",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "02/Jun/2026:08:00:00 +0000",
+            "timeEpoch": 0,
+            **({"authorizer": {"lambda": {"workspace": workspace}}} if workspace else {}),
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+    response = app.resolve(event, None)  # type: ignore[arg-type]
+    headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    text = response["body"]
+    parsed = json.loads(text) if "json" in headers_out.get("content-type", "") else text
+    return response["statusCode"], headers_out, parsed
+
+
+@pytest.fixture
+def stored(aws: dict[str, Any]) -> dict[str, Any]:
+    results = sample_results()
+    store = results_store()
+    store.create_run(results.run)
+    store.save_results(results)
+    return {"run_id": results.run.run_id, **aws}
+
+
+def test_no_workspace_in_context_is_401(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/runs", workspace=None)
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+
+
+def test_funnel_sums_cohorts_and_derives_rates(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/funnel")
+    assert status == 200
+    (group,) = body["groups"]
+    assert group["captured"] == 16
+    assert group["won"] == 2
+    assert group["win_rate"] == pytest.approx(0.5)
+    assert {(m["currency"], m["amount"]) for m in group["revenue"]} == {
+        ("EUR", "100.01"),
+        ("USD", "30.00"),
+    }
+    assert group["return_on_relationships"] == {"EUR": "5.0005"}
+
+
+def test_funnel_by_channel_per_cohort_and_window(stored: dict[str, Any]) -> None:
+    query = {"by": "channel", "cohort": "month", "from": "2026-05-01", "to": "2026-05-31"}
+    status, _, body = call("GET", "/v1/funnel", query=query)
+    assert status == 200
+    assert [(g["cohort"], g["value"], g["captured"]) for g in body["groups"]] == [
+        ("2026-05", "email", 6)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"by": "planet"}, "by"),
+        ({"from": "not-a-date"}, "from"),
+        ({"from": "2026-05-02", "to": "2026-05-01"}, "from"),
+        ({"cohort": "week"}, "cohort"),
+    ],
+)
+def test_bad_funnel_parameters_name_the_field(
+    stored: dict[str, Any], query: dict[str, str], field: str
+) -> None:
+    status, _, body = call("GET", "/v1/funnel", query=query)
+    assert status == 422
+    assert field in json.dumps(body["error"]["details"])
+
+
+def test_attribution_totals_per_currency_and_comparison(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution")
+    assert status == 200
+    assert body["comparison"]
+    linear = {
+        (t["value"], t["amount"]["currency"]): t["amount"]["amount"]
+        for t in body["totals"]
+        if t["model"] == "linear"
+    }
+    assert linear == {
+        ("email", "EUR"): "50.01",
+        ("linkedin", "EUR"): "50.00",
+        ("linkedin", "USD"): "30.00",
+    }
+    status, _, one = call("GET", "/v1/attribution", query={"model": "first"})
+    assert one["comparison"] is None
+    assert {t["model"] for t in one["totals"]} == {"first"}
+
+
+def test_attribution_window_recomputes_from_deal_lines(stored: dict[str, Any]) -> None:
+    query = {"model": "linear", "from": "2026-05-01", "to": "2026-05-31"}
+    status, _, body = call("GET", "/v1/attribution", query=query)
+    assert status == 200
+    assert sorted((t["value"], t["amount"]["amount"]) for t in body["totals"]) == [
+        ("email", "50.01"),
+        ("linkedin", "50.00"),
+    ]
+
+
+def test_unknown_model_is_422(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution", query={"model": "astrology"})
+    assert status == 422
+    assert "model" in json.dumps(body["error"]["details"])
+
+
+def test_deals_paginate_in_close_order_and_reconcile(stored: dict[str, Any]) -> None:
+    seen = []
+    cursor = None
+    for _ in range(5):
+        query = {"limit": "1", **({"cursor": cursor} if cursor else {})}
+        status, _headers, body = call("GET", "/v1/attribution/deals", query=query)
+        assert status == 200
+        seen.extend(body["deals"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert [d["deal_id"] for d in seen] == ["d2", "d1"]
+    for deal in seen:
+        for model in ("linear", "first"):
+            total = sum(
+                Decimal(x["amount"]["amount"]) for x in deal["lines"] if x["model"] == model
+            )
+            assert total == Decimal(deal["amount"]["amount"])
+
+
+def test_deals_as_csv(stored: dict[str, Any]) -> None:
+    status, headers, text = call(
+        "GET", "/v1/attribution/deals", query={"model": "linear"}, headers={"accept": "text/csv"}
+    )
+    assert status == 200
+    assert headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sum(Decimal(r["amount"]) for r in rows if r["currency"] == "EUR") == Decimal("100.01")
+    assert {r["model"] for r in rows} == {"linear"}
+
+
+def test_a_forged_cursor_is_400(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution/deals", query={"cursor": "bm9wZQ"})
+    assert status == 400
+    assert body["error"]["details"][0]["loc"] == ["query", "cursor"]
+
+
+def test_deal_by_id_and_other_workspaces_see_nothing(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution/deals/d1", query={"model": "first"})
+    assert status == 200
+    assert body["deals"][0]["amount"] == {"amount": "100.01", "currency": "EUR"}
+    assert call("GET", "/v1/attribution/deals/nope")[0] == 404
+    assert call("GET", "/v1/attribution/deals/d1", workspace="other")[0] == 404
+    run_id = stored["run_id"]
+    assert call("GET", f"/v1/runs/{run_id}", workspace="other")[0] == 404
+
+
+def test_survival_routes(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/survival/lead_to_won")
+    assert status == 200
+    assert [c["median_days"] for c in body["curves"]] == [12.0]
+    status, _, body = call("GET", "/v1/survival/lead_to_won", query={"by": "channel"})
+    assert [c["segment"] for c in body["curves"]] == ["email"]
+    status, _, body = call("GET", "/v1/survival/drivers")
+    assert status == 200
+    assert body["drivers"][0]["insufficient"] == "only 2 events"
+    assert call("GET", "/v1/survival/capture_to_lunch")[0] == 422
+
+
+def test_relationship(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/relationships/c1")
+    assert status == 200
+    assert body["relationship"]["name"] == "Ada"
+    assert call("GET", "/v1/relationships/c404")[0] == 404
+
+
+def test_post_run_is_idempotent_and_queues_once(stored: dict[str, Any]) -> None:
+    request = {"as_of": "2026-05-30", "parameters": {"lookback_days": 30}}
+    status, _, first = call("POST", "/v1/runs", body=request)
+    assert status == 202
+    assert first["status"] == "queued"
+    status, _, again = call("POST", "/v1/runs", body=request)
+    assert status == 200
+    assert again["run_id"] == first["run_id"]
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(QueueUrl=stored["queue_url"], MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+    assert bodies == [{"workspace": "acme", "run_id": first["run_id"]}]
+
+
+def test_post_run_validation(stored: dict[str, Any]) -> None:
+    status, _, body = call("POST", "/v1/runs", body={"as_of": "2999-01-01"})
+    assert status == 422
+    assert body["error"]["details"][0]["loc"] == ["body", "as_of"]
+    status, _, body = call("POST", "/v1/runs", body={"parameters": {"lookback_days": 0}})
+    assert status == 422
+    assert "lookback_days" in json.dumps(body["error"]["details"])
+
+
+def test_runs_list_get_and_exports(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/runs")
+    assert status == 200
+    assert [r["run_id"] for r in body["runs"]] == [stored["run_id"]]
+    status, _, run = call("GET", f"/v1/runs/{stored['run_id']}")
+    assert run["status"] == RunStatus.SUCCEEDED.value
+    status, _, exports = call("GET", f"/v1/runs/{stored['run_id']}/exports")
+    assert status == 200
+    assert [e["name"] for e in exports["exports"]] == ["report.html", "run.csv"]
+    assert f"exports/acme/{stored['run_id']}/run.csv" in exports["exports"][1]["url"]
+
+
+def test_no_finished_run_is_404(aws: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/funnel")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
