@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "attribute": ("rel2rev.cli.attribute", "Attribute conversions and revenue to channels"),
     "funnel": ("rel2rev.cli.funnel", "Funnel metrics over a folder of exported records"),
     "survival": ("rel2rev.cli.survival", "Time-to-conversion statistics of a funnel transition"),
+    "keys": ("rel2rev.cli.keys", "Create, list or revoke the finance API keys of a workspace"),
+    "run": ("rel2rev.cli.run", "Run the modelling job for a workspace now"),
 }
 
 
