@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from rel2rev.errors import NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError
+from rel2rev.errors import (
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import Event
 from rel2rev.ingest.request import RawRequest, WebhookResponse
@@ -82,7 +87,7 @@ def receive_webhook(
             f"content type {request.media_type or '(none)'!r} not accepted; send {accepted}"
         )
     adapter.verify(request, connection, now)
-    events = adapter.parse(request, connection)
+    events = _parse(adapter, request, connection)
     sink.archive(request)
     if events:
         sink.enqueue(events)
@@ -91,4 +96,15 @@ def receive_webhook(
 
 def replay_request(archived: RawRequest, connection: Connection) -> list[Event]:
     """Re-parse an archived request without verifying it again (same event ids)."""
-    return adapter_for(archived.source).parse(archived, connection)
+    return _parse(adapter_for(archived.source), archived, connection)
+
+
+def _parse(adapter: SourceAdapter, request: RawRequest, connection: Connection) -> list[Event]:
+    """The adapter's parse; a value it could not interpret is the sender's error (400)."""
+    try:
+        return adapter.parse(request, connection)
+    except (ValueError, ArithmeticError) as exc:
+        raise InputError(
+            f"could not interpret the {adapter.name} payload",
+            details=[{"path": "", "message": str(exc)[:500]}],
+        ) from None

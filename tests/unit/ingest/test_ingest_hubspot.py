@@ -299,3 +299,17 @@ def test_malformed_bodies_are_400(body: bytes) -> None:
         receive_webhook(
             raw("hubspot", body, v3_headers(body), url=URL), lookup, RecordingSink(), NOW
         )
+
+
+def test_out_of_range_timestamps_are_400() -> None:
+    association = item(
+        "deal.associationChange",
+        9001,
+        associationType="DEAL_TO_CONTACT",
+        fromObjectId=9001,
+        toObjectId=501,
+        occurredAt=10**20,
+    )
+    with pytest.raises(InputError) as caught:
+        deliver([association])
+    assert caught.value.details[0]["path"] == "[0].occurredAt"

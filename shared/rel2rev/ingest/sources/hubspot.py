@@ -45,6 +45,7 @@ from rel2rev.money import Money, is_known_currency
 from rel2rev.records import DealStatus, Identifier, IdentifierKind
 
 MAX_EVENTS = 100
+MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 # HubSpot's v3 rule: these percent-escapes in the request URI are decoded before signing.
 _V3_DECODED = {
@@ -67,7 +68,7 @@ class HubSpotEvent(BaseModel):
     eventId: int
     subscriptionId: int
     portalId: int
-    occurredAt: int = Field(ge=0, description="Epoch milliseconds")
+    occurredAt: int = Field(ge=0, le=MAX_EPOCH_MS, description="Epoch milliseconds")
     subscriptionType: str = Field(min_length=1, max_length=100)
     attemptNumber: int = 0
     objectId: int | None = None
