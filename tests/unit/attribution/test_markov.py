@@ -35,9 +35,8 @@ def brute_force(paths: list[Path], order: int, removed: str | None = None) -> fl
     for source, row in counts.items():
         total = sum(row.values())
         for target, c in row.items():
-            if isinstance(target, tuple) and removed in target:
-                target = "NULL"
-            matrix[index[source], index[target]] += c / total
+            sink = "NULL" if isinstance(target, tuple) and removed in target else target
+            matrix[index[source], index[sink]] += c / total
     for absorbing in ("CONV", "NULL"):
         matrix[index[absorbing], :] = 0.0
         matrix[index[absorbing], index[absorbing]] = 1.0

@@ -1,0 +1,77 @@
+"""Property: under every model, every deal's credit lines sum exactly to its amount."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rel2rev.attribution import ALL_MODELS, Journey, run_models
+
+from .helpers import journey
+
+CHANNELS = ["direct", "email", "ads", "webinar", "events"]
+CURRENCIES = ["EUR", "JPY", "KWD"]
+
+
+@st.composite
+def journeys(draw: st.DrawFn) -> list[Journey]:
+    count = draw(st.integers(1, 8))
+    out = []
+    for i in range(count):
+        channels = draw(st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=6))
+        days = sorted(
+            draw(st.lists(st.floats(0, 80), min_size=len(channels), max_size=len(channels)))
+        )
+        converted = draw(st.booleans())
+        minor = draw(st.integers(0, 10**9))
+        currency = draw(st.sampled_from(CURRENCIES))
+        exponent = {"EUR": 2, "JPY": 0, "KWD": 3}[currency]
+        amount = str(Decimal(minor).scaleb(-exponent)) if converted else None
+        out.append(
+            journey(
+                f"d{i}",
+                channels,
+                converted=converted,
+                amount=amount,
+                currency=currency,
+                days=days,
+                end_day=days[-1] + draw(st.floats(0, 5)),
+                lead_day=draw(st.none() | st.floats(-5, 85)),
+                opportunity_day=draw(st.none() | st.floats(-5, 85)),
+            )
+        )
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journeys())
+def test_every_model_reconciles_every_deal(data: list[Journey]) -> None:
+    report = run_models(data, ALL_MODELS, touches=False)
+    amounts = {j.journey_id: j.amount for j in data if j.converted and j.amount is not None}
+    for name, result in report.models.items():
+        if result.error is not None:
+            assert result.error.startswith("insufficient data: ")
+            continue
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for line in result.deal_lines:
+            assert line.amount.currency == amounts[line.deal_id].currency  # type: ignore[union-attr]
+            assert line.amount.amount >= 0
+            sums[line.deal_id] += line.amount.amount
+        assert sums == {k: v.amount for k, v in amounts.items()}, name
+        revenue = sum(
+            (m.amount for cur in result.revenue.values() for m in cur.values()), Decimal()
+        )
+        assert revenue == sum((a.amount for a in amounts.values()), Decimal())
+        if any(j.converted for j in data):
+            assert sum(result.shares.values()) == pytest.approx(1.0)
+
+
+def test_models_that_always_run_on_timed_converting_data() -> None:
+    data = [journey("a", ["email", "ads"], amount="10.00"), journey("b", ["ads"], converted=False)]
+    report = run_models(data)
+    assert [m for m, r in report.models.items() if r.error] == []
+    assert list(report.models) == list(ALL_MODELS)
