@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import DevTools, samples
+from devtools_pipe import DevTools
 from PIL import Image
 
 from rel2rev.report import render_report
@@ -70,7 +71,7 @@ def _palette_pixels(png: bytes, rgb: tuple[int, int, int]) -> int:
 
 @pytest.mark.parametrize("failed", [False, True], ids=["complete", "attribution-failed"])
 def test_report_charts_are_drawn_without_errors(
-    devtools: DevTools, tmp_path: Path, failed: bool
+    devtools: DevTools, samples: ModuleType, tmp_path: Path, failed: bool
 ) -> None:
     page = tmp_path / "report.html"
     page.write_text(render_report(samples.sample_results(failed_attribution=failed)), "utf-8")
