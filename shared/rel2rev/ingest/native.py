@@ -13,6 +13,7 @@ Salesforce), so the same record always gets the same native id.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from pydantic import BaseModel, ConfigDict
@@ -722,3 +723,96 @@ def _pipedrive(
         body = _json_with_decimals({"data": _drop_none(data), "previous": None, "meta": meta})
         out.append(NativeRequest(method="POST", url=url, headers=headers, body=body))
     return out
+
+
+# --- samples (events/webhooks/*.json) ------------------------------------------------------
+
+_AUTH_HEADERS = frozenset(
+    {
+        "x-rel2rev-signature",
+        "x-hubspot-signature",
+        "x-hubspot-signature-v3",
+        "x-hubspot-signature-version",
+        "x-hubspot-request-timestamp",
+        "authorization",
+    }
+)
+
+
+def sign_request(
+    source: str, connection: Connection, request: NativeRequest, now: datetime
+) -> NativeRequest:
+    """The same request with its proof of origin recomputed for `connection` at `now`."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _AUTH_HEADERS}
+    url, body = request.url, request.body
+    if source == "generic":
+        secret = connection.signing_secret.get_secret_value() if connection.signing_secret else ""
+        headers["X-Rel2rev-Signature"] = sign_generic(secret, body, int(now.timestamp()))
+    elif source == "hubspot":
+        secret = connection.signing_secret.get_secret_value() if connection.signing_secret else ""
+        stamp = _ms(now)
+        headers["X-HubSpot-Signature-v3"] = sign_hubspot_v3(
+            secret, request.method, url, body, stamp
+        )
+        headers["X-HubSpot-Request-Timestamp"] = str(stamp)
+        headers["X-HubSpot-Signature"] = hubspot.signature_v1(secret.encode(), body)
+        headers["X-HubSpot-Signature-Version"] = "v1"
+    elif source == "salesforce":
+        token = connection.token.get_secret_value() if connection.token else ""
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "token"]
+        url = parts._replace(query=urlencode([*query, ("token", token)])).geturl()
+    elif source == "pipedrive":
+        password = connection.basic_password.get_secret_value() if connection.basic_password else ""
+        headers["Authorization"] = basic_authorization(connection.basic_user or "", password)
+    return request.model_copy(update={"url": url, "headers": headers})
+
+
+def http_api_event(
+    request: NativeRequest, source: str, workspace: str, request_id: str, now: datetime
+) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload v2.0) event the ingest function receives."""
+    parts = urlsplit(request.url)
+    return {
+        "version": "2.0",
+        "routeKey": "POST /v1/hooks/{workspace}/{source}",
+        "rawPath": parts.path,
+        "rawQueryString": parts.query,
+        "headers": {k.lower(): v for k, v in request.headers.items()}
+        | {"host": parts.netloc, "content-length": str(len(request.body))},
+        "queryStringParameters": dict(parse_qsl(parts.query)) or None,
+        "pathParameters": {"workspace": workspace, "source": source},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "r2rapi",
+            "domainName": parts.netloc,
+            "domainPrefix": parts.netloc.split(".")[0],
+            "http": {
+                "method": request.method,
+                "path": parts.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": request.headers.get("User-Agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": "POST /v1/hooks/{workspace}/{source}",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": _ms(now),
+        },
+        "body": request.body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
+def request_from_http_event(event: dict[str, Any], base_url: str | None = None) -> NativeRequest:
+    """The request an HTTP API v2 event describes, aimed at `base_url` when given."""
+    context = event["requestContext"]
+    root = base_url.rstrip("/") if base_url else f"https://{context['domainName']}"
+    query = event.get("rawQueryString") or ""
+    url = f"{root}{event['rawPath']}" + (f"?{query}" if query else "")
+    skip = {"host", "content-length"}
+    headers = {k: v for k, v in event["headers"].items() if k not in skip}
+    body = event.get("body") or ""
+    raw_body = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    return NativeRequest(method=context["http"]["method"], url=url, headers=headers, body=raw_body)
