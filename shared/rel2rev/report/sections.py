@@ -87,11 +87,11 @@ def overall_funnel(funnel: FunnelResults) -> dict[str, int]:
     return {stage: sum(getattr(r, stage) for r in rows) for stage in (*STAGES, "lost")}
 
 
-def revenue_by_currency(rows: Sequence[FunnelRow]) -> dict[str, Decimal]:
-    """Won revenue per currency summed over funnel rows."""
+def revenue_by_currency(rows: Sequence[FunnelRow], *, cost: bool = False) -> dict[str, Decimal]:
+    """Won revenue (or, with `cost`, known engagement cost) per currency over funnel rows."""
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
-        for money in row.revenue:
+        for money in row.cost if cost else row.revenue:
             sums[money.currency] += money.amount
     return dict(sorted(sums.items()))
 
@@ -111,7 +111,9 @@ def summary_section(results: RunResults) -> str:
     counts, cards = results.run.counts, []
     if results.funnel is not None:
         stages = overall_funnel(results.funnel)
-        revenue = revenue_by_currency([r for r in results.funnel.rows if r.by is None])
+        overall = [r for r in results.funnel.rows if r.by is None]
+        revenue = revenue_by_currency(overall)
+        costs = revenue_by_currency(overall, cost=True)
         cards += [
             (f.integer(stages["captured"]), "Relationships captured", "people who interacted"),
             (f.integer(stages["qualified"]), "Qualified relationships", "two-way, right person"),
@@ -120,9 +122,14 @@ def summary_section(results: RunResults) -> str:
         for currency, amount in revenue.items():
             cards.append((f.money(amount, currency), f"Won revenue ({currency})", "closed won"))
             if stages["qualified"]:
-                per = (amount / stages["qualified"]).quantize(Decimal("0.01"))
+                per = amount / stages["qualified"]
                 cards.append(
                     (f.money(per, currency), "Revenue per qualified relationship", currency)
+                )
+            if costs.get(currency):
+                ratio = f"{amount / costs[currency]:,.1f}×"
+                cards.append(
+                    (ratio, f"Return on relationships ({currency})", "won revenue ÷ known cost")
                 )
     cards.append((f.integer(counts.interactions), "Interactions analysed", "in the data window"))
     return section(

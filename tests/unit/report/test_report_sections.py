@@ -120,6 +120,8 @@ def test_key_figures_use_separators_and_currency(page: str, results: RunResults)
     assert f"{captured:,}" in page
     assert re.search(r"€\d{1,3}(,\d{3})+\.\d{2}", page)
     assert "$" in page  # the USD figures
+    cost = sum((m.amount for r in overall for m in r.cost if m.currency == "EUR"), Decimal(0))
+    assert f'{eur / cost:,.1f}×</div><div class="kpi-label">Return on relationships (EUR)' in page
 
 
 def test_attribution_tables_show_every_model_and_exact_totals(
