@@ -303,7 +303,7 @@ class RecordRepository:
     ) -> list[Interaction]:
         """A contact's interactions in time order, optionally within [start, end]."""
         partition = keys.contact_partition(workspace, contact_id)
-        lo = keys.clock(start) if start else ""
+        lo = keys.clock(start) if start else "0"
         hi = keys.clock(end) + "~" if end else "~"
         found = self._query(keys.BY_CONTACT, partition, "{sk} BETWEEN :lo AND :hi", lo=lo, hi=hi)
         return [r for r in found if isinstance(r, Interaction)]
