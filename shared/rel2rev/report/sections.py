@@ -16,6 +16,7 @@ from rel2rev.job.results import (
     HazardRatio,
     Relationship,
     RunResults,
+    SectionName,
     SurvivalCurve,
     SurvivalResults,
 )
@@ -96,9 +97,9 @@ def revenue_by_currency(rows: Sequence[FunnelRow], *, cost: bool = False) -> dic
     return dict(sorted(sums.items()))
 
 
-def unavailable(results: RunResults, section_name: str, what: str) -> str:
+def unavailable(results: RunResults, section_name: SectionName, what: str) -> str:
     """The note shown in place of a section that did not run, with the reason when known."""
-    outcome = results.run.section(section_name)  # type: ignore[arg-type]
+    outcome = results.run.section(section_name)
     reason = outcome.error if outcome and outcome.error else "the run did not produce it"
     return note(f"{what} is not available for this run: {reason}.", kind="warning")
 
@@ -324,6 +325,8 @@ def survival_section(results: RunResults) -> str:
             "half had made the step."
         ),
     ]
+    if not results.survival.curves:
+        body.append(unavailable(results, "survival", "Time to convert"))
     for transition, (heading, start) in TRANSITION_WORDS.items():
         curves = [c for c in results.survival.curves if c.transition == transition]
         if not curves:
@@ -387,6 +390,8 @@ def drivers_section(results: RunResults) -> str:
             "have a 95% range that excludes 1; grey ones could be chance."
         )
     ]
+    if not results.survival.drivers:
+        body.append(unavailable(results, "drivers", "The driver analysis"))
     for drivers in results.survival.drivers:
         heading = TRANSITION_WORDS[drivers.transition][0]
         body.append(f"<h3>{heading}</h3>")
@@ -444,7 +449,9 @@ def drivers_section(results: RunResults) -> str:
                 )
             )
     competing = results.survival.competing
-    if competing is not None:
+    if competing is None:
+        body.append(unavailable(results, "competing_risks", "Won vs lost"))
+    else:
         body.append("<h3>Won vs lost after lead creation</h3>")
         if competing.insufficient or not competing.points:
             body.append(note(f"No competing-risks estimate: {competing.insufficient}."))

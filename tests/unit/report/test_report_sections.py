@@ -192,3 +192,21 @@ def test_a_run_with_no_sections_still_renders() -> None:
     assert "The funnel is not available for this run: no contacts in the window" in page
     assert "Timing is not available for this run: the run did not produce it" in page
     assert "The run reported an error: no data" in page
+
+
+def test_failed_survival_parts_say_why(results: RunResults) -> None:
+    assert results.survival is not None
+    failed = [
+        SectionOutcome(name="drivers", status=SectionStatus.FAILED, error="singular matrix"),
+        SectionOutcome(name="competing_risks", status=SectionStatus.FAILED, error="no leads"),
+    ]
+    broken = results.model_copy(
+        update={
+            "run": results.run.model_copy(update={"sections": failed}),
+            "survival": results.survival.model_copy(update={"drivers": [], "competing": None}),
+        }
+    )
+    page = render_report(broken)
+    assert "The driver analysis is not available for this run: singular matrix." in page
+    assert "Won vs lost is not available for this run: no leads." in page
+    assert _structure(page).charts["timing"] == 3
