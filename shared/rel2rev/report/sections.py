@@ -603,9 +603,9 @@ def _stage_reached(r: Relationship) -> str:
     s = r.stages
     for moment, word in (
         (s.won_at, "Won"),
+        (s.lost_at, "Lost"),
         (s.opportunity_at, "Opportunity"),
         (s.lead_at, "Lead"),
-        (s.lost_at, "Lost"),
         (s.qualified_at, "Qualified"),
     ):
         if moment is not None:
@@ -630,7 +630,7 @@ def people_section(results: RunResults) -> str:
     rels = results.relationships
     ranked = sorted(
         rels,
-        key=lambda r: (-sum(float(m.amount) for m in r.revenue), -r.score, r.contact_id),
+        key=lambda r: (-sum((m.amount for m in r.revenue), Decimal(0)), -r.score, r.contact_id),
     )[:TOP_VALUES]
     body = [
         paragraph(
