@@ -210,7 +210,9 @@ def markdown() -> str:
         "Athena: `infra/glue.yaml` (CloudFormation) or `infra/athena/*.sql` define one table per "
         "export table over the Parquet files, partitioned by `workspace` and `run_id` (injected "
         "partition projection: filter on both, e.g. `WHERE workspace = 'acme' AND run_id = "
-        "'run_...'`).",
+        "'run_...'`); in Athena these partition columns stand in for the same-named data "
+        "columns of `run_summary`. Statistical columns are doubles and may hold `inf` (an "
+        "unbounded confidence limit).",
         "",
     ]
     for schema in schemas():
