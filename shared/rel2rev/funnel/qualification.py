@@ -13,6 +13,7 @@ from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -90,7 +91,7 @@ class RelationshipState(BaseModel):
         return bool(self.episodes) and self.episodes[-1].end is None
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(order=True, slots=True)
 class _Touch:
     at: datetime
     interaction_id: str
@@ -101,23 +102,23 @@ class _Touch:
     updated_at: datetime = field(compare=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Fold:
-    """Running state after the last folded touch."""
+    """Running state after the last folded touch (plain values; models are built on snapshot)."""
 
     score: float = 0.0
     last_at: datetime | None = None
     inbound: int = 0
     outbound: int = 0
     reciprocal_at: datetime | None = None
-    history: list[ScorePoint] = field(default_factory=list)
-    episodes: list[QualifiedEpisode] = field(default_factory=list)
-    answered: list[ResponseTime] = field(default_factory=list)
+    history: list[tuple[datetime, float]] = field(default_factory=list)
+    episodes: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    answered: list[tuple[_Touch, str | None, datetime | None]] = field(default_factory=list)
     pending: list[_Touch] = field(default_factory=list)
 
     @property
     def is_qualified(self) -> bool:
-        return bool(self.episodes) and self.episodes[-1].end is None
+        return bool(self.episodes) and self.episodes[-1][1] is None
 
     def decay_to(self, at: datetime, config: QualificationConfig) -> float:
         """Score decayed to `at`; closes the open episode if it lapsed on the way."""
@@ -127,8 +128,10 @@ class _Fold:
         decayed = self.score * math.exp(-age / config.half_life_days)
         if self.is_qualified and decayed < config.lapse_threshold:
             days = config.half_life_days * math.log(self.score / config.lapse_threshold)
-            end = self.last_at + timedelta(days=min(days, age))
-            self.episodes[-1] = QualifiedEpisode(start=self.episodes[-1].start, end=end)
+            self.episodes[-1] = (
+                self.episodes[-1][0],
+                self.last_at + timedelta(days=min(days, age)),
+            )
         return decayed
 
     def step(self, touch: _Touch, config: QualificationConfig) -> None:
@@ -140,44 +143,47 @@ class _Fold:
         else:
             self.outbound += 1
             for waiting in self.pending:
-                self.answered.append(_response(waiting, touch.owner or waiting.owner, touch.at))
+                self.answered.append((waiting, touch.owner or waiting.owner, touch.at))
             self.pending.clear()
         if self.reciprocal_at is None and self.inbound and self.outbound:
             self.reciprocal_at = touch.at
-        self.history.append(ScorePoint(at=touch.at, score=self.score))
+        self.history.append((touch.at, self.score))
         reciprocal = self.reciprocal_at is not None or not config.require_reciprocity
         if not self.is_qualified and self.score >= config.threshold and reciprocal:
-            self.episodes.append(QualifiedEpisode(start=touch.at))
+            self.episodes.append((touch.at, None))
 
     def snapshot(
-        self, contact_id: str, as_of: datetime, config: QualificationConfig
+        self, contact_id: str, as_of: datetime, config: QualificationConfig, *, details: bool
     ) -> RelationshipState:
+        # Values were validated on the way in, so the result models are built without re-checks.
         probe = _Fold(score=self.score, last_at=self.last_at, episodes=list(self.episodes))
         score = probe.decay_to(as_of, config)
-        unanswered = [_response(t, t.owner, None) for t in self.pending]
-        return RelationshipState(
+        waits = [*self.answered, *((t, t.owner, None) for t in self.pending)]
+        waits.sort(key=lambda w: (w[0].at, w[0].interaction_id))
+        return RelationshipState.model_construct(
             contact_id=contact_id,
             as_of=as_of,
             score=score,
-            history=list(self.history),
-            episodes=probe.episodes,
+            history=[ScorePoint.model_construct(at=at, score=v) for at, v in self.history]
+            if details
+            else [],
+            episodes=[QualifiedEpisode.model_construct(start=a, end=b) for a, b in probe.episodes],
             inbound=self.inbound,
             outbound=self.outbound,
             reciprocal_at=self.reciprocal_at,
-            response_times=sorted(
-                [*self.answered, *unanswered], key=lambda r: (r.received_at, r.interaction_id)
-            ),
+            response_times=[]
+            if not details
+            else [
+                ResponseTime.model_construct(
+                    interaction_id=t.interaction_id,
+                    received_at=t.at,
+                    channel=t.channel,
+                    owner=owner,
+                    answered_at=answered_at,
+                )
+                for t, owner, answered_at in waits
+            ],
         )
-
-
-def _response(touch: _Touch, owner: str | None, answered_at: datetime | None) -> ResponseTime:
-    return ResponseTime(
-        interaction_id=touch.interaction_id,
-        received_at=touch.at,
-        channel=touch.channel,
-        owner=owner,
-        answered_at=answered_at,
-    )
 
 
 class _Timeline:
@@ -224,33 +230,44 @@ class RelationshipTracker:
                 owner=item.owner,
                 updated_at=item.updated_at,
             )
-            self._timelines.setdefault(item.contact_id, _Timeline()).add(touch, self.config)
+            timeline = self._timelines.get(item.contact_id)
+            if timeline is None:
+                timeline = self._timelines[item.contact_id] = _Timeline()
+            timeline.add(touch, self.config)
 
-    def state(self, contact_id: str, as_of: datetime) -> RelationshipState:
-        """The contact's state at `as_of` (touches after `as_of` must not have been added)."""
+    def state(self, contact_id: str, as_of: datetime, *, details: bool = True) -> RelationshipState:
+        """The contact's state at `as_of` (touches after `as_of` must not have been added);
+        `details=False` leaves out the score history and response times (one object per
+        interaction each)."""
         timeline = self._timelines.get(contact_id)
         fold = timeline.fold if timeline is not None else _Fold()
         if fold.last_at is not None and fold.last_at > as_of:
             raise ValueError(f"contact {contact_id} has interactions after as_of {as_of}")
-        return fold.snapshot(contact_id, as_of, self.config)
+        return fold.snapshot(contact_id, as_of, self.config, details=details)
 
-    def states(self, as_of: datetime) -> list[RelationshipState]:
+    def states(self, as_of: datetime, *, details: bool = True) -> list[RelationshipState]:
         """Every tracked contact at `as_of`, ordered by contact id."""
-        return [self.state(cid, as_of) for cid in sorted(self._timelines)]
+        return [self.state(cid, as_of, details=details) for cid in sorted(self._timelines)]
 
 
 def qualify(
-    records: WorkspaceRecords, config: QualificationConfig | None = None, *, as_of: datetime
+    records: WorkspaceRecords,
+    config: QualificationConfig | None = None,
+    *,
+    as_of: datetime,
+    details: bool = True,
 ) -> list[RelationshipState]:
     """Score, qualification episodes, reciprocity and response times per contact at `as_of`.
 
     Interactions after `as_of` are ignored. Contacts without interactions are left out.
+    `details=False` leaves out score history and response times (the survival models need
+    neither and a million interactions make a million objects).
     """
     tracker = RelationshipTracker(config)
     tracker.add(
         sorted(
             (i for i in records.interactions if i.occurred_at <= as_of),
-            key=lambda i: (i.occurred_at, i.interaction_id),
+            key=attrgetter("occurred_at", "interaction_id"),
         )
     )
-    return tracker.states(as_of)
+    return tracker.states(as_of, details=details)

@@ -147,7 +147,7 @@ def contact_stages(
         opened = [d.created_at for d in deals if d.created_at is not None and d.created_at <= as_of]
         won_at = _min(_closed(d, DealStatus.WON, as_of) for d in deals)
         result.append(
-            ContactStages(
+            ContactStages.model_construct(  # fields are validated record values
                 contact_id=cid,
                 account_id=contact.account_id if contact else (touch.account_id if touch else None),
                 stakeholder_type=contact.stakeholder_type if contact else None,

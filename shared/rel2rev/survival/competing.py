@@ -14,6 +14,7 @@ from scipy.stats import norm
 
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState
+from rel2rev.funnel.stages import ContactStages
 from rel2rev.records import WorkspaceRecords
 from rel2rev.survival.prepare import COMPETING, EVENT, prepare
 from rel2rev.survival.results import CompetingRisksReport, CurvePoint, Insufficient
@@ -75,11 +76,18 @@ def competing_risks(
     resolution: timedelta = timedelta(days=1),
     config: QualificationConfig | None = None,
     states: list[RelationshipState] | None = None,
+    stages: list[ContactStages] | None = None,
     alpha: float = 0.05,
 ) -> CompetingRisksReport:
     """Probability over time since lead of having won, and of having lost (Aalen-Johansen)."""
     spells = spells_from_records(
-        records, transition=Transition.LEAD_TO_WON, as_of=as_of, config=config, states=states
+        records,
+        transition=Transition.LEAD_TO_WON,
+        as_of=as_of,
+        config=config,
+        states=states,
+        stages=stages,
+        features=False,
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     durations = prepared["duration"].to_numpy(dtype=float)

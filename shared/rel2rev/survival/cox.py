@@ -21,6 +21,7 @@ from lifelines.statistics import proportional_hazard_test
 
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState
+from rel2rev.funnel.stages import ContactStages
 from rel2rev.records import WorkspaceRecords
 from rel2rev.survival.prepare import prepare
 from rel2rev.survival.results import CoxReport, HazardRatio, Insufficient, finite
@@ -234,6 +235,7 @@ def survival_drivers(
     time_varying: bool = False,
     config: QualificationConfig | None = None,
     states: list[RelationshipState] | None = None,
+    stages: list[ContactStages] | None = None,
     penalizer: float = 0.0,
 ) -> CoxReport:
     """Hazard ratios of relationship features for `transition`.
@@ -245,7 +247,7 @@ def survival_drivers(
     they accumulate during the spell (CoxTimeVaryingFitter; no concordance or PH test).
     """
     spells = spells_from_records(
-        records, transition=transition, as_of=as_of, config=config, states=states
+        records, transition=transition, as_of=as_of, config=config, states=states, stages=stages
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     if time_varying:

@@ -12,6 +12,7 @@ from lifelines.utils import median_survival_times
 
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState
+from rel2rev.funnel.stages import ContactStages
 from rel2rev.records import WorkspaceRecords
 from rel2rev.survival.prepare import prepare
 from rel2rev.survival.results import (
@@ -38,24 +39,40 @@ def kaplan_meier(
         reason = f"no events among {n} spells: nothing to estimate"
     if reason is not None:
         return KaplanMeierCurve(
-            segment=segment, n=n, events=observed, median=None, median_lower=None,
-            median_upper=None, points=[], insufficient=Insufficient(reason=reason),
-        )  # fmt: skip
+            segment=segment,
+            n=n,
+            events=observed,
+            median=None,
+            median_lower=None,
+            median_upper=None,
+            points=[],
+            insufficient=Insufficient(reason=reason),
+        )
     fitter = KaplanMeierFitter(alpha=alpha).fit(durations, events)
     bands = fitter.confidence_interval_survival_function_
     table = fitter.event_table
-    steps = table.loc[table.index > 0]
+    step = (table.index > 0) & (table["observed"].to_numpy() + table["censored"].to_numpy() > 0)
+    columns = zip(
+        table.index[step].tolist(),
+        fitter.survival_function_.iloc[:, 0].to_numpy()[step].tolist(),
+        bands.iloc[:, 0].to_numpy()[step].tolist(),
+        bands.iloc[:, 1].to_numpy()[step].tolist(),
+        table["at_risk"].to_numpy()[step].tolist(),
+        table["observed"].to_numpy()[step].tolist(),
+        table["censored"].to_numpy()[step].tolist(),
+        strict=True,
+    )
     points = [
-        CurvePoint(
+        CurvePoint.model_construct(  # plain floats and ints straight from the fit
             time=float(t),
-            estimate=float(fitter.survival_function_.at[t, fitter.survival_function_.columns[0]]),
-            lower=finite(bands.iat[bands.index.get_loc(t), 0]),
-            upper=finite(bands.iat[bands.index.get_loc(t), 1]),
-            at_risk=int(row["at_risk"]),
-            events=int(row["observed"]),
-            censored=int(row["censored"]),
+            estimate=float(s),
+            lower=finite(lo),
+            upper=finite(up),
+            at_risk=int(n),
+            events=int(d),
+            censored=int(c),
         )
-        for t, row in steps.iterrows()
+        for t, s, lo, up, n, d, c in columns
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -98,6 +115,7 @@ def survival_analysis(
     resolution: timedelta = timedelta(days=1),
     config: QualificationConfig | None = None,
     states: list[RelationshipState] | None = None,
+    stages: list[ContactStages] | None = None,
     alpha: float = 0.05,
 ) -> SurvivalReport:
     """Kaplan-Meier of `transition` overall and per `by` segment (channel, owner, stakeholder).
@@ -107,7 +125,13 @@ def survival_analysis(
     if by is not None and by not in SEGMENTS:
         raise ValueError(f"by must be one of {', '.join(SEGMENTS)}")
     spells = spells_from_records(
-        records, transition=transition, as_of=as_of, config=config, states=states
+        records,
+        transition=transition,
+        as_of=as_of,
+        config=config,
+        states=states,
+        stages=stages,
+        features=False,
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     overall, segments = survival_curves(prepared, by=by, alpha=alpha)

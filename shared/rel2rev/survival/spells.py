@@ -14,7 +14,7 @@ models never see the future; `touches` hold the interactions for time-varying mo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import numpy as np
@@ -50,8 +50,9 @@ class Spells:
 
     `frame`: one row per spell with `id`, `start`, `end` (NaT = not reached), `competing`
     (moment of the competing outcome, NaT if none), the segment columns and static features.
-    `touches`: `id`, `at`, `group` (reaction, inbound, outbound), one row per interaction of the
-    spell's relationship. `excluded`: spells dropped because the end came before the start.
+    `touches`: `id`, `at`, `group` (reaction, inbound, outbound), `type`, `inbound`, one row per
+    interaction of the spell's relationship up to `as_of`. `excluded`: spells dropped because
+    the end came before the start.
     """
 
     transition: Transition
@@ -61,8 +62,14 @@ class Spells:
     excluded: int
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _utc(values: list[datetime | None]) -> pd.Series:
-    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
+    """Aware datetimes (None = NaT) as a UTC series, exact to the microsecond, fast."""
+    micros = [np.nan if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
+    return pd.Series(pd.to_datetime(np.array(micros, dtype="float64"), unit="us", utc=True))
 
 
 def spells_from_records(
@@ -72,12 +79,19 @@ def spells_from_records(
     as_of: datetime,
     config: QualificationConfig | None = None,
     states: list[RelationshipState] | None = None,
+    stages: list[ContactStages] | None = None,
+    features: bool = True,
 ) -> Spells:
-    """Spells of `transition` started by `as_of`, with static features at each spell's start."""
+    """Spells of `transition` started by `as_of`, with static features at each spell's start.
+
+    Pass `states` (from `qualify`) and `stages` (from `contact_stages`) computed at the same
+    `as_of` to share them between models; `features=False` skips features and touches.
+    """
     transition = Transition(transition)
     if states is None:
-        states = qualify(records, config, as_of=as_of)
-    stages = contact_stages(records, states, as_of=as_of)
+        states = qualify(records, config, as_of=as_of, details=False)
+    if stages is None:
+        stages = contact_stages(records, states, as_of=as_of)
     start_col, end_col = _ENDPOINTS[transition]
     started = [s for s in stages if getattr(s, start_col) is not None]
     frame = _stage_frame(started, start_col, end_col)
@@ -86,9 +100,11 @@ def spells_from_records(
     before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
     excluded = int(before.sum())
     frame = frame.loc[~before].reset_index(drop=True)
-    touches = _touch_frame(records, as_of, set(frame["id"]))
-    frame, features = _static_features(frame, touches, states)
-    return Spells(transition, frame, touches, features, excluded)
+    touches = _touch_frame(records, as_of, set(frame["id"]) if features else set())
+    if not features:
+        return Spells(transition, frame, touches, (), excluded)
+    frame, names = _static_features(frame, touches)
+    return Spells(transition, frame, touches, names, excluded)
 
 
 def _stage_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
@@ -132,29 +148,34 @@ def _outcomes_after_lead(
 
 
 def _touch_frame(records: WorkspaceRecords, as_of: datetime, ids: set[str]) -> pd.DataFrame:
-    rows = [
-        (
-            i.contact_id,
-            i.occurred_at,
-            "reaction"
-            if i.type in ONE_WAY_TYPES
-            else ("inbound" if i.direction is Direction.INBOUND else "outbound"),
-            i.type.value,
-        )
-        for i in records.interactions
-        if i.occurred_at <= as_of and i.contact_id in ids
-    ]
-    frame = pd.DataFrame(rows, columns=["id", "at", "group", "type"]).astype(
-        {"id": "object", "group": "object", "type": "object"}
+    kept = [i for i in records.interactions if i.occurred_at <= as_of and i.contact_id in ids]
+    return pd.DataFrame(
+        {
+            "id": pd.Series([i.contact_id for i in kept], dtype="object"),
+            "at": _utc([i.occurred_at for i in kept]),
+            "group": pd.Series(
+                [
+                    "reaction"
+                    if i.type in ONE_WAY_TYPES
+                    else ("inbound" if i.direction is Direction.INBOUND else "outbound")
+                    for i in kept
+                ],
+                dtype="object",
+            ),
+            "type": pd.Series([i.type.value for i in kept], dtype="object"),
+            "inbound": pd.Series([i.direction is Direction.INBOUND for i in kept], dtype="bool"),
+        }
     )
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    return frame
 
 
 def _static_features(
-    frame: pd.DataFrame, touches: pd.DataFrame, states: list[RelationshipState]
+    frame: pd.DataFrame, touches: pd.DataFrame
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """log(1 + count) per interaction type, reciprocity and response time, all at spell start."""
+    """log(1 + count) per interaction type, reciprocity and response time, all at spell start.
+
+    Response time: each inbound touch paired with the contact's next outbound one (as in
+    qualification); the median delay of those answered by the spell start, in log(1 + hours).
+    """
     known = touches.merge(frame[["id", "start"]], on="id")
     known = known.loc[known["at"] <= known["start"]]
     counts = known.groupby(["id", "type"]).size().unstack(fill_value=0)
@@ -162,25 +183,22 @@ def _static_features(
     frame = frame.merge(counts, left_on="id", right_index=True, how="left")
     count_cols = [str(c) for c in counts.columns]
     frame[count_cols] = frame[count_cols].fillna(0.0)
-    reciprocal = {s.contact_id: s.reciprocal_at for s in states}
-    frame["reciprocal"] = [
-        float(reciprocal.get(cid) is not None and reciprocal[cid] <= start)  # type: ignore[operator]
-        for cid, start in zip(frame["id"], frame["start"], strict=True)
-    ]
-    replies = pd.DataFrame(
-        [
-            (s.contact_id, r.answered_at, r.hours)
-            for s in states
-            for r in s.response_times
-            if r.answered_at is not None
-        ],
-        columns=["id", "answered_at", "hours"],
-    ).astype({"id": "object", "hours": "float64"})
-    replies["answered_at"] = pd.to_datetime(replies["answered_at"], utc=True)
-    replies = replies.merge(frame[["id", "start"]], on="id")
-    replies = replies.loc[replies["answered_at"] <= replies["start"]]
-    median = replies.groupby("id")["hours"].median()
-    hours = frame["id"].map(median)
+    sides = known.groupby("id")["inbound"].agg(["any", "all"])
+    both = sides["any"] & ~sides["all"]
+    frame["reciprocal"] = frame["id"].map(both).fillna(False).astype(float)
+    inbound = known.loc[known["inbound"], ["id", "at", "start"]].sort_values("at")
+    outbound = known.loc[~known["inbound"], ["id", "at"]].rename(columns={"at": "answered_at"})
+    paired = pd.merge_asof(
+        inbound,
+        outbound.sort_values("answered_at"),
+        left_on="at",
+        right_on="answered_at",
+        by="id",
+        direction="forward",
+    )
+    paired = paired.loc[paired["answered_at"] <= paired["start"]]
+    delay = (paired["answered_at"] - paired["at"]).dt.total_seconds() / 3600.0
+    hours = frame["id"].map(delay.groupby(paired["id"]).median())
     frame["answered_before"] = hours.notna().astype(float)
     frame["log_response_hours"] = np.log1p(hours.fillna(0.0).clip(lower=0.0))
     features = (*count_cols, "reciprocal", "answered_before", "log_response_hours")
