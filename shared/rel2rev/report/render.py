@@ -47,8 +47,9 @@ table { border-collapse:collapse; font-size:13.5px; min-width:50%; }
 caption { text-align:left; font-weight:600; padding:0 0 6px; color:var(--ink); }
 th, td { padding:6px 12px; border-bottom:1px solid var(--line); text-align:left;
   vertical-align:top; }
-th { background:var(--panel); font-weight:600; white-space:nowrap; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+th { background:var(--panel); font-weight:600; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.num { white-space:nowrap; }
 table.wide { font-size:12.5px; }
 table.wide th, table.wide td { padding:5px 7px; }
 tbody tr:nth-child(even) td { background:#fbfcfd; }
