@@ -1,0 +1,71 @@
+"""The handlers invoked directly with the sample events in events/functions/ (real shapes)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rel2rev.ingest.connections import Connection
+from rel2rev.ingest.events import Event
+from rel2rev.ingest.native import http_api_event, request_from_http_event, sign_request
+from rel2rev.records import Identifier, IdentifierKind
+from rel2rev.storage import record_repository
+
+pytestmark = pytest.mark.integration
+
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "functions"
+GENERIC = Connection(workspace="acme", source="generic", signing_secret="sample-generic-secret")
+
+
+def sample(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def stack(local_stack: Any) -> Any:
+    local_stack.connections.register(GENERIC)
+    return local_stack
+
+
+def test_ingest_sample_is_refused_as_stale_then_accepted_when_re_signed(stack: Any) -> None:
+    event = sample("ingest")
+    stale = stack.invoke("IngestFunction", event)
+    assert stale["statusCode"] == 401
+    assert json.loads(stale["body"])["error"]["code"] == "unauthorized"
+
+    now = datetime.now(UTC)
+    fresh = sign_request("generic", GENERIC, request_from_http_event(event), now)
+    answer = stack.invoke("IngestFunction", http_api_event(fresh, "generic", "acme", "fn-1", now))
+    assert answer["statusCode"] == 202
+    body = json.loads(answer["body"])
+    assert body["request_id"] == "fn-1"
+    assert body["accepted"] == len(body["event_ids"]) > 0
+
+
+def test_processor_sample_is_stored_and_a_poison_record_fails_alone(stack: Any) -> None:
+    event = sample("processor")
+    poisoned = copy.deepcopy(event)
+    poisoned["Records"].insert(1, {**poisoned["Records"][0], "messageId": "poison", "body": "{"})
+    answer = stack.invoke("ProcessorFunction", poisoned)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+
+    first = Event.model_validate_json(event["Records"][0]["body"])
+    repo = record_repository(stack.name("RecordsTable"))
+    ada = repo.contact_by_identifier(
+        "acme", Identifier(kind=IdentifierKind.LINKEDIN, value="Ada-Lovelace")
+    )
+    assert ada is not None
+    assert ada.name == "Ada Lovelace"
+    assert ada.updated_at == first.occurred_at
+    (touch,) = repo.interactions_of_contact("acme", ada.contact_id)
+    assert touch.campaign == "q4-launch"
+
+    again = stack.invoke("ProcessorFunction", event)
+    assert again == {"batchItemFailures": []}
+    assert repo.contact_by_identifier("acme", ada.identifiers[0]) == ada
