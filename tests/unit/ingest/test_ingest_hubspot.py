@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import CONNECTIONS, NOW, RecordingSink, lookup, raw
+from ingest_support import CONNECTIONS, NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.connections import Connection

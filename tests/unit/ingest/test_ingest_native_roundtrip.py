@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_URL, CONNECTIONS, NOW, WORKSPACE, RecordingSink, lookup, world
+from ingest_support import BASE_URL, CONNECTIONS, NOW, WORKSPACE, RecordingSink, lookup, world
 
 from rel2rev.ingest.events import (
     ContactUpsert,

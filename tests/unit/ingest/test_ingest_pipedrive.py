@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import NOW, RecordingSink, lookup, raw
+from ingest_support import NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.events import ContactUpsert, DealUpsert, InteractionEvent, LeadUpsert

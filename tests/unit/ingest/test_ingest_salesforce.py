@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import CONNECTIONS, NOW, RecordingSink, lookup, raw
+from ingest_support import CONNECTIONS, NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError, UnsupportedMediaTypeError
 from rel2rev.ingest.events import ContactUpsert, DealUpsert, InteractionEvent, LeadUpsert

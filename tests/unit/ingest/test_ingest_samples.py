@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONNECTIONS, RecordingSink
+from ingest_support import CONNECTIONS, RecordingSink
 
 from rel2rev.errors import AuthenticationError
 from rel2rev.ingest.connections import Connection

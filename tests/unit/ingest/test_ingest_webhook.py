@@ -7,9 +7,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_URL, CONNECTIONS, NOW, WORKSPACE, RecordingSink, lookup, raw, world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_support import BASE_URL, CONNECTIONS, NOW, WORKSPACE, RecordingSink, lookup, raw, world
 
 from rel2rev.errors import (
     AuthenticationError,

@@ -1,12 +1,10 @@
-"""Shared fixtures for the ingest tests: connections, a recording sink, a small world."""
+"""Shared helpers for the ingest tests: connections, a recording sink, a small world."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-
-import pytest
 
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import Event
@@ -76,11 +74,6 @@ class RecordingSink:
 
     def enqueue(self, events: Sequence[Event]) -> None:
         self.enqueued.extend(events)
-
-
-@pytest.fixture
-def sink() -> RecordingSink:
-    return RecordingSink()
 
 
 def raw(
