@@ -3,7 +3,8 @@
 `qualify(records, config, as_of=...)` gives one `RelationshipState` per contact with
 interactions. `RelationshipTracker` is the same computation fed one interaction at a time:
 appending in time order folds in O(1); a late (out-of-order) or corrected interaction replays
-that contact's timeline, so the result never depends on arrival order.
+that contact's timeline, so the result never depends on arrival order. Both paths run one
+fold over integer-microsecond times, so they agree to the last bit.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ import math
 from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from operator import attrgetter
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.records import Direction, Interaction, UtcDatetime, WorkspaceRecords
-
-_DAY = 86_400.0
 
 
 class ScorePoint(BaseModel):
@@ -91,97 +89,116 @@ class RelationshipState(BaseModel):
         return bool(self.episodes) and self.episodes[-1].end is None
 
 
-@dataclass(order=True, slots=True)
-class _Touch:
-    at: datetime
-    interaction_id: str
-    weight: float = field(compare=False)
-    inbound: bool = field(compare=False)
-    channel: str = field(compare=False)
-    owner: str | None = field(compare=False)
-    updated_at: datetime = field(compare=False)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+
+_Touch = tuple[int, str, float, bool, str, "str | None", datetime]
+"""(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at);
+tuples sort by time then id, which is the order every fold uses."""
+
+
+def _moment(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
 
 
 @dataclass(slots=True)
 class _Fold:
-    """Running state after the last folded touch (plain values; models are built on snapshot)."""
+    """Running state after the last folded touch, in plain values (models built on snapshot)."""
 
     score: float = 0.0
-    last_at: datetime | None = None
+    last_us: int | None = None
     inbound: int = 0
     outbound: int = 0
-    reciprocal_at: datetime | None = None
-    history: list[tuple[datetime, float]] = field(default_factory=list)
-    episodes: list[tuple[datetime, datetime | None]] = field(default_factory=list)
-    answered: list[tuple[_Touch, str | None, datetime | None]] = field(default_factory=list)
+    reciprocal_us: int | None = None
+    episodes: list[list[int | None]] = field(default_factory=list)
+    history: list[tuple[int, float]] = field(default_factory=list)
+    answered: list[tuple[_Touch, str | None, int | None]] = field(default_factory=list)
     pending: list[_Touch] = field(default_factory=list)
 
-    @property
-    def is_qualified(self) -> bool:
-        return bool(self.episodes) and self.episodes[-1][1] is None
+    def run(self, touches: Iterable[_Touch], config: QualificationConfig, details: bool) -> None:
+        """Fold time-ordered touches (all after `last_us`) into the state.
 
-    def decay_to(self, at: datetime, config: QualificationConfig) -> float:
-        """Score decayed to `at`; closes the open episode if it lapsed on the way."""
-        if self.last_at is None:
-            return 0.0
-        age = (at - self.last_at).total_seconds() / _DAY
-        decayed = self.score * math.exp(-age / config.half_life_days)
-        if self.is_qualified and decayed < config.lapse_threshold:
-            days = config.half_life_days * math.log(self.score / config.lapse_threshold)
-            self.episodes[-1] = (
-                self.episodes[-1][0],
-                self.last_at + timedelta(days=min(days, age)),
-            )
-        return decayed
-
-    def step(self, touch: _Touch, config: QualificationConfig) -> None:
-        self.score = self.decay_to(touch.at, config) + touch.weight
-        self.last_at = touch.at
-        if touch.inbound:
-            self.inbound += 1
-            self.pending.append(touch)
-        else:
-            self.outbound += 1
-            for waiting in self.pending:
-                self.answered.append((waiting, touch.owner or waiting.owner, touch.at))
-            self.pending.clear()
-        if self.reciprocal_at is None and self.inbound and self.outbound:
-            self.reciprocal_at = touch.at
-        self.history.append((touch.at, self.score))
-        reciprocal = self.reciprocal_at is not None or not config.require_reciprocity
-        if not self.is_qualified and self.score >= config.threshold and reciprocal:
-            self.episodes.append((touch.at, None))
+        One tight loop shared by the batch and incremental paths, in integer microseconds, so
+        both produce bit-identical scores.
+        """
+        half_life, lapse = config.half_life_days, config.lapse_threshold
+        threshold, need_both = config.threshold, config.require_reciprocity
+        score, last, n_in, n_out = self.score, self.last_us, self.inbound, self.outbound
+        recip, episodes = self.reciprocal_us, self.episodes
+        qualified = bool(episodes) and episodes[-1][1] is None
+        for touch in touches:
+            us = touch[0]
+            if last is not None:
+                age = (us - last) / _DAY_US
+                decayed = score * math.exp(-age / half_life)
+                if qualified and decayed < lapse:
+                    days = min(half_life * math.log(score / lapse), age)
+                    episodes[-1][1] = last + round(days * _DAY_US)
+                    qualified = False
+                score = decayed
+            score += touch[2]
+            last = us
+            if touch[3]:
+                n_in += 1
+                if details:
+                    self.pending.append(touch)
+            else:
+                n_out += 1
+                if details:
+                    self.answered.extend((w, touch[5] or w[5], us) for w in self.pending)
+                    self.pending.clear()
+            if recip is None and n_in and n_out:
+                recip = us
+            if details:
+                self.history.append((us, score))
+            if not qualified and score >= threshold and (recip is not None or not need_both):
+                episodes.append([us, None])
+                qualified = True
+        self.score, self.last_us, self.inbound, self.outbound = score, last, n_in, n_out
+        self.reciprocal_us = recip
 
     def snapshot(
         self, contact_id: str, as_of: datetime, config: QualificationConfig, *, details: bool
     ) -> RelationshipState:
         # Values were validated on the way in, so the result models are built without re-checks.
-        probe = _Fold(score=self.score, last_at=self.last_at, episodes=list(self.episodes))
-        score = probe.decay_to(as_of, config)
-        waits = [*self.answered, *((t, t.owner, None) for t in self.pending)]
-        waits.sort(key=lambda w: (w[0].at, w[0].interaction_id))
+        episodes = [list(e) for e in self.episodes]
+        score = 0.0
+        if self.last_us is not None:
+            age = ((as_of - _EPOCH) // _US - self.last_us) / _DAY_US
+            score = self.score * math.exp(-age / config.half_life_days)
+            lapse = config.lapse_threshold
+            if episodes and episodes[-1][1] is None and score < lapse:
+                days = min(config.half_life_days * math.log(self.score / lapse), age)
+                episodes[-1][1] = self.last_us + round(days * _DAY_US)
+        waits = [*self.answered, *((t, t[5], None) for t in self.pending)] if details else []
+        waits.sort(key=lambda w: (w[0][0], w[0][1]))
         return RelationshipState.model_construct(
             contact_id=contact_id,
             as_of=as_of,
             score=score,
-            history=[ScorePoint.model_construct(at=at, score=v) for at, v in self.history]
+            history=[ScorePoint.model_construct(at=_moment(us), score=v) for us, v in self.history]
             if details
             else [],
-            episodes=[QualifiedEpisode.model_construct(start=a, end=b) for a, b in probe.episodes],
+            episodes=[
+                QualifiedEpisode.model_construct(
+                    start=_moment(start), end=None if end is None else _moment(end)
+                )
+                for start, end in episodes
+                if start is not None
+            ],
             inbound=self.inbound,
             outbound=self.outbound,
-            reciprocal_at=self.reciprocal_at,
-            response_times=[]
-            if not details
-            else [
+            reciprocal_at=None if self.reciprocal_us is None else _moment(self.reciprocal_us),
+            response_times=[
                 ResponseTime.model_construct(
-                    interaction_id=t.interaction_id,
-                    received_at=t.at,
-                    channel=t.channel,
+                    interaction_id=t[1],
+                    received_at=_moment(t[0]),
+                    channel=t[4],
                     owner=owner,
-                    answered_at=answered_at,
+                    answered_at=None if answered is None else _moment(answered),
                 )
-                for t, owner, answered_at in waits
+                for t, owner, answered in waits
             ],
         )
 
@@ -195,20 +212,31 @@ class _Timeline:
         self.fold = _Fold()
 
     def add(self, touch: _Touch, config: QualificationConfig) -> None:
-        known = self.by_id.get(touch.interaction_id)
+        known = self.by_id.get(touch[1])
         if known is not None:
-            if touch.updated_at <= known.updated_at:
+            if touch[6] <= known[6]:
                 return  # a duplicate or an older version of a touch already applied
             self.touches.remove(known)
-        self.by_id[touch.interaction_id] = touch
-        if known is None and (not self.touches or self.touches[-1] < touch):
+        self.by_id[touch[1]] = touch
+        if known is None and (not self.touches or self.touches[-1][:2] < touch[:2]):
             self.touches.append(touch)
-            self.fold.step(touch, config)
+            self.fold.run([touch], config, True)
             return
-        insort(self.touches, touch)
+        insort(self.touches, touch, key=lambda t: t[:2])
         self.fold = _Fold()
-        for t in self.touches:
-            self.fold.step(t, config)
+        self.fold.run(self.touches, config, True)
+
+
+def _touch(item: Interaction, config: QualificationConfig) -> _Touch:
+    return (
+        (item.occurred_at - _EPOCH) // _US,
+        item.interaction_id,
+        config.weight(item.type, item.direction),
+        item.direction is Direction.INBOUND,
+        item.channel,
+        item.owner,
+        item.updated_at,
+    )
 
 
 class RelationshipTracker:
@@ -221,19 +249,10 @@ class RelationshipTracker:
     def add(self, interactions: Iterable[Interaction]) -> None:
         """Fold interactions in, whatever their order; re-sent ids keep the newest version."""
         for item in interactions:
-            touch = _Touch(
-                at=item.occurred_at,
-                interaction_id=item.interaction_id,
-                weight=self.config.weight(item.type, item.direction),
-                inbound=item.direction is Direction.INBOUND,
-                channel=item.channel,
-                owner=item.owner,
-                updated_at=item.updated_at,
-            )
             timeline = self._timelines.get(item.contact_id)
             if timeline is None:
                 timeline = self._timelines[item.contact_id] = _Timeline()
-            timeline.add(touch, self.config)
+            timeline.add(_touch(item, self.config), self.config)
 
     def state(self, contact_id: str, as_of: datetime, *, details: bool = True) -> RelationshipState:
         """The contact's state at `as_of` (touches after `as_of` must not have been added);
@@ -241,7 +260,7 @@ class RelationshipTracker:
         interaction each)."""
         timeline = self._timelines.get(contact_id)
         fold = timeline.fold if timeline is not None else _Fold()
-        if fold.last_at is not None and fold.last_at > as_of:
+        if fold.last_us is not None and _moment(fold.last_us) > as_of:
             raise ValueError(f"contact {contact_id} has interactions after as_of {as_of}")
         return fold.snapshot(contact_id, as_of, self.config, details=details)
 
@@ -259,15 +278,27 @@ def qualify(
 ) -> list[RelationshipState]:
     """Score, qualification episodes, reciprocity and response times per contact at `as_of`.
 
-    Interactions after `as_of` are ignored. Contacts without interactions are left out.
-    `details=False` leaves out score history and response times (the survival models need
-    neither and a million interactions make a million objects).
+    Interactions after `as_of` are ignored; of several versions of one interaction id the
+    newest (`updated_at`) counts. Contacts without interactions are left out. The batch path
+    of `RelationshipTracker`, with the same fold. `details=False` leaves out score history and
+    response times (the survival models need neither; a million interactions make a million
+    objects).
     """
-    tracker = RelationshipTracker(config)
-    tracker.add(
-        sorted(
-            (i for i in records.interactions if i.occurred_at <= as_of),
-            key=attrgetter("occurred_at", "interaction_id"),
-        )
-    )
-    return tracker.states(as_of, details=details)
+    config = config or QualificationConfig()
+    latest: dict[str, Interaction] = {}
+    for item in records.interactions:
+        if item.occurred_at <= as_of:
+            seen = latest.get(item.interaction_id)
+            if seen is None or item.updated_at > seen.updated_at:
+                latest[item.interaction_id] = item
+    per_contact: dict[str, list[_Touch]] = {}
+    for item in latest.values():
+        per_contact.setdefault(item.contact_id, []).append(_touch(item, config))
+    states = []
+    for contact_id in sorted(per_contact):
+        touches = per_contact[contact_id]
+        touches.sort(key=lambda t: t[:2])
+        fold = _Fold()
+        fold.run(touches, config, details)
+        states.append(fold.snapshot(contact_id, as_of, config, details=details))
+    return states

@@ -185,7 +185,7 @@ def _static_features(
     frame[count_cols] = frame[count_cols].fillna(0.0)
     sides = known.groupby("id")["inbound"].agg(["any", "all"])
     both = sides["any"] & ~sides["all"]
-    frame["reciprocal"] = frame["id"].map(both).fillna(False).astype(float)
+    frame["reciprocal"] = frame["id"].map(both.astype(float)).fillna(0.0)
     inbound = known.loc[known["inbound"], ["id", "at", "start"]].sort_values("at")
     outbound = known.loc[~known["inbound"], ["id", "at"]].rename(columns={"at": "answered_at"})
     paired = pd.merge_asof(
