@@ -7,9 +7,9 @@ upload under `exports/{workspace}/{run_id}/`; `write_exports_to_dir` writes them
 from rel2rev.exports.bundle import (
     csv_path,
     parquet_path,
-    table_rows,
+    tables_of,
     write_exports,
     write_exports_to_dir,
 )
 
-__all__ = ["csv_path", "parquet_path", "table_rows", "write_exports", "write_exports_to_dir"]
+__all__ = ["csv_path", "parquet_path", "tables_of", "write_exports", "write_exports_to_dir"]

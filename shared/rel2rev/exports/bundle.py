@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rel2rev.exports import rows
-from rel2rev.exports.schema import ExportRow
+from rel2rev.exports.schema import ExportRow, Table
 from rel2rev.exports.tables import (
     EXPORT_TABLES,
     AttributionComparisonRow,
@@ -35,22 +35,22 @@ from rel2rev.exports.tables import (
 from rel2rev.exports.writers import to_csv, to_parquet
 from rel2rev.job.results import RunResults
 
-_BUILDERS: dict[type[ExportRow], Callable[[RunResults], list[ExportRow]]] = {
-    RunSummaryRow: rows.run_rows,
-    RunSectionRow: rows.section_rows,
-    FunnelRow: rows.funnel_rows,
-    FunnelMoneyRow: rows.funnel_money_rows,
-    FunnelDelayRow: rows.funnel_delay_rows,
-    AttributionDealRow: rows.attribution_deal_rows,
-    AttributionTotalRow: rows.attribution_total_rows,
-    AttributionComparisonRow: rows.attribution_comparison_rows,
-    AttributionFailureRow: rows.attribution_failure_rows,
-    SurvivalSummaryRow: rows.survival_summary_rows,
-    SurvivalCurveRow: rows.survival_curve_rows,
-    DriverRow: rows.driver_rows,
-    CompetingRiskRow: rows.competing_risk_rows,
-    RelationshipRow: rows.relationship_rows,
-    RelationshipRevenueRow: rows.relationship_revenue_rows,
+_BUILDERS: dict[type[ExportRow], Callable[[RunResults], Table]] = {
+    RunSummaryRow: rows.run_table,
+    RunSectionRow: rows.section_table,
+    FunnelRow: rows.funnel_table,
+    FunnelMoneyRow: rows.funnel_money_table,
+    FunnelDelayRow: rows.funnel_delay_table,
+    AttributionDealRow: rows.attribution_deal_table,
+    AttributionTotalRow: rows.attribution_total_table,
+    AttributionComparisonRow: rows.attribution_comparison_table,
+    AttributionFailureRow: rows.attribution_failure_table,
+    SurvivalSummaryRow: rows.survival_summary_table,
+    SurvivalCurveRow: rows.survival_curve_table,
+    DriverRow: rows.driver_table,
+    CompetingRiskRow: rows.competing_risk_table,
+    RelationshipRow: rows.relationship_table,
+    RelationshipRevenueRow: rows.relationship_revenue_table,
 }
 
 REPORT_FILE = "report.html"
@@ -67,8 +67,8 @@ def parquet_path(table: str) -> str:
     return f"parquet/{table}/{table}.parquet"
 
 
-def table_rows(results: RunResults) -> dict[type[ExportRow], list[ExportRow]]:
-    """The rows of every export table (a failed section gives an empty table)."""
+def tables_of(results: RunResults) -> dict[type[ExportRow], Table]:
+    """Every export table of a run (a failed section gives an empty table)."""
     return {model: _BUILDERS[model](results) for model in EXPORT_TABLES}
 
 
@@ -76,9 +76,9 @@ def write_exports(results: RunResults, *, report: bool = True) -> dict[str, byte
     """Every export file of a run: relative name -> content (tables, manifest, report)."""
     files: dict[str, bytes] = {}
     tables: dict[str, dict[str, object]] = {}
-    for model, table in table_rows(results).items():
-        files[csv_path(model.TABLE)] = to_csv(model, table)
-        files[parquet_path(model.TABLE)] = to_parquet(model, table)
+    for model, table in tables_of(results).items():
+        files[csv_path(model.TABLE)] = to_csv(table)
+        files[parquet_path(model.TABLE)] = to_parquet(table)
         tables[model.TABLE] = {
             "rows": len(table),
             "csv": csv_path(model.TABLE),

@@ -1,4 +1,4 @@
-"""Flatten a `RunResults` into the rows of every export table (empty for failed sections)."""
+"""Flatten a `RunResults` into every export table, column by column (empty for failed sections)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from rel2rev.exports.schema import ExportRow
+from rel2rev.exports.schema import Table
 from rel2rev.exports.tables import (
     AttributionComparisonRow,
     AttributionDealRow,
@@ -24,278 +24,287 @@ from rel2rev.exports.tables import (
     SurvivalCurveRow,
     SurvivalSummaryRow,
 )
-from rel2rev.job.results import RunResults
+from rel2rev.job.results import (
+    AttributionResults,
+    FunnelResults,
+    Relationship,
+    RunResults,
+    SurvivalResults,
+)
 from rel2rev.money import Money
 
 
-def _per_currency(
-    revenue: Iterable[Money], cost: Iterable[Money]
-) -> dict[str, tuple[Decimal, Decimal]]:
+def _per_currency(revenue: Iterable[Money], cost: Iterable[Money] = ()) -> dict[str, list[Decimal]]:
+    """currency -> [revenue, cost], currencies sorted."""
     sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for money in revenue:
         sums[money.currency][0] += money.amount
     for money in cost:
         sums[money.currency][1] += money.amount
-    return {currency: (r, c) for currency, (r, c) in sorted(sums.items())}
+    return dict(sorted(sums.items()))
 
 
-def run_rows(results: RunResults) -> list[ExportRow]:
+def _funnel(results: RunResults) -> FunnelResults:
+    return results.funnel or FunnelResults()
+
+
+def _attribution(results: RunResults) -> AttributionResults:
+    return results.attribution or AttributionResults()
+
+
+def _survival(results: RunResults) -> SurvivalResults:
+    return results.survival or SurvivalResults()
+
+
+def _relationships(results: RunResults) -> list[Relationship]:
+    return results.relationships or []
+
+
+def run_table(results: RunResults) -> Table:
     """The single run_summary row."""
     run, counts = results.run, results.run.counts
-    return [
-        RunSummaryRow(
-            run_id=run.run_id,
-            workspace=run.workspace,
-            as_of=run.as_of,
-            window_start=run.window_start,
-            window_end=run.window_end,
-            trigger=run.trigger,
-            status=run.status.value,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            seconds=run.seconds,
-            window_days=run.parameters.window_days,
-            lookback_days=run.parameters.lookback_days,
-            models=" ".join(run.parameters.models),
-            contacts=counts.contacts,
-            interactions=counts.interactions,
-            leads=counts.leads,
-            deals=counts.deals,
-            won_deals=counts.won_deals,
-            journeys=counts.journeys,
-            error=run.error,
-        )
-    ]
+    return Table(
+        RunSummaryRow,
+        run_id=[run.run_id],
+        workspace=[run.workspace],
+        as_of=[run.as_of],
+        window_start=[run.window_start],
+        window_end=[run.window_end],
+        trigger=[run.trigger],
+        status=[run.status.value],
+        started_at=[run.started_at],
+        finished_at=[run.finished_at],
+        seconds=[run.seconds],
+        window_days=[run.parameters.window_days],
+        lookback_days=[run.parameters.lookback_days],
+        models=[" ".join(run.parameters.models)],
+        contacts=[counts.contacts],
+        interactions=[counts.interactions],
+        leads=[counts.leads],
+        deals=[counts.deals],
+        won_deals=[counts.won_deals],
+        journeys=[counts.journeys],
+        error=[run.error],
+    )
 
 
-def section_rows(results: RunResults) -> list[ExportRow]:
+def section_table(results: RunResults) -> Table:
     """One row per section outcome."""
-    return [
-        RunSectionRow(section=s.name, status=s.status.value, seconds=s.seconds, error=s.error)
-        for s in results.run.sections
-    ]
+    sections = results.run.sections
+    return Table(
+        RunSectionRow,
+        section=[s.name for s in sections],
+        status=[s.status.value for s in sections],
+        seconds=[s.seconds for s in sections],
+        error=[s.error for s in sections],
+    )
 
 
-def funnel_rows(results: RunResults) -> list[ExportRow]:
+def funnel_table(results: RunResults) -> Table:
     """Stage counts per cohort and dimension value."""
-    if results.funnel is None:
-        return []
-    return [
-        FunnelRow(
-            cohort=r.cohort,
-            dimension=r.by,
-            dimension_value=r.value,
-            captured=r.captured,
-            qualified=r.qualified,
-            lead=r.lead,
-            opportunity=r.opportunity,
-            won=r.won,
-            lost=r.lost,
-            vanity_interactions=r.vanity_interactions,
-            relationship_interactions=r.relationship_interactions,
-        )
-        for r in results.funnel.rows
-    ]
+    rows = _funnel(results).rows
+    return Table(
+        FunnelRow,
+        cohort=[r.cohort for r in rows],
+        dimension=[r.by for r in rows],
+        dimension_value=[r.value for r in rows],
+        captured=[r.captured for r in rows],
+        qualified=[r.qualified for r in rows],
+        lead=[r.lead for r in rows],
+        opportunity=[r.opportunity for r in rows],
+        won=[r.won for r in rows],
+        lost=[r.lost for r in rows],
+        vanity_interactions=[r.vanity_interactions for r in rows],
+        relationship_interactions=[r.relationship_interactions for r in rows],
+    )
 
 
-def funnel_money_rows(results: RunResults) -> list[ExportRow]:
+def funnel_money_table(results: RunResults) -> Table:
     """Revenue and cost per cohort, dimension value and currency."""
-    if results.funnel is None:
-        return []
-    return [
-        FunnelMoneyRow(
-            cohort=r.cohort,
-            dimension=r.by,
-            dimension_value=r.value,
-            currency=currency,
-            revenue=rev,
-            cost=cost,
-        )
-        for r in results.funnel.rows
-        for currency, (rev, cost) in _per_currency(r.revenue, r.cost).items()
+    flat = [
+        (r, currency, money)
+        for r in _funnel(results).rows
+        for currency, money in _per_currency(r.revenue, r.cost).items()
     ]
+    return Table(
+        FunnelMoneyRow,
+        cohort=[r.cohort for r, _, _ in flat],
+        dimension=[r.by for r, _, _ in flat],
+        dimension_value=[r.value for r, _, _ in flat],
+        currency=[currency for _, currency, _ in flat],
+        revenue=[money[0] for _, _, money in flat],
+        cost=[money[1] for _, _, money in flat],
+    )
 
 
-def funnel_delay_rows(results: RunResults) -> list[ExportRow]:
+def funnel_delay_table(results: RunResults) -> Table:
     """Median days between consecutive stages."""
-    if results.funnel is None:
-        return []
-    return [
-        FunnelDelayRow(
-            from_stage=d.from_stage,
-            to_stage=d.to_stage,
-            median_days=d.median_days,
-            relationships=d.n,
-        )
-        for d in results.funnel.delays
-    ]
+    delays = _funnel(results).delays
+    return Table(
+        FunnelDelayRow,
+        from_stage=[d.from_stage for d in delays],
+        to_stage=[d.to_stage for d in delays],
+        median_days=[d.median_days for d in delays],
+        relationships=[d.n for d in delays],
+    )
 
 
-def attribution_deal_rows(results: RunResults) -> list[ExportRow]:
+def attribution_deal_table(results: RunResults) -> Table:
     """Per-deal credit lines."""
-    if results.attribution is None:
-        return []
-    return [
-        AttributionDealRow(
-            model=line.model,
-            dimension=line.by,
-            deal_id=line.deal_id,
-            dimension_value=line.value,
-            share=line.share,
-            currency=line.amount.currency,
-            amount=line.amount.amount,
-            closed_at=line.closed_at,
-        )
-        for line in results.attribution.lines
-    ]
+    lines = _attribution(results).lines
+    return Table(
+        AttributionDealRow,
+        model=[x.model for x in lines],
+        dimension=[x.by for x in lines],
+        deal_id=[x.deal_id for x in lines],
+        dimension_value=[x.value for x in lines],
+        share=[x.share for x in lines],
+        currency=[x.amount.currency for x in lines],
+        amount=[x.amount.amount for x in lines],
+        closed_at=[x.closed_at for x in lines],
+    )
 
 
-def attribution_total_rows(results: RunResults) -> list[ExportRow]:
+def attribution_total_table(results: RunResults) -> Table:
     """Totals per model, dimension value and currency."""
-    if results.attribution is None:
-        return []
-    return [
-        AttributionTotalRow(
-            model=t.model,
-            dimension=t.by,
-            dimension_value=t.value,
-            currency=t.amount.currency,
-            revenue=t.amount.amount,
-            conversions=t.conversions,
-        )
-        for t in results.attribution.totals
-    ]
+    totals = _attribution(results).totals
+    return Table(
+        AttributionTotalRow,
+        model=[t.model for t in totals],
+        dimension=[t.by for t in totals],
+        dimension_value=[t.value for t in totals],
+        currency=[t.amount.currency for t in totals],
+        revenue=[t.amount.amount for t in totals],
+        conversions=[t.conversions for t in totals],
+    )
 
 
-def attribution_comparison_rows(results: RunResults) -> list[ExportRow]:
+def attribution_comparison_table(results: RunResults) -> Table:
     """The model x value share table."""
-    if results.attribution is None:
-        return []
-    return [
-        AttributionComparisonRow(
-            model=c.model, dimension=c.by, dimension_value=c.value, share=c.share
-        )
-        for c in results.attribution.comparison
-    ]
+    cells = _attribution(results).comparison
+    return Table(
+        AttributionComparisonRow,
+        model=[c.model for c in cells],
+        dimension=[c.by for c in cells],
+        dimension_value=[c.value for c in cells],
+        share=[c.share for c in cells],
+    )
 
 
-def attribution_failure_rows(results: RunResults) -> list[ExportRow]:
+def attribution_failure_table(results: RunResults) -> Table:
     """Models that could not be fitted."""
-    if results.attribution is None:
-        return []
-    return [
-        AttributionFailureRow(model=f.model, dimension=f.by, reason=f.reason)
-        for f in results.attribution.failures
-    ]
+    failures = _attribution(results).failures
+    return Table(
+        AttributionFailureRow,
+        model=[x.model for x in failures],
+        dimension=[x.by for x in failures],
+        reason=[x.reason for x in failures],
+    )
 
 
-def survival_summary_rows(results: RunResults) -> list[ExportRow]:
+def survival_summary_table(results: RunResults) -> Table:
     """Sample sizes and medians per transition and segment."""
-    if results.survival is None:
-        return []
-    return [
-        SurvivalSummaryRow(
-            transition=c.transition,
-            segment_by=c.by,
-            segment=c.segment,
-            subjects=c.subjects,
-            events=c.events,
-            censored=c.censored,
-            median_days=c.median_days,
-            median_lower=c.median_lower,
-            median_upper=c.median_upper,
-            insufficient=c.insufficient,
-        )
-        for c in results.survival.curves
-    ]
+    curves = _survival(results).curves
+    return Table(
+        SurvivalSummaryRow,
+        transition=[c.transition for c in curves],
+        segment_by=[c.by for c in curves],
+        segment=[c.segment for c in curves],
+        subjects=[c.subjects for c in curves],
+        events=[c.events for c in curves],
+        censored=[c.censored for c in curves],
+        median_days=[c.median_days for c in curves],
+        median_lower=[c.median_lower for c in curves],
+        median_upper=[c.median_upper for c in curves],
+        insufficient=[c.insufficient for c in curves],
+    )
 
 
-def survival_curve_rows(results: RunResults) -> list[ExportRow]:
+def survival_curve_table(results: RunResults) -> Table:
     """Every Kaplan-Meier step."""
-    if results.survival is None:
-        return []
-    return [
-        SurvivalCurveRow(
-            transition=c.transition,
-            segment_by=c.by,
-            segment=c.segment,
-            t_days=p.t_days,
-            survival=p.survival,
-            lower=p.lower,
-            upper=p.upper,
-            at_risk=p.at_risk,
-        )
-        for c in results.survival.curves
-        for p in c.points
-    ]
+    flat = [(c, p) for c in _survival(results).curves for p in c.points]
+    return Table(
+        SurvivalCurveRow,
+        transition=[c.transition for c, _ in flat],
+        segment_by=[c.by for c, _ in flat],
+        segment=[c.segment for c, _ in flat],
+        t_days=[p.t_days for _, p in flat],
+        survival=[p.survival for _, p in flat],
+        lower=[p.lower for _, p in flat],
+        upper=[p.upper for _, p in flat],
+        at_risk=[p.at_risk for _, p in flat],
+    )
 
 
-def driver_rows(results: RunResults) -> list[ExportRow]:
+def driver_table(results: RunResults) -> Table:
     """Hazard ratios per transition and feature."""
-    if results.survival is None:
-        return []
-    return [
-        DriverRow(
-            transition=d.transition,
-            feature=r.feature,
-            hazard_ratio=r.hazard_ratio,
-            lower=r.lower,
-            upper=r.upper,
-            p_value=r.p_value,
-            ph_violation=r.feature in d.ph_violations,
-            concordance=d.concordance,
-            subjects=d.subjects,
-            events=d.events,
-        )
-        for d in results.survival.drivers
-        for r in d.ratios
-    ]
+    flat = [(d, r) for d in _survival(results).drivers for r in d.ratios]
+    return Table(
+        DriverRow,
+        transition=[d.transition for d, _ in flat],
+        feature=[r.feature for _, r in flat],
+        hazard_ratio=[r.hazard_ratio for _, r in flat],
+        lower=[r.lower for _, r in flat],
+        upper=[r.upper for _, r in flat],
+        p_value=[r.p_value for _, r in flat],
+        ph_violation=[r.feature in d.ph_violations for d, r in flat],
+        concordance=[d.concordance for d, _ in flat],
+        subjects=[d.subjects for d, _ in flat],
+        events=[d.events for d, _ in flat],
+    )
 
 
-def competing_risk_rows(results: RunResults) -> list[ExportRow]:
+def competing_risk_table(results: RunResults) -> Table:
     """Cumulative incidence points of won and lost."""
-    if results.survival is None or results.survival.competing is None:
-        return []
-    return [
-        CompetingRiskRow(
-            outcome=p.outcome, t_days=p.t_days, incidence=p.incidence, lower=p.lower, upper=p.upper
-        )
-        for p in results.survival.competing.points
-    ]
+    competing = _survival(results).competing
+    points = competing.points if competing is not None else []
+    return Table(
+        CompetingRiskRow,
+        outcome=[p.outcome for p in points],
+        t_days=[p.t_days for p in points],
+        incidence=[p.incidence for p in points],
+        lower=[p.lower for p in points],
+        upper=[p.upper for p in points],
+    )
 
 
-def relationship_rows(results: RunResults) -> list[ExportRow]:
+def relationship_table(results: RunResults) -> Table:
     """One row per relationship."""
-    return [
-        RelationshipRow(
-            contact_id=r.contact_id,
-            name=r.name,
-            account_id=r.account_id,
-            owner=r.owner,
-            stakeholder_type=r.stakeholder_type,
-            capture_channel=r.capture_channel,
-            score=r.score,
-            qualified=r.qualified,
-            captured_at=r.stages.captured_at,
-            qualified_at=r.stages.qualified_at,
-            lapsed_at=r.stages.lapsed_at,
-            lead_at=r.stages.lead_at,
-            opportunity_at=r.stages.opportunity_at,
-            won_at=r.stages.won_at,
-            lost_at=r.stages.lost_at,
-            interactions=r.interactions,
-            inbound=r.inbound,
-            outbound=r.outbound,
-            median_response_hours=r.median_response_hours,
-        )
-        for r in results.relationships or []
-    ]
+    rels = _relationships(results)
+    return Table(
+        RelationshipRow,
+        contact_id=[r.contact_id for r in rels],
+        name=[r.name for r in rels],
+        account_id=[r.account_id for r in rels],
+        owner=[r.owner for r in rels],
+        stakeholder_type=[r.stakeholder_type for r in rels],
+        capture_channel=[r.capture_channel for r in rels],
+        score=[r.score for r in rels],
+        qualified=[r.qualified for r in rels],
+        captured_at=[r.stages.captured_at for r in rels],
+        qualified_at=[r.stages.qualified_at for r in rels],
+        lapsed_at=[r.stages.lapsed_at for r in rels],
+        lead_at=[r.stages.lead_at for r in rels],
+        opportunity_at=[r.stages.opportunity_at for r in rels],
+        won_at=[r.stages.won_at for r in rels],
+        lost_at=[r.stages.lost_at for r in rels],
+        interactions=[r.interactions for r in rels],
+        inbound=[r.inbound for r in rels],
+        outbound=[r.outbound for r in rels],
+        median_response_hours=[r.median_response_hours for r in rels],
+    )
 
 
-def relationship_revenue_rows(results: RunResults) -> list[ExportRow]:
+def relationship_revenue_table(results: RunResults) -> Table:
     """Won revenue per relationship and currency."""
-    return [
-        RelationshipRevenueRow(contact_id=r.contact_id, currency=currency, revenue=revenue)
-        for r in results.relationships or []
-        for currency, (revenue, _) in _per_currency(r.revenue, []).items()
+    flat = [
+        (r.contact_id, currency, money[0])
+        for r in _relationships(results)
+        for currency, money in _per_currency(r.revenue).items()
     ]
+    return Table(
+        RelationshipRevenueRow,
+        contact_id=[c for c, _, _ in flat],
+        currency=[currency for _, currency, _ in flat],
+        revenue=[revenue for _, _, revenue in flat],
+    )

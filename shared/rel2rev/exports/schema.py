@@ -9,9 +9,11 @@ ever rounded on the way out.
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
@@ -95,6 +97,7 @@ def _column_type(annotation: Any) -> tuple[ColumnType, bool]:
     raise TypeError(f"no export column type for {annotation!r}")
 
 
+@cache
 def schema_of(row_model: type[ExportRow]) -> TableSchema:
     """The table schema a row model describes (every field needs a description)."""
     columns = []
@@ -108,3 +111,39 @@ def schema_of(row_model: type[ExportRow]) -> TableSchema:
     return TableSchema(
         name=row_model.TABLE, description=row_model.DESCRIPTION, columns=tuple(columns)
     )
+
+
+class Table:
+    """One export table's data held column-wise (cheap for millions of credit lines).
+
+    Checked on construction against the row model: exactly its columns, equal lengths, and no
+    null where the column is not nullable; the writers then check each value's type.
+    """
+
+    __slots__ = ("columns", "row_model")
+
+    def __init__(self, row_model: type[ExportRow], **columns: Sequence[Any]) -> None:
+        schema = schema_of(row_model)
+        if set(columns) != set(schema.column_names):
+            raise ValueError(
+                f"{schema.name}: columns {sorted(columns)} are not {sorted(schema.column_names)}"
+            )
+        if len({len(values) for values in columns.values()}) > 1:
+            raise ValueError(f"{schema.name}: columns of different lengths")
+        for column in schema.columns:
+            if not column.nullable and None in columns[column.name]:
+                raise ValueError(f"{schema.name}.{column.name} is not nullable")
+        self.row_model = row_model
+        self.columns: dict[str, list[Any]] = {n: list(columns[n]) for n in schema.column_names}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Row tuples in column order."""
+        return zip(*self.columns.values(), strict=True)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts (column name -> value)."""
+        names = list(self.columns)
+        return [dict(zip(names, row, strict=True)) for row in self.rows()]

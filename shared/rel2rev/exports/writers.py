@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,7 +14,7 @@ from rel2rev.exports.schema import (
     MONEY_PRECISION,
     MONEY_SCALE,
     ColumnType,
-    ExportRow,
+    Table,
     TableSchema,
     schema_of,
 )
@@ -53,8 +51,6 @@ def _csv_cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, Enum):
-        return str(value.value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float):
@@ -62,31 +58,20 @@ def _csv_cell(value: object) -> str:
     return str(value)
 
 
-def _arrow_value(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
-
-
-def to_csv(row_model: type[ExportRow], rows: Sequence[ExportRow]) -> bytes:
+def to_csv(table: Table) -> bytes:
     """UTF-8 CSV with a header row; decimals exact, empty cell for null, ISO 8601 times."""
-    names = schema_of(row_model).column_names
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_csv_cell(getattr(row, name)) for name in names])
+    writer.writerow(table.columns)
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows())
     return buffer.getvalue().encode("utf-8")
 
 
-def to_parquet(row_model: type[ExportRow], rows: Sequence[ExportRow]) -> bytes:
-    """A Parquet file (zstd) typed by the row model; decimals that would lose digits raise."""
-    schema = arrow_schema(schema_of(row_model))
-    columns = {
-        field.name: pa.array(
-            [_arrow_value(getattr(row, field.name)) for row in rows], type=field.type
-        )
-        for field in schema
-    }
-    table = pa.Table.from_pydict(columns, schema=schema)
+def to_parquet(table: Table) -> bytes:
+    """A Parquet file (zstd) typed by the row model; wrong types and lossy decimals raise."""
+    schema = arrow_schema(schema_of(table.row_model))
+    arrays = [pa.array(table.columns[field.name], type=field.type) for field in schema]
+    data = pa.Table.from_arrays(arrays, schema=schema)
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(data, sink, compression="zstd")
     return sink.getvalue()

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rel2rev.exports import csv_path, parquet_path, table_rows, write_exports, write_exports_to_dir
-from rel2rev.exports.schema import ColumnType, ExportRow, schema_of
+from rel2rev.exports import csv_path, parquet_path, tables_of, write_exports, write_exports_to_dir
+from rel2rev.exports.schema import ColumnType, ExportRow, Table, schema_of
 from rel2rev.exports.tables import EXPORT_TABLES, AttributionDealRow, FunnelMoneyRow
 from rel2rev.exports.writers import to_parquet
 from rel2rev.job.results import RunResults
@@ -40,13 +40,6 @@ def _parse(kind: ColumnType, text: str) -> object:
     }[kind](text)
 
 
-def _expected(row: ExportRow) -> dict[str, object]:
-    return {
-        k: (v.value if hasattr(v, "value") and not isinstance(v, Decimal) else v)
-        for k, v in row.model_dump().items()
-    }
-
-
 def test_every_table_has_a_csv_and_a_parquet_file(files: dict[str, bytes]) -> None:
     expected = {csv_path(m.TABLE) for m in EXPORT_TABLES} | {
         parquet_path(m.TABLE) for m in EXPORT_TABLES
@@ -59,7 +52,7 @@ def test_csv_reads_back_to_the_rows(
     model: type[ExportRow], results: RunResults, files: dict[str, bytes]
 ) -> None:
     schema = schema_of(model)
-    rows = table_rows(results)[model]
+    rows = tables_of(results)[model].records()
     reader = csv.reader(io.StringIO(files[csv_path(model.TABLE)].decode("utf-8")))
     header, *body = list(reader)
     assert header == schema.column_names
@@ -67,7 +60,7 @@ def test_csv_reads_back_to_the_rows(
         {c.name: _parse(c.type, cell) for c, cell in zip(schema.columns, line, strict=True)}
         for line in body
     ]
-    assert parsed == [_expected(r) for r in rows]
+    assert parsed == rows
     assert rows, "the sample run fills every table"
 
 
@@ -83,7 +76,7 @@ def test_parquet_reads_back_to_the_rows(
         assert field.metadata[b"description"].decode() == column.description
         if column.type is ColumnType.DECIMAL:
             assert field.type == pa.decimal128(38, 4)
-    assert table.to_pylist() == [_expected(r) for r in table_rows(results)[model]]
+    assert table.to_pylist() == tables_of(results)[model].records()
 
 
 def test_every_deal_reconciles_exactly_in_csv_and_parquet(
@@ -116,17 +109,48 @@ def test_csv_writes_money_as_exact_decimal_strings(files: dict[str, bytes]) -> N
         assert len(row["revenue"].split(".")[1]) == 2  # EUR keeps its two minor digits
 
 
-def test_parquet_refuses_to_round_money() -> None:
-    row = FunnelMoneyRow(
-        cohort="2026-01",
-        dimension=None,
-        dimension_value=None,
-        currency="EUR",
-        revenue=Decimal("0.00001"),
-        cost=Decimal(0),
+def _money_table(revenue: object, cost: object = Decimal(0)) -> Table:
+    return Table(
+        FunnelMoneyRow,
+        cohort=["2026-01"],
+        dimension=[None],
+        dimension_value=[None],
+        currency=["EUR"],
+        revenue=[revenue],
+        cost=[cost],
     )
+
+
+def test_parquet_refuses_to_round_money_or_take_floats() -> None:
     with pytest.raises(pa.ArrowInvalid):
-        to_parquet(FunnelMoneyRow, [row])
+        to_parquet(_money_table(Decimal("0.00001")))
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
+        to_parquet(_money_table(0.1))
+
+
+def test_tables_check_columns_lengths_and_nulls() -> None:
+    with pytest.raises(ValueError, match="columns"):
+        Table(FunnelMoneyRow, cohort=["2026-01"])
+    with pytest.raises(ValueError, match="different lengths"):
+        Table(
+            FunnelMoneyRow,
+            cohort=["a", "b"],
+            dimension=[None],
+            dimension_value=[None],
+            currency=["EUR"],
+            revenue=[Decimal(1)],
+            cost=[Decimal(0)],
+        )
+    with pytest.raises(ValueError, match="currency is not nullable"):
+        Table(
+            FunnelMoneyRow,
+            cohort=["a"],
+            dimension=[None],
+            dimension_value=[None],
+            currency=[None],
+            revenue=[Decimal(1)],
+            cost=[Decimal(0)],
+        )
 
 
 def test_a_failed_section_leaves_typed_empty_tables(failed_results: RunResults) -> None:
@@ -149,8 +173,8 @@ def test_manifest_counts_rows_and_hashes_files(
 ) -> None:
     manifest = json.loads(files["manifest.json"])
     assert manifest["run_id"] == results.run.run_id
-    for model, rows in table_rows(results).items():
-        assert manifest["tables"][model.TABLE]["rows"] == len(rows)
+    for model, table in tables_of(results).items():
+        assert manifest["tables"][model.TABLE]["rows"] == len(table)
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(files[name]).hexdigest() == digest
 
