@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
-EPOCH, FAR = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+EPOCH, FAR = NOW - timedelta(days=365), NOW + DAY
 
 
 def connections(workspace: str) -> dict[str, Connection]:

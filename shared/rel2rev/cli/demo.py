@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         console.print("posted " + ", ".join(f"{s} -> {code}" for s, code in answers.items()))
         stack.drain(timeout=120)
         records = record_repository(stack.name("RecordsTable")).records_in_window(
-            SAMPLE_WORKSPACE, datetime(2000, 1, 1, tzinfo=UTC), now + timedelta(days=1)
+            SAMPLE_WORKSPACE, now - timedelta(days=2 * 365), now + timedelta(days=1)
         )
     console.print(stored_table(records))
     path = args.out / "stored-records.json"
