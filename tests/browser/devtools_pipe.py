@@ -98,7 +98,7 @@ class DevTools:
         method: str,
         params: dict[str, Any] | None = None,
         session: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = 60.0,
     ) -> dict[str, Any]:
         """Send one command and return its result; events seen meanwhile are kept."""
         self._next_id += 1
@@ -116,7 +116,7 @@ class DevTools:
                 return result
             self.events.append(reply)
 
-    def wait_for(self, method: str, timeout: float = 30.0) -> dict[str, Any]:
+    def wait_for(self, method: str, timeout: float = 60.0) -> dict[str, Any]:
         """Wait until an event with this method has arrived."""
         deadline = time.monotonic() + timeout
         while True:
