@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import count, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rel2rev.attribution.table import NONE_LABEL, FloatArray, JourneyTable, encode
+from rel2rev.attribution.table import NONE_LABEL, FloatArray, JourneyTable, RowIds, encode
 from rel2rev.errors import InputError
 from rel2rev.money import Money, is_known_currency
 
@@ -162,9 +164,11 @@ def table_from_paths(
     amounts: Sequence[Money | None] | None = None,
 ) -> JourneyTable:
     """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error."""
-    lengths = np.fromiter((p.count(">") + 1 for p in paths), dtype=np.int64, count=len(paths))
-    raw_codes, raw_labels = pd.factorize(pd.Series(">".join(paths).split(">"), dtype=object))
-    stripped = [str(label).strip() for label in raw_labels]
+    lengths = 1 + np.fromiter(map(str.count, paths, repeat(">")), dtype=np.int64, count=len(paths))
+    tokens = ">".join(paths).split(">")
+    numbering: defaultdict[str, int] = defaultdict(count().__next__)
+    raw_codes = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    stripped = [label.strip() for label in numbering]
     if "" in stripped:
         empty = stripped.index("")
         token = int(np.flatnonzero(raw_codes == empty)[0])
@@ -175,7 +179,7 @@ def table_from_paths(
     codes = remap[raw_codes]
     n = len(paths)
     return JourneyTable(
-        ids=[f"row {i + 1}" for i in range(n)],
+        ids=RowIds(n),
         conversions=np.asarray(conversions, dtype=np.float64),
         nulls=np.asarray(nulls, dtype=np.float64),
         amounts=list(amounts) if amounts is not None else [None] * n,

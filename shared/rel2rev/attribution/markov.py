@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
@@ -26,6 +27,8 @@ from rel2rev.errors import InsufficientDataError
 
 _DENSE_LIMIT = 1500
 """Systems up to this size are solved densely (LAPACK); larger ones by sparse LU."""
+_DENSE_COUNTS = 4_000_000
+"""Transition counts are summed by one bincount when states × states fit this size."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def state_keys(table: JourneyTable, dimension: str, order: int, n_values: int) -
         raise ValueError("markov order must be at least 1")
     if order * np.log2(base) >= 62:
         raise InsufficientDataError(f"markov: order {order} over {n_values} values is too large")
+    if order == 1:
+        return codes + 1
     m = table.n_touches
     position = np.arange(m, dtype=np.int64) - table.offsets[table.touch_journey]
     keys = np.zeros(m, dtype=np.int64)
@@ -125,57 +130,52 @@ def fit_chain(table: JourneyTable, dimension: str, order: int = 1) -> MarkovChai
     """Count the transitions of every journey (weighted by its count) into a `MarkovChain`."""
     _, labels = table.codes(dimension)
     weight = table.conversions + table.nulls
-    lengths = table.lengths
-    used = (lengths > 0) & (weight > 0)
-    if not used.any():
+    nonempty = table.lengths > 0
+    if not (nonempty & (weight > 0)).any():
         raise InsufficientDataError("markov: no journey with touches")
     keys = state_keys(table, dimension, order, len(labels))
-    tj = table.touch_journey
-    live = used[tj]
-    states, index = np.unique(keys[live], return_inverse=True)
-    index = index.astype(np.int64) + 1  # 0 is START
-    live_journey = tj[live]
-    n_states = len(states) + 1
-    conversion, null = n_states, n_states + 1
-    is_last = np.zeros(len(index), dtype=bool)
-    is_first = np.zeros(len(index), dtype=bool)
-    journey_change = np.flatnonzero(np.diff(live_journey)) + 1
-    is_first[0] = True
-    is_first[journey_change] = True
-    is_last[-1] = True
-    is_last[journey_change - 1] = True
-    touch_weight = weight[live_journey]
-    rows = [
-        np.zeros(int(is_first.sum()), dtype=np.int64),
-        index[~is_last],
-        index[is_last],
-        index[is_last],
-    ]
-    cols = [
-        index[is_first],
-        index[1:][~is_last[:-1]],
-        np.full(int(is_last.sum()), conversion),
-        np.full(int(is_last.sum()), null),
-    ]
-    ends = live_journey[is_last]
-    vals = [
-        touch_weight[is_first],
-        touch_weight[:-1][~is_last[:-1]],
-        table.conversions[ends],
-        table.nulls[ends],
-    ]
-    counts = scipy.sparse.coo_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_states, n_states + 2),
-    ).tocsr()
-    totals = np.asarray(counts.sum(axis=1)).ravel()
+    states, index = _number_states(keys, order, len(labels))
+    n_states = len(states) + 1  # 0 is START
+    width = n_states + 2  # then CONVERSION, NULL
+    first = table.offsets[:-1][nonempty]
+    last = table.offsets[1:][nonempty] - 1
+    step_weight = weight[table.touch_journey][:-1]
+    step_weight[last[:-1]] = 0.0  # no step from a journey's last touch into the next journey
+    start_to = index[first]
+    end_from = index[last]
+    if n_states * width <= _DENSE_COUNTS:
+        size = n_states * width
+        steps = index[:-1] * width + index[1:]
+        counts = np.bincount(steps, weights=step_weight, minlength=size).astype(np.float64)
+        counts += np.bincount(start_to, weights=weight[nonempty], minlength=size)
+        counts += np.bincount(end_from * width + n_states, table.conversions[nonempty], size)
+        counts += np.bincount(end_from * width + n_states + 1, table.nulls[nonempty], size)
+        matrix = scipy.sparse.csr_matrix(counts.reshape(n_states, width))
+    else:
+        n_ends = len(last)
+        rows = [index[:-1], np.zeros(n_ends, dtype=np.int64), end_from, end_from]
+        cols = [index[1:], start_to, np.full(n_ends, n_states), np.full(n_ends, n_states + 1)]
+        vals = [step_weight, weight[nonempty], table.conversions[nonempty], table.nulls[nonempty]]
+        matrix = scipy.sparse.coo_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n_states, width),
+        ).tocsr()
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
     scale = scipy.sparse.diags(np.divide(1.0, totals, out=np.zeros(n_states), where=totals > 0))
-    probabilities = (scale @ counts).tocsc()
+    probabilities = (scale @ matrix).tocsc()
     return MarkovChain(
         labels=labels,
         order=order,
         states=states,
         q=probabilities[:, :n_states].tocsr(),
-        to_conversion=np.asarray(probabilities[:, conversion].todense()).ravel(),
-        to_null=np.asarray(probabilities[:, null].todense()).ravel(),
+        to_conversion=probabilities[:, [n_states]].toarray().ravel(),
+        to_null=probabilities[:, [n_states + 1]].toarray().ravel(),
     )
+
+
+def _number_states(keys: IntArray, order: int, n_values: int) -> tuple[IntArray, IntArray]:
+    """Sorted distinct state keys, and each touch's state index counted from 1 (0 is START)."""
+    if order == 1:  # keys are codes + 1, and every code occurs
+        return np.arange(1, n_values + 1, dtype=np.int64), keys
+    index, uniques = pd.factorize(keys, sort=True)
+    return np.asarray(uniques, dtype=np.int64), index.astype(np.int64) + 1

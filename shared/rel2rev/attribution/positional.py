@@ -20,7 +20,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.attribution.table import BoolArray, FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
 
 
@@ -93,13 +93,16 @@ def anchor_positions(table: JourneyTable, anchor: Anchor, direct_label: str = "d
     if anchor is Anchor.LAST:
         return last
     tj = table.touch_journey
-    position = np.arange(table.n_touches, dtype=np.int64) - table.offsets[tj]
     if anchor is Anchor.LAST_NON_DIRECT:
         codes, labels = table.codes("channel")
         direct = np.array([label.lower() == direct_label.lower() for label in labels], dtype=bool)
-        found = _group_max(np.where(direct[codes], -1, position), table)
+        if not direct.any():
+            return last
+        found = _group_max(np.where(direct[codes], -1, table.positions), table)
         return np.where(found >= 0, found, last)
     stage = table.stage_s[:, _STAGE_COLUMN[anchor]]
+    if np.isnan(stage).all():
+        return last
     timed = ~np.isnan(table.touch_s)
     untimed_journey = np.bincount(tj, weights=~timed, minlength=table.n_journeys) > 0
     at_or_before = np.bincount(
@@ -137,25 +140,73 @@ def _group_min_float(values: FloatArray, table: JourneyTable) -> FloatArray:
     return out
 
 
-def position_weights(table: JourneyTable, rule: PositionRule) -> FloatArray:
-    """Credit share of every touch under `rule`; each journey's touches sum to 1."""
+@dataclass(frozen=True)
+class _Layout:
+    """A rule laid on a table: anchor touches, per-journey scales, and the rest touches."""
+
+    anchors: list[tuple[IntArray, float]]
+    """Touch index per journey (journeys in `placed`) and the anchor's weight."""
+    placed: BoolArray
+    anchor_scale: FloatArray
+    """Per journey: 1 / the journey's total raw weight (0 where no anchors were placed)."""
+    is_rest: BoolArray
+    rest_weight: FloatArray
+    """Per touch: final weight of a rest touch (0 for anchor touches)."""
+
+
+def _layout(table: JourneyTable, rule: PositionRule) -> _Layout:
     n, m = table.n_journeys, table.n_touches
     tj = table.touch_journey
     lengths = table.lengths
-    position = np.arange(m, dtype=np.int64) - table.offsets[tj]
+    placed = (lengths > 0) & (lengths >= len(rule.anchors))  # else: split evenly
+    starts = table.offsets[:-1][placed]
     anchor_weight = np.zeros(m)
-    is_anchor = np.zeros(m, dtype=bool)
+    anchors: list[tuple[IntArray, float]] = []
     for anchor, weight in rule.anchors:
-        hit = position == anchor_positions(table, anchor, rule.direct_label)[tj]
-        anchor_weight += weight * hit
-        is_anchor |= hit
-    profile = (
-        np.ones(m) if rule.half_life is None else decay_profile(table, rule.half_life)
-    ) * ~is_anchor
-    rest_sum = np.bincount(tj, weights=profile, minlength=n)
-    spread = np.divide(profile, rest_sum[tj], out=np.zeros(m), where=rest_sum[tj] > 0)
-    weights = anchor_weight + rule.rest * spread
-    total = np.bincount(tj, weights=weights, minlength=n)
-    weights = weights / total[tj]
-    few = lengths < len(rule.anchors)
-    return np.where(few[tj], 1.0 / np.maximum(lengths[tj], 1), weights)
+        at = starts + anchor_positions(table, anchor, rule.direct_label)[placed]
+        anchor_weight[at] += weight  # one touch per journey per anchor: no repeated index
+        anchors.append((at, weight))
+    is_rest = anchor_weight == 0.0
+    anchor_sum = np.where(placed, sum(w for _, w in rule.anchors), 0.0)
+    even_share = np.where(placed, rule.rest, 1.0)  # unplaced journeys: every touch is rest
+    if rule.half_life is None:
+        distinct = np.zeros(n, dtype=np.int64)
+        if anchors:
+            stacked = np.sort(np.stack([at for at, _ in anchors]), axis=0)
+            distinct[placed] = 1 + (np.diff(stacked, axis=0) != 0).sum(axis=0)
+        rest_count = (lengths - distinct).astype(np.float64)
+        total = anchor_sum + np.where(rest_count > 0, even_share, 0.0)
+        per_rest = np.divide(even_share, rest_count * total, out=np.zeros(n), where=rest_count > 0)
+        rest_weight = np.where(is_rest, per_rest[tj], 0.0)
+    else:
+        profile = np.where(is_rest, decay_profile(table, rule.half_life), 0.0)
+        rest_sum = np.bincount(tj, weights=profile, minlength=n)
+        total = anchor_sum + np.where(rest_sum > 0, even_share, 0.0)
+        scale = np.divide(even_share, rest_sum * total, out=np.zeros(n), where=rest_sum > 0)
+        rest_weight = profile * scale[tj]
+    anchor_scale = np.divide(1.0, total, out=np.zeros(n), where=placed & (total > 0))
+    return _Layout(anchors, placed, anchor_scale, is_rest, rest_weight)
+
+
+def position_weights(table: JourneyTable, rule: PositionRule) -> FloatArray:
+    """Credit share of every touch under `rule`; each journey's touches sum to 1."""
+    layout = _layout(table, rule)
+    weights = layout.rest_weight.copy()
+    scale = layout.anchor_scale[layout.placed]
+    for at, weight in layout.anchors:
+        weights[at] += weight * scale
+    return weights
+
+
+def position_conversions(table: JourneyTable, dimension: str, rule: PositionRule) -> FloatArray:
+    """Conversions credited per value code under `rule` (Σ touch weight × conversions)."""
+    layout = _layout(table, rule)
+    codes, labels = table.codes(dimension)
+    conversions = table.conversions
+    credited = np.bincount(
+        codes, weights=layout.rest_weight * conversions[table.touch_journey], minlength=len(labels)
+    )
+    scaled = (conversions * layout.anchor_scale)[layout.placed]
+    for at, weight in layout.anchors:
+        credited += np.bincount(codes[at], weights=weight * scaled, minlength=len(labels))
+    return credited.astype(np.float64)

@@ -14,7 +14,12 @@ from rel2rev.attribution.credit import Credit, conversions_by_value, finish, spr
 from rel2rev.attribution.hazard import AdditiveHazard
 from rel2rev.attribution.journeys import Journey
 from rel2rev.attribution.markov import fit_chain
-from rel2rev.attribution.positional import PRESETS, PositionRule, position_weights
+from rel2rev.attribution.positional import (
+    PRESETS,
+    PositionRule,
+    position_conversions,
+    position_weights,
+)
 from rel2rev.attribution.report import AttributionReport, HoldoutScore, ModelResult
 from rel2rev.attribution.shapley import fit_game, journey_masks, simplified_shapley
 from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
@@ -28,8 +33,7 @@ PREDICTIVE_MODELS = ("markov", "shapley", "additive_hazard")
 
 
 def _position(table: JourneyTable, by: str, rule: PositionRule) -> Credit:
-    weights = position_weights(table, rule)
-    return Credit(conversions_by_value(table, by, weights), lambda: weights)
+    return Credit(position_conversions(table, by, rule), lambda: position_weights(table, rule))
 
 
 def _markov(table: JourneyTable, by: str, order: int) -> Credit:
@@ -176,7 +180,7 @@ def run_models(
         journeys=float((table.conversions + table.nulls).sum()),
         converting_journeys=float(table.conversions.sum()),
         unattributed_journeys=[
-            table.ids[i] for i in np.flatnonzero(~touched & (table.conversions > 0))
+            table.ids[int(i)] for i in np.flatnonzero(~touched & (table.conversions > 0))
         ],
         models=results,
         comparison=comparison_table(results),

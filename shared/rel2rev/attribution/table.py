@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -32,11 +34,32 @@ def _seconds(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else float("nan")
 
 
+class RowIds(Sequence[str]):
+    """Ids `row 1` .. `row n` of aggregated rows, without building n strings up front."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [f"row {i + 1}" for i in range(*index.indices(self._n))]
+        if not -self._n <= index < self._n:
+            raise IndexError(index)
+        return f"row {index % self._n + 1}"
+
+
 @dataclass(frozen=True)
 class JourneyTable:
     """Columnar journeys (n rows) and touches (m rows); see the module docstring."""
 
-    ids: list[str]
+    ids: Sequence[str]
     conversions: FloatArray
     nulls: FloatArray
     amounts: list[Money | None]
@@ -57,15 +80,20 @@ class JourneyTable:
         """Number of touches."""
         return int(self.offsets[-1])
 
-    @property
+    @cached_property
     def lengths(self) -> IntArray:
         """Touches per journey."""
         return np.diff(self.offsets)
 
-    @property
+    @cached_property
     def touch_journey(self) -> IntArray:
         """Journey row of each touch."""
         return np.repeat(np.arange(self.n_journeys, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def positions(self) -> IntArray:
+        """0-based position of each touch on its journey."""
+        return np.arange(self.n_touches, dtype=np.int64) - self.offsets[self.touch_journey]
 
     @property
     def has_times(self) -> bool:
