@@ -35,10 +35,14 @@ def table(
     caption: str | None = None,
     numeric_from: int = 1,
 ) -> str:
-    """An HTML table; headers from column `numeric_from` on are right-aligned."""
+    """An HTML table; a header is right-aligned over numeric cells (or, with no rows, from
+    column `numeric_from` on)."""
+    numeric = {i for row in rows for i, c in enumerate(row) if isinstance(c, Cell) and c.numeric}
+    if not rows:
+        numeric = set(range(numeric_from, len(headers)))
     num_class = ' class="num"'
     head = "".join(
-        f'<th scope="col"{num_class if i >= numeric_from else ""}>{escape(h)}</th>'
+        f'<th scope="col"{num_class if i in numeric else ""}>{escape(h)}</th>'
         for i, h in enumerate(headers)
     )
     body = "".join(
