@@ -10,8 +10,8 @@ Starting a stack starts moto's `ThreadedMotoServer` on 127.0.0.1, creates the te
 tables, buckets, queues and topics under stack-unique names, sets the process environment the
 way Lambda sets each function's (template variables with Ref/GetAtt resolved to the local
 names, plus AWS endpoint and credentials), serves the HTTP API routes and starts one poller per
-SQS event source. Stopping it undoes all of that. The environment is process-wide, so run one
-stack per process at a time.
+SQS event source. Stopping it undoes all of that. The environment and moto's state are
+process-wide (a new stack starts from an empty moto), so run one stack per process at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import time
+import urllib.request
 import uuid
 from functools import cached_property
 from pathlib import Path
@@ -110,6 +111,10 @@ class LocalStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        # moto's backends are process-wide: start from an empty AWS, whatever ran before.
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        ).close()
         self.names = LocalNames(self.template, self.stack_name, self.endpoint_url)
         self._set_env(
             {
