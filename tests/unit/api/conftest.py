@@ -1,6 +1,7 @@
 """Results table, exports bucket and runs queue on moto, built from template.yaml's resources."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,22 +44,22 @@ def _reset() -> None:
         factory.cache_clear()
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+@contextmanager
+def moto_results() -> Iterator[dict[str, Any]]:
     """Moto with the template's ResultsTable, an exports bucket and the runs queue."""
     resources = TemplateModel().resources
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "REL2REV_RESULTS_TABLE": "results",
-        "REL2REV_EXPORTS_BUCKET": "exports",
-        "POWERTOOLS_SERVICE_NAME": "rel2rev",
-        "POWERTOOLS_METRICS_NAMESPACE": "rel2rev",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for key, value in {
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "REL2REV_RESULTS_TABLE": "results",
+            "REL2REV_EXPORTS_BUCKET": "exports",
+            "POWERTOOLS_SERVICE_NAME": "rel2rev",
+            "POWERTOOLS_METRICS_NAMESPACE": "rel2rev",
+        }.items():
+            patch.setenv(key, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
         props = resources["ResultsTable"]["Properties"]
         boto3.client("dynamodb").create_table(
             TableName="results",
@@ -69,10 +70,26 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         )
         boto3.client("s3").create_bucket(Bucket="exports")
         queue_url = boto3.client("sqs").create_queue(QueueName="runs")["QueueUrl"]
-        monkeypatch.setenv("REL2REV_RUNS_QUEUE_URL", queue_url)
+        patch.setenv("REL2REV_RUNS_QUEUE_URL", queue_url)
         _reset()
-        yield {"queue_url": queue_url}
-        _reset()
+        try:
+            yield {"queue_url": queue_url}
+        finally:
+            _reset()
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    """A fresh results stack per test."""
+    with moto_results() as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def aws_module() -> Iterator[dict[str, Any]]:
+    """One results stack shared by a module's tests."""
+    with moto_results() as stack:
+        yield stack
 
 
 def _line(deal: str, model: str, value: str, share: str, amount: str, cur: str,

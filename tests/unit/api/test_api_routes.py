@@ -62,13 +62,14 @@ def call(
     return response["statusCode"], headers_out, parsed
 
 
-@pytest.fixture
-def stored(aws: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def stored(aws_module: dict[str, Any]) -> dict[str, Any]:
+    """One stored run of `acme`; tests that write use other workspaces."""
     results = sample_results()
     store = results_store()
     store.create_run(results.run)
     store.save_results(results)
-    return {"run_id": results.run.run_id, **aws}
+    return {"run_id": results.run.run_id, **aws_module}
 
 
 def test_no_workspace_in_context_is_401(stored: dict[str, Any]) -> None:
@@ -220,16 +221,16 @@ def test_relationship(stored: dict[str, Any]) -> None:
 
 def test_post_run_is_idempotent_and_queues_once(stored: dict[str, Any]) -> None:
     request = {"as_of": "2026-05-30", "parameters": {"lookback_days": 30}}
-    status, _, first = call("POST", "/v1/runs", body=request)
+    status, _, first = call("POST", "/v1/runs", body=request, workspace="poster")
     assert status == 202
     assert first["status"] == "queued"
-    status, _, again = call("POST", "/v1/runs", body=request)
+    status, _, again = call("POST", "/v1/runs", body=request, workspace="poster")
     assert status == 200
     assert again["run_id"] == first["run_id"]
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(QueueUrl=stored["queue_url"], MaxNumberOfMessages=10)
     bodies = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
-    assert bodies == [{"workspace": "acme", "run_id": first["run_id"]}]
+    assert bodies == [{"workspace": "poster", "run_id": first["run_id"]}]
 
 
 def test_post_run_validation(stored: dict[str, Any]) -> None:
@@ -253,7 +254,7 @@ def test_runs_list_get_and_exports(stored: dict[str, Any]) -> None:
     assert f"exports/acme/{stored['run_id']}/run.csv" in exports["exports"][1]["url"]
 
 
-def test_no_finished_run_is_404(aws: dict[str, Any]) -> None:
-    status, _, body = call("GET", "/v1/funnel")
+def test_no_finished_run_is_404(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/funnel", workspace="newcomer")
     assert status == 404
     assert body["error"]["code"] == "not_found"
