@@ -140,73 +140,101 @@ def _group_min_float(values: FloatArray, table: JourneyTable) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """A rule laid on a table: anchor touches, per-journey scales, and the rest touches."""
-
-    anchors: list[tuple[IntArray, float]]
-    """Touch index per journey (journeys in `placed`) and the anchor's weight."""
-    placed: BoolArray
-    anchor_scale: FloatArray
-    """Per journey: 1 / the journey's total raw weight (0 where no anchors were placed)."""
-    is_rest: BoolArray
-    rest_weight: FloatArray
-    """Per touch: final weight of a rest touch (0 for anchor touches)."""
+Placed = list[tuple[IntArray, float]]
+"""Per anchor: the anchor touch (global index) of every placed journey, and its weight."""
 
 
-def _layout(table: JourneyTable, rule: PositionRule) -> _Layout:
-    n, m = table.n_journeys, table.n_touches
-    tj = table.touch_journey
+def _place(table: JourneyTable, rule: PositionRule) -> tuple[BoolArray, Placed, BoolArray]:
+    """Journeys that take anchors (the others split evenly), anchor touches, rest-touch mask."""
     lengths = table.lengths
-    placed = (lengths > 0) & (lengths >= len(rule.anchors))  # else: split evenly
+    placed = (lengths > 0) & (lengths >= len(rule.anchors))
     starts = table.offsets[:-1][placed]
-    anchor_weight = np.zeros(m)
-    anchors: list[tuple[IntArray, float]] = []
+    anchors: Placed = []
+    is_rest = np.ones(table.n_touches, dtype=bool)
     for anchor, weight in rule.anchors:
         at = starts + anchor_positions(table, anchor, rule.direct_label)[placed]
-        anchor_weight[at] += weight  # one touch per journey per anchor: no repeated index
+        is_rest[at] = False
         anchors.append((at, weight))
-    is_rest = anchor_weight == 0.0
-    anchor_sum = np.where(placed, sum(w for _, w in rule.anchors), 0.0)
-    even_share = np.where(placed, rule.rest, 1.0)  # unplaced journeys: every touch is rest
-    if rule.half_life is None:
-        distinct = np.zeros(n, dtype=np.int64)
-        if anchors:
-            stacked = np.sort(np.stack([at for at, _ in anchors]), axis=0)
-            distinct[placed] = 1 + (np.diff(stacked, axis=0) != 0).sum(axis=0)
-        rest_count = (lengths - distinct).astype(np.float64)
-        total = anchor_sum + np.where(rest_count > 0, even_share, 0.0)
-        per_rest = np.divide(even_share, rest_count * total, out=np.zeros(n), where=rest_count > 0)
-        rest_weight = np.where(is_rest, per_rest[tj], 0.0)
-    else:
-        profile = np.where(is_rest, decay_profile(table, rule.half_life), 0.0)
-        rest_sum = np.bincount(tj, weights=profile, minlength=n)
-        total = anchor_sum + np.where(rest_sum > 0, even_share, 0.0)
-        scale = np.divide(even_share, rest_sum * total, out=np.zeros(n), where=rest_sum > 0)
-        rest_weight = profile * scale[tj]
+    return placed, anchors, is_rest
+
+
+def _scales(
+    table: JourneyTable,
+    rule: PositionRule,
+    placed: BoolArray,
+    anchors: Placed,
+    rest_mass: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Per journey: the factor of its anchor weights and of its raw rest weights.
+
+    `rest_mass` is each journey's raw rest weight (rest-touch count, or summed decay).
+    """
+    n = table.n_journeys
+    anchor_sum = np.where(placed, sum(w for _, w in anchors), 0.0)
+    rest_share = np.where(placed, rule.rest, 1.0)  # unplaced journeys: every touch is rest
+    total = anchor_sum + np.where(rest_mass > 0, rest_share, 0.0)
+    rest_scale = np.divide(rest_share, rest_mass * total, out=np.zeros(n), where=rest_mass > 0)
     anchor_scale = np.divide(1.0, total, out=np.zeros(n), where=placed & (total > 0))
-    return _Layout(anchors, placed, anchor_scale, is_rest, rest_weight)
+    return anchor_scale, rest_scale
+
+
+def _rest_count(table: JourneyTable, placed: BoolArray, anchors: Placed) -> FloatArray:
+    """Touches per journey that are no anchor (coinciding anchors counted once)."""
+    distinct = np.zeros(table.n_journeys, dtype=np.int64)
+    if anchors:
+        stacked = np.sort(np.stack([at for at, _ in anchors]), axis=0)
+        distinct[placed] = 1 + (np.diff(stacked, axis=0) != 0).sum(axis=0)
+    return (table.lengths - distinct).astype(np.float64)
+
+
+def _rest_weights(
+    table: JourneyTable, rule: PositionRule
+) -> tuple[BoolArray, Placed, FloatArray, FloatArray]:
+    """Placed journeys, anchors, per-journey anchor factor and final per-touch rest weights."""
+    placed, anchors, is_rest = _place(table, rule)
+    tj = table.touch_journey
+    if rule.half_life is None:
+        anchor_scale, rest_scale = _scales(
+            table, rule, placed, anchors, _rest_count(table, placed, anchors)
+        )
+        return placed, anchors, anchor_scale, np.where(is_rest, rest_scale[tj], 0.0)
+    profile = np.where(is_rest, decay_profile(table, rule.half_life), 0.0)
+    rest_mass = np.bincount(tj, weights=profile, minlength=table.n_journeys).astype(np.float64)
+    anchor_scale, rest_scale = _scales(table, rule, placed, anchors, rest_mass)
+    return placed, anchors, anchor_scale, profile * rest_scale[tj]
 
 
 def position_weights(table: JourneyTable, rule: PositionRule) -> FloatArray:
     """Credit share of every touch under `rule`; each journey's touches sum to 1."""
-    layout = _layout(table, rule)
-    weights = layout.rest_weight.copy()
-    scale = layout.anchor_scale[layout.placed]
-    for at, weight in layout.anchors:
+    placed, anchors, anchor_scale, weights = _rest_weights(table, rule)
+    scale = anchor_scale[placed]
+    for at, weight in anchors:
         weights[at] += weight * scale
     return weights
 
 
 def position_conversions(table: JourneyTable, dimension: str, rule: PositionRule) -> FloatArray:
-    """Conversions credited per value code under `rule` (Σ touch weight × conversions)."""
-    layout = _layout(table, rule)
+    """Conversions credited per value code under `rule` (Σ touch weight × conversions).
+
+    Same result as weighting `position_weights` by conversions, with fewer passes over the
+    touches when the rest is spread evenly (the per-journey factors are folded first).
+    """
     codes, labels = table.codes(dimension)
     conversions = table.conversions
-    credited = np.bincount(
-        codes, weights=layout.rest_weight * conversions[table.touch_journey], minlength=len(labels)
-    )
-    scaled = (conversions * layout.anchor_scale)[layout.placed]
-    for at, weight in layout.anchors:
+    tj = table.touch_journey
+    if rule.half_life is None:
+        placed, anchors, is_rest = _place(table, rule)
+        anchor_scale, rest_scale = _scales(
+            table, rule, placed, anchors, _rest_count(table, placed, anchors)
+        )
+        rest_credit = (rest_scale * conversions)[tj]
+        if anchors:
+            rest_credit[~is_rest] = 0.0
+    else:
+        placed, anchors, anchor_scale, rest_weight = _rest_weights(table, rule)
+        rest_credit = rest_weight * conversions[tj]
+    credited = np.bincount(codes, weights=rest_credit, minlength=len(labels)).astype(np.float64)
+    scaled = (conversions * anchor_scale)[placed]
+    for at, weight in anchors:
         credited += np.bincount(codes[at], weights=weight * scaled, minlength=len(labels))
-    return credited.astype(np.float64)
+    return credited

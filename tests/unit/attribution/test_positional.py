@@ -109,3 +109,30 @@ def test_non_converting_journeys_earn_nothing() -> None:
     ).models["linear"]
     assert got.shares == {"ads": 0.0, "email": 1.0}
     assert got.conversions == {"ads": 0.0, "email": 1.0}
+
+
+@pytest.mark.parametrize("model", list(PRESETS))
+def test_folded_conversions_equal_weighted_touch_shares(model: str) -> None:
+    import numpy as np
+
+    from rel2rev.attribution.credit import conversions_by_value
+    from rel2rev.attribution.positional import position_conversions, position_weights
+    from rel2rev.attribution.table import JourneyTable
+
+    rng = np.random.default_rng(5)
+    channels = ["direct", "email", "ads", "webinar"]
+    journeys = [
+        journey(
+            f"j{i}",
+            [str(c) for c in rng.choice(channels, size=int(rng.integers(1, 7)))],
+            converted=bool(rng.integers(0, 2)),
+            lead_day=float(rng.uniform(-1, 6)),
+        )
+        for i in range(80)
+    ]
+    table = JourneyTable.from_journeys(journeys)
+    rule = PRESETS[model]
+    folded = position_conversions(table, "channel", rule)
+    assert folded == pytest.approx(
+        conversions_by_value(table, "channel", position_weights(table, rule))
+    )
