@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,12 +20,12 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rel2rev.errors import InputError, Rel2revError
-from rel2rev.ingest.events import Event
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources import ADAPTERS
 from rel2rev.ingest.webhook import receive_webhook
 from rel2rev.settings import ingest_settings
 from rel2rev.storage import connection_store, event_queue, raw_archive
+from rel2rev.storage.sink import AwsWebhookSink
 
 logger = Logger()
 tracer = Tracer()
@@ -38,20 +37,6 @@ connections = connection_store(
 )
 archive = raw_archive(settings.archive_bucket)
 queue = event_queue(settings.events_queue_url)
-
-
-class _Sink:
-    """The webhook sink: the S3 archive and the SQS queue, counting what was enqueued."""
-
-    def __init__(self) -> None:
-        self.enqueued = 0
-
-    def archive(self, request: RawRequest) -> str:
-        return archive.archive(request)
-
-    def enqueue(self, events: Sequence[Event]) -> None:
-        queue.enqueue(events)
-        self.enqueued += len(events)
 
 
 def raw_request(event: APIGatewayProxyEventV2) -> RawRequest:
@@ -105,10 +90,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """Answer one webhook delivery."""
     api_event = APIGatewayProxyEventV2(event)
     source = (api_event.path_parameters or {}).get("source", "")
-    sink = _Sink()
+    sink = AwsWebhookSink(archive, queue)
     try:
         request = raw_request(api_event)
         answer = receive_webhook(request, connections, sink, datetime.now(UTC))
+        sink.flush()
     except Rel2revError as error:
         logger.warning("webhook rejected", status=error.status, reason=error.message)
         _count(source, "RejectedRequests", 1)

@@ -220,11 +220,13 @@ def capture_change(
     )
 
 
-def contact_change(event: Event, payload: ContactUpsert, contact_id: str) -> Change:
-    """A contact upsert applied to the resolved contact."""
+def contact_change(
+    event: Event, payload: ContactUpsert, contact_id: str, identifiers: list[Identifier]
+) -> Change:
+    """A contact upsert applied to the resolved contact, with the identifiers it may take."""
     return Change(
         **_base(event, RecordKind.CONTACT, contact_id),
-        identifiers=payload.identifiers,
+        identifiers=identifiers,
         latest=_json(payload, "name", "account_id", "stakeholder_type", "owner"),
         earliest=_json(payload, "created_at"),
     )

@@ -137,16 +137,17 @@ class RecordRepository:
         ) -> str:
             found = self.resolve(event.workspace, ids)
             attach.extend((i, found.contact_id) for i in found.attach)
+            owned = [i for i in unique_identifiers(ids) if i not in found.conflicts]
             changes.append(
                 apply.capture_change(
-                    event, found.contact_id, list(ids), captured_at=at, account_id=account
+                    event, found.contact_id, owned, captured_at=at, account_id=account
                 )
             )
             return found.contact_id
 
         if isinstance(payload, ContactUpsert):
             contact_id = person(payload.identifiers, payload.created_at)
-            changes.append(apply.contact_change(event, payload, contact_id))
+            changes.append(apply.contact_change(event, payload, contact_id, []))
         elif isinstance(payload, InteractionEvent):
             contact_id = person(payload.contact, payload.occurred_at, payload.account_id)
             changes.append(apply.interaction_change(event, payload, contact_id))

@@ -38,7 +38,7 @@ def _event(payload: Payload, at: datetime, event_id: str, source: str = "hubspot
 
 def _contact(name: str | None, at: datetime, event_id: str, **fields: object) -> apply.Change:
     payload = ContactUpsert(identifiers=ADA, name=name, **fields)  # type: ignore[arg-type]
-    return apply.contact_change(_event(payload, at, event_id), payload, "c-1")
+    return apply.contact_change(_event(payload, at, event_id), payload, "c-1", ADA)
 
 
 def test_newer_field_wins_whatever_the_arrival_order() -> None:
@@ -123,7 +123,7 @@ def test_identifiers_accumulate_without_duplicates() -> None:
     first = apply.apply_change(None, _contact("Ada", T0, "e1"))
     payload = ContactUpsert(identifiers=[Identifier(kind="email", value="ADA@example.com"), *more])
     second = apply.apply_change(
-        first, apply.contact_change(_event(payload, T0, "e2"), payload, "c-1")
+        first, apply.contact_change(_event(payload, T0, "e2"), payload, "c-1", payload.identifiers)
     )
     assert [i.key for i in second.identifiers] == ["email:ada@example.com", "hubspot:501"]
 

@@ -1,0 +1,162 @@
+"""RecordRepository and the ingest sink on moto, with tables built from template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from rel2rev.errors import PayloadTooLargeError
+from rel2rev.ingest.events import (
+    ContactRoleRef,
+    ContactUpsert,
+    DealUpsert,
+    Event,
+    InteractionEvent,
+    Payload,
+    event_id_for,
+)
+from rel2rev.ingest.request import RawRequest
+from rel2rev.ingest.webhook import archive_key
+from rel2rev.local.resources import LocalNames, provision
+from rel2rev.local.template import TemplateModel
+from rel2rev.records import Identifier, IdentifierKind
+from rel2rev.storage import EventQueue, Outcome, RawArchive, RecordRepository
+from rel2rev.storage.sink import AwsWebhookSink
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[boto3.Session, LocalNames]]:
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        template = TemplateModel()
+        names = LocalNames(template, "repo", "https://sqs.us-east-1.amazonaws.com")
+        session = boto3.Session(region_name="us-east-1")
+        provision(template, names, session)
+        yield session, names
+
+
+@pytest.fixture
+def repo(aws: tuple[boto3.Session, LocalNames]) -> RecordRepository:
+    session, names = aws
+    return RecordRepository(session.client("dynamodb"), names.name("RecordsTable"))
+
+
+def email(value: str) -> Identifier:
+    return Identifier(kind=IdentifierKind.EMAIL, value=value)
+
+
+def event(payload: Payload, at: datetime, key: str) -> Event:
+    return Event(
+        event_id=event_id_for("generic", "acme", key),
+        workspace="acme",
+        source="generic",
+        request_id="r",
+        received_at=at,
+        occurred_at=at,
+        payload=payload,
+    )
+
+
+def touch(n: int, who: list[Identifier]) -> Event:
+    at = T0 + timedelta(minutes=n)
+    payload = InteractionEvent(
+        interaction_id=f"i{n}",
+        contact=who,
+        type="comment",
+        direction="inbound",
+        channel="linkedin",
+        occurred_at=at,
+    )
+    return event(payload, at, f"touch-{n}")
+
+
+def test_concurrent_first_touches_capture_one_contact(repo: RecordRepository) -> None:
+    touches = [touch(n, [email("new@example.com")]) for n in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(repo.apply_event, reversed(touches)))
+    assert outcomes == [Outcome.STORED] * 8
+    window = repo.records_in_window("acme", T0 - timedelta(days=1), T0 + timedelta(days=1))
+    (contact,) = window.contacts
+    assert contact.created_at == T0, "captured at the earliest touch, whatever the order"
+    assert [i.interaction_id for i in window.interactions] == [f"i{n}" for n in range(8)]
+    assert {i.contact_id for i in window.interactions} == {contact.contact_id}
+    assert repo.apply_event(touches[0]) is Outcome.DUPLICATE
+
+
+def test_identifiers_of_another_person_are_not_taken(repo: RecordRepository) -> None:
+    hubspot = Identifier(kind=IdentifierKind.HUBSPOT, value="501")
+    repo.apply_event(event(ContactUpsert(identifiers=[email("ada@example.com")]), T0, "a"))
+    repo.apply_event(event(ContactUpsert(identifiers=[hubspot], name="Bob"), T0, "b"))
+    both = ContactUpsert(identifiers=[email("ada@example.com"), hubspot], name="Ada")
+    assert repo.apply_event(event(both, T0 + timedelta(hours=1), "ab")) is Outcome.STORED
+    ada = repo.contact_by_identifier("acme", email("ada@example.com"))
+    bob = repo.contact_by_identifier("acme", hubspot)
+    assert ada is not None
+    assert bob is not None
+    assert ada.contact_id != bob.contact_id
+    assert (ada.name, bob.name) == ("Ada", "Bob")
+    assert [i.key for i in ada.identifiers] == ["email:ada@example.com"]
+
+
+def test_a_deal_with_a_large_buying_committee_respects_transaction_limits(
+    repo: RecordRepository,
+) -> None:
+    roles = [ContactRoleRef(contact=[email(f"p{n}@example.com")]) for n in range(150)]
+    deal = DealUpsert(deal_id="d1", account_id="example.com", contact_roles=roles)
+    assert repo.apply_event(event(deal, T0, "deal")) is Outcome.STORED
+    (stored,) = repo.deals_of_account("acme", "example.com")
+    assert len(stored.contact_roles) == 150
+    assert repo.contact_by_identifier("acme", email("p149@example.com")) is not None
+
+
+def test_an_older_update_is_unchanged_not_stored(repo: RecordRepository) -> None:
+    ada = [email("ada@example.com")]
+    repo.apply_event(event(ContactUpsert(identifiers=ada, name="New"), T0, "new"))
+    older = event(ContactUpsert(identifiers=ada, name="Old"), T0 - timedelta(days=1), "old")
+    assert repo.apply_event(older) is Outcome.UNCHANGED
+    contact = repo.contact_by_identifier("acme", ada[0])
+    assert contact is not None
+    assert contact.name == "New"
+
+
+def test_sink_archives_nothing_when_an_event_cannot_be_queued(
+    aws: tuple[boto3.Session, LocalNames],
+) -> None:
+    session, names = aws
+    s3 = session.client("s3")
+    sqs = session.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=names.name("EventsQueue"))["QueueUrl"]
+    sink = AwsWebhookSink(RawArchive(s3, names.name("ArchiveBucket")), EventQueue(sqs, queue_url))
+    request = RawRequest(
+        workspace="acme", source="generic", request_id="req-1", received_at=T0, url="https://x/"
+    )
+    big = InteractionEvent(
+        interaction_id="big",
+        contact=[email("a@example.com")],
+        type="post",
+        direction="outbound",
+        channel="linkedin",
+        occurred_at=T0,
+        content="x" * 300_000,
+    )
+    huge = event(big, T0, "big")
+    assert sink.archive(request) == archive_key(request)
+    with pytest.raises(PayloadTooLargeError):
+        sink.enqueue([huge])
+    listed = s3.list_objects_v2(Bucket=names.name("ArchiveBucket"))
+    assert listed.get("KeyCount", 0) == 0
+    sink.enqueue([touch(2, [email("a@example.com")])])
+    assert s3.list_objects_v2(Bucket=names.name("ArchiveBucket"))["KeyCount"] == 1
+    message = sqs.receive_message(QueueUrl=queue_url)["Messages"][0]
+    assert Event.model_validate_json(message["Body"]).payload.kind == "interaction"
