@@ -59,9 +59,7 @@ def test_item_over_400_kb_is_rejected_by_client_and_resource(dynamodb: Any) -> N
 
 def test_transactions_over_100_items_are_rejected(dynamodb: Any) -> None:
     def items(n: int) -> list[dict[str, Any]]:
-        return [
-            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"t{i}"}}}} for i in range(n)
-        ]
+        return [{"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"t{i}"}}}} for i in range(n)]
 
     dynamodb.transact_write_items(TransactItems=items(100))
     with pytest.raises(ClientError) as error:
