@@ -68,7 +68,7 @@ def _shapley(table: JourneyTable, by: str) -> Credit:
 
     diagnostics = {"value_sets": float(len(game.masks)), "base_rate": game.base_rate}
     return Credit(
-        game.conversions @ weights, lambda: spread_over_touches(table, by, pair_weight), diagnostics
+        game.journeys @ game.phi, lambda: spread_over_touches(table, by, pair_weight), diagnostics
     )
 
 

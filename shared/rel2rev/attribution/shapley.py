@@ -4,8 +4,11 @@
 whose set of values (channels, by default) is exactly S; v(∅) = 0 and a set no journey has
 is worth 0. For every distinct set T seen on a converting journey the game is played over
 the members of T, φ_c(T) = Σ_{S⊆T∖c} |S|!(|T|-|S|-1)!/|T|! · (v(S∪c) - v(S)), by explicit
-enumeration of the 2^|T| subsets (vectorised per set size). A journey with set T credits its
-conversion in proportion to φ(T), negative values clipped to 0 (all ≤ 0: split evenly).
+enumeration of the 2^|T| subsets (vectorised per set size). Since Σ_c φ_c(T) = v(T), the
+conversions of the journeys with set T are credited as n(T) · φ(T) (n = journeys): linear in
+the observed rates, so unbiased, and summing to the conversions. A value's φ can be negative
+(it lowered the rate); per-deal lines and touch credits need non-negative weights, so there
+a set's φ is clipped at 0 (all ≤ 0: split evenly) before the deal's amount is split.
 When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is what the
 generator in `bench/attribution.py` plants.
 
@@ -65,6 +68,7 @@ class SetGame:
     """Sorted distinct value sets."""
     rates: FloatArray
     conversions: FloatArray
+    journeys: FloatArray
     phi: FloatArray
     """(len(masks), n_values): φ_c(T) for c in T, 0 elsewhere."""
     base_rate: float
@@ -95,11 +99,12 @@ def fit_game(table: JourneyTable, dimension: str) -> SetGame:
     )
     set_masks = frame.index.to_numpy(dtype=np.int64)
     conversions = frame["conv"].to_numpy(dtype=np.float64)
-    rates = conversions / frame["total"].to_numpy(dtype=np.float64)
+    journeys = frame["total"].to_numpy(dtype=np.float64)
     game = SetGame(
         masks=set_masks,
-        rates=rates,
+        rates=conversions / journeys,
         conversions=conversions,
+        journeys=journeys,
         phi=np.zeros((len(set_masks), len(labels))),
         base_rate=float(conversions.sum() / frame["total"].sum()),
     )

@@ -26,7 +26,7 @@ def random_paths(seed: int, n: int = 60) -> tuple[list[str], np.ndarray, np.ndar
 
 
 def enumerate_shapley(paths: list[str], conv: np.ndarray, null: np.ndarray) -> dict[str, float]:
-    """Conversions credited per channel: each set's φ by averaging over all orderings."""
+    """Conversions credited per channel: n(T)·φ(T), φ by averaging over all orderings."""
     totals: dict[frozenset[str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for path, c, n in zip(paths, conv, null, strict=True):
         key = frozenset(p.strip() for p in path.split(">"))
@@ -48,10 +48,8 @@ def enumerate_shapley(paths: list[str], conv: np.ndarray, null: np.ndarray) -> d
             for channel in ordering:
                 phi[channel] += (v(before | {channel}) - v(before)) / len(orders)
                 before = before | {channel}
-        clipped = {k: max(x, 0.0) for k, x in phi.items()}
-        total = sum(clipped.values())
         for k in members:
-            credit[k] += conversions * (clipped[k] / total if total else 1 / len(members))
+            credit[k] += conversions / v(members) * phi[k]
     return dict(credit)
 
 
@@ -103,3 +101,20 @@ def test_too_many_distinct_values_on_a_journey_is_a_model_error() -> None:
     got = run_models([journey("1", channels)], ["shapley"]).models["shapley"]
     assert got.error is not None
     assert "21 distinct values" in got.error
+
+
+def test_deal_lines_use_the_sets_phi_clipped_at_zero() -> None:
+    # v({a}) = 0, v({b}) = 1, v({a, b}) = 2/3: φ_a({a,b}) = (0 + (2/3 - 1)) / 2 = -1/6.
+    journeys = [
+        journey("a1", ["a"], converted=False),
+        journey("a2", ["a"], converted=False),
+        journey("b1", ["b"]),
+        journey("ab1", ["a", "b"], amount="90.00"),
+        journey("ab2", ["b", "a"]),
+        journey("ab3", ["a", "b"], converted=False),
+    ]
+    got = run_models(journeys, ["shapley"]).models["shapley"]
+    assert [(d.deal_id, d.value, str(d.amount.amount)) for d in got.deal_lines] == [
+        ("ab1", "b", "90.00")
+    ]
+    assert got.conversions == pytest.approx({"a": 3 * -1 / 6, "b": 1 + 3 * 5 / 6})
