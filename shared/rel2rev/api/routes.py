@@ -8,8 +8,9 @@ field), read precomputed results through `rel2rev.storage.results`, and shape th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -39,6 +40,7 @@ from rel2rev.api.views import (
 from rel2rev.errors import (
     AuthenticationError,
     InputError,
+    InsufficientDataError,
     NotFoundError,
     Rel2revError,
     UnprocessableError,
@@ -49,6 +51,8 @@ from rel2rev.job.results import (
     Drivers,
     FunnelDimension,
     RunRecord,
+    SectionName,
+    SectionStatus,
     Transition,
 )
 from rel2rev.storage.results import ResultsStore, export_files, results_store, run_requests
@@ -58,6 +62,7 @@ ModelName = Literal[
     "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_simplified",
     "additive_hazard",
 ]  # fmt: skip
+T = TypeVar("T")
 EXPORT_URL_SECONDS = 900
 _DEALS_SCAN_PAGE = 200
 
@@ -97,6 +102,19 @@ def _run(store: ResultsStore, workspace: str, run_id: str | None) -> RunRecord:
     return store.latest_run(workspace) if run_id is None else store.get_run(workspace, run_id)
 
 
+def _section(run: RunRecord, name: SectionName, load: Callable[[str, str], T]) -> T:
+    """A section's stored results; a section that failed in this run is 422 with its reason."""
+    try:
+        return load(run.workspace, run.run_id)
+    except NotFoundError:
+        outcome = run.section(name)
+        if outcome is None or outcome.status is SectionStatus.OK:
+            raise
+        raise InsufficientDataError(
+            f"the {name} section of run {run.run_id} {outcome.status.value}: {outcome.error}"
+        ) from None
+
+
 def _check_range(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and start > end:
         raise UnprocessableError(
@@ -126,7 +144,7 @@ def get_funnel(
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    funnel = store.funnel(run.workspace, run.run_id)
+    funnel = _section(run, "funnel", store.funnel)
     return FunnelResponse(
         run_id=run.run_id,
         as_of=run.as_of,
@@ -166,7 +184,7 @@ def get_attribution(
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    stored = store.attribution(run.workspace, run.run_id)
+    stored = _section(run, "attribution", store.attribution)
     if by not in stored.dimensions:
         raise UnprocessableError(
             f"this run attributed by {', '.join(stored.dimensions)}",
@@ -255,7 +273,7 @@ def get_survival_drivers(
 ) -> DriversResponse:
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    survival = store.survival(run.workspace, run.run_id)
+    survival = _section(run, "survival", store.survival)
     drivers: list[Drivers] = [d for d in survival.drivers if transition in (None, d.transition)]
     return DriversResponse(run_id=run.run_id, drivers=drivers, competing=survival.competing)
 
@@ -268,7 +286,7 @@ def get_survival(
 ) -> SurvivalResponse:
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    survival = store.survival(run.workspace, run.run_id)
+    survival = _section(run, "survival", store.survival)
     curves = [c for c in survival.curves if c.transition == transition and c.by == by]
     return SurvivalResponse(run_id=run.run_id, transition=transition, by=by, curves=curves)
 
@@ -294,7 +312,8 @@ def list_runs(
 
 
 @app.post("/v1/runs", summary="Request a run (idempotent on as-of and parameters)")
-def create_run(request: Annotated[RunRequest, Body()]) -> Response[RunRecord]:
+def create_run(request: Annotated[RunRequest | None, Body()] = None) -> Response[RunRecord]:
+    request = request or RunRequest()
     record, created = request_run(
         results_store(),
         run_requests(),

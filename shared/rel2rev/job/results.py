@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rel2rev.errors import UnprocessableError
 from rel2rev.money import Money
@@ -31,6 +31,7 @@ SECTIONS: tuple[SectionName, ...] = (
 Transition = Literal["capture_to_qualified", "qualified_to_lead", "lead_to_won"]
 TRANSITIONS: tuple[Transition, ...] = ("capture_to_qualified", "qualified_to_lead", "lead_to_won")
 FunnelDimension = Literal["channel", "campaign", "owner", "stakeholder"]
+SurvivalDimension = Literal["channel", "owner", "stakeholder"]
 AttributionDimension = Literal["channel", "campaign", "owner", "type", "content"]
 Trigger = Literal["schedule", "api", "cli"]
 
@@ -72,8 +73,16 @@ class RunParameters(_Frozen):
     models: tuple[str, ...] = ALL_MODELS
     attribution_by: tuple[AttributionDimension, ...] = ("channel", "campaign", "owner")
     funnel_by: tuple[FunnelDimension, ...] = ("channel", "campaign", "owner", "stakeholder")
-    survival_by: tuple[FunnelDimension, ...] = ("channel", "owner", "stakeholder")
+    survival_by: tuple[SurvivalDimension, ...] = ("channel", "owner", "stakeholder")
     resolution_days: Annotated[int, Field(ge=1, le=30)] = 1
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, models: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in models if m not in ALL_MODELS]
+        if unknown or not models:
+            raise ValueError(f"unknown model(s) {unknown}; known: {', '.join(ALL_MODELS)}")
+        return models
 
 
 def run_id_for(workspace: str, as_of: date, parameters: RunParameters) -> str:

@@ -258,3 +258,25 @@ def test_no_finished_run_is_404(stored: dict[str, Any]) -> None:
     status, _, body = call("GET", "/v1/funnel", workspace="newcomer")
     assert status == 404
     assert body["error"]["code"] == "not_found"
+
+
+def test_post_run_without_a_body_uses_defaults(stored: dict[str, Any]) -> None:
+    status, _, body = call("POST", "/v1/runs", workspace="bodyless")
+    assert status == 202, body
+    assert body["parameters"]["lookback_days"] == 90
+
+
+def test_a_failed_section_is_422_with_its_reason(stored: dict[str, Any]) -> None:
+    from rel2rev.job.results import SectionOutcome, SectionStatus
+
+    results = sample_results("partial", RunStatus.PARTIAL)
+    failed = SectionOutcome(name="funnel", status=SectionStatus.FAILED, error="ValueError: empty")
+    run = results.run.model_copy(update={"sections": [failed]})
+    results = results.model_copy(update={"run": run, "funnel": None})
+    results_store().create_run(run)
+    results_store().save_results(results)
+    status, _, body = call("GET", "/v1/funnel", workspace="partial")
+    assert status == 422
+    assert body["error"]["code"] == "insufficient_data"
+    assert "ValueError: empty" in body["error"]["message"]
+    assert call("GET", "/v1/attribution", workspace="partial")[0] == 200

@@ -38,3 +38,13 @@ def test_results_round_trip_through_json() -> None:
     assert again.run.section("funnel") is not None
     assert again.run.section("attribution") is None
     assert again.run.seconds == 0.0
+
+
+def test_parameters_reject_unknown_models() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="astrology"):
+        RunParameters(models=("linear", "astrology"))
+    with pytest.raises(ValidationError):
+        RunParameters(models=())
