@@ -14,7 +14,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.run_summary (
   `window_days` bigint COMMENT 'Length of the data window, days',
   `lookback_days` bigint COMMENT 'Attribution lookback before each conversion, days',
   `models` string COMMENT 'Attribution models run, space separated',
-  `model_versions` string COMMENT 'Library versions behind the run, name=version',
+  `model_versions` string COMMENT 'Library versions behind the run, name=version, space separated',
   `contacts` bigint COMMENT 'Contacts read',
   `interactions` bigint COMMENT 'Interactions read',
   `leads` bigint COMMENT 'Leads read',

@@ -78,7 +78,9 @@ def run_table(results: RunResults) -> Table:
         window_days=[run.parameters.window_days],
         lookback_days=[run.parameters.lookback_days],
         models=[" ".join(run.parameters.models)],
-        model_versions=[" ".join(f"{k}={v}" for k, v in sorted(run.model_versions.items()))],
+        model_versions=[
+            " ".join(f"{k}={v}" for k, v in sorted(run.model_versions.items())) or None
+        ],
         contacts=[counts.contacts],
         interactions=[counts.interactions],
         leads=[counts.leads],

@@ -33,7 +33,9 @@ class RunSummaryRow(ExportRow):
     window_days: int = Field(description="Length of the data window, days")
     lookback_days: int = Field(description="Attribution lookback before each conversion, days")
     models: str = Field(description="Attribution models run, space separated")
-    model_versions: str = Field(description="Library versions behind the run, name=version")
+    model_versions: str | None = Field(
+        description="Library versions behind the run, name=version, space separated"
+    )
     contacts: int = Field(description="Contacts read")
     interactions: int = Field(description="Interactions read")
     leads: int = Field(description="Leads read")

@@ -358,6 +358,7 @@ def sample_results(*, seed: int = 7, failed_attribution: bool = False) -> RunRes
             contacts=1234, interactions=56789, leads=321, deals=120, won_deals=15, journeys=2345
         ),
         sections=sections,
+        model_versions={"rel2rev": "0.1.0", "lifelines": "0.30.3"},
     )
     return RunResults(
         run=run,
