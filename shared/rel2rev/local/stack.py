@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 import uuid
+import warnings
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -134,8 +135,15 @@ class LocalStack:
             for logical_id, spec in self.template.functions.items()
         }
         merged: dict[str, str] = {}
-        for env in self.function_env.values():
-            merged.update(env)
+        for logical_id, env in self.function_env.items():
+            for key, value in env.items():
+                if merged.get(key, value) != value:
+                    warnings.warn(
+                        f"{logical_id} sets {key}={value!r} but another function sets "
+                        f"{merged[key]!r}; the local stack shares one environment",
+                        stacklevel=2,
+                    )
+                merged[key] = value
         merged.update(
             {
                 "POWERTOOLS_LOG_LEVEL": self._log_level,
