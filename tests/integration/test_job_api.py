@@ -281,3 +281,18 @@ def test_the_cli_run_is_the_same_run(
     assert record["run_id"] == run["run_id"]
     assert record["status"] == "succeeded"
     assert (END - timedelta(days=1)).date().isoformat() < run["window_end"]
+
+
+def test_the_daily_schedule_runs_every_registered_workspace(
+    stack: Any, keys: dict[str, str], run: dict[str, Any]
+) -> None:
+    answer = stack.invoke("ModelJobFunction", {"trigger": "schedule"})
+    runs = {r["workspace"]: r for r in answer["runs"]}
+    assert set(runs) == {WORKSPACE, OTHER}
+    assert runs[WORKSPACE]["status"] in {"succeeded", "partial"}
+    assert runs[WORKSPACE]["run_id"] != run["run_id"]  # yesterday, not today
+    listed = api(stack, "GET", "/v1/runs", keys[WORKSPACE]).json()["runs"]
+    assert {r["run_id"] for r in listed} == {run["run_id"], runs[WORKSPACE]["run_id"]}
+    assert {r["trigger"] for r in listed} == {"api", "schedule"}
+    again = stack.invoke("ModelJobFunction", {"trigger": "schedule"})
+    assert {r["run_id"] for r in again["runs"]} == {r["run_id"] for r in runs.values()}
