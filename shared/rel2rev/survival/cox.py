@@ -28,6 +28,7 @@ from rel2rev.survival.results import CoxReport, HazardRatio, Insufficient, finit
 from rel2rev.survival.spells import SEGMENTS, Transition, spells_from_records
 
 MIN_EVENTS = 10
+MAX_PH_SPELLS = 5000
 MAX_LEVELS = 6
 """Categorical segments keep their most frequent levels as indicators; the rest pool as 'other'."""
 TIME_VARYING = ("log_count_reaction", "log_count_inbound", "log_count_outbound", "reciprocal")
@@ -46,28 +47,53 @@ class CoxFit:
     log_likelihood: float | None
     ph_violations: list[str]
     insufficient: Insufficient | None
+    ph_spells: int = 0
 
 
 def usable_features(frame: pd.DataFrame, features: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Features left after dropping constant ones and those linearly dependent on earlier ones."""
-    kept: list[str] = []
+    """Features left after dropping constant ones and those linearly dependent on earlier ones.
+
+    Dependence is judged on the correlation matrix: a feature whose variance left after
+    regressing it on the kept ones is below 1e-8 of its own is collinear.
+    """
     dropped: dict[str, str] = {}
+    candidates: list[str] = []
     for name in features:
         column = frame[name].to_numpy(dtype=float)
         if not np.all(np.isfinite(column)):
             dropped[name] = "not finite"
-            continue
-        if np.ptp(column) == 0:
+        elif np.ptp(column) == 0:
             dropped[name] = "constant"
-            continue
-        trial = frame[[*kept, name]].to_numpy(dtype=float)
-        centred = trial - trial.mean(axis=0)
-        scale = centred.std(axis=0)
-        if np.linalg.matrix_rank(centred / scale, tol=1e-8 * len(frame)) < len(kept) + 1:
-            dropped[name] = "collinear with other features"
-            continue
-        kept.append(name)
-    return kept, dropped
+        else:
+            candidates.append(name)
+    if not candidates:
+        return [], dropped
+    values = frame[candidates].to_numpy(dtype=float)
+    values = (values - values.mean(axis=0)) / values.std(axis=0)
+    gram = values.T @ values / len(values)
+    kept: list[int] = []
+    for j, name in enumerate(candidates):
+        if kept:
+            inner = gram[np.ix_(kept, kept)]
+            cross = gram[kept, j]
+            residual = gram[j, j] - cross @ np.linalg.lstsq(inner, cross, rcond=None)[0]
+            if residual < 1e-8:
+                dropped[name] = "collinear with other features"
+                continue
+        kept.append(j)
+    return [candidates[j] for j in kept], dropped
+
+
+def _ph_pvalues(fitter: CoxPHFitter, data: pd.DataFrame, penalizer: float) -> tuple[pd.Series, int]:
+    """PH test p-values (rank time transform) and the number of spells it ran on.
+
+    lifelines' scaled Schoenfeld residuals cost a Python loop per spell, so above
+    `MAX_PH_SPELLS` the test runs on a seeded random subsample, refitted.
+    """
+    if len(data) > MAX_PH_SPELLS:
+        data = data.sample(MAX_PH_SPELLS, random_state=0)
+        fitter = CoxPHFitter(penalizer=penalizer).fit(data, "duration", "event")
+    return proportional_hazard_test(fitter, data, time_transform="rank").summary["p"], len(data)
 
 
 def _failed(n: int, events: int, dropped: dict[str, str], reason: str) -> CoxFit:
@@ -114,10 +140,8 @@ def fit_cox(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fitter.fit(data, duration_col="duration", event_col="event")
-            ph = (
-                proportional_hazard_test(fitter, data, time_transform="rank").summary["p"]
-                if check_ph
-                else pd.Series(dtype=float)
+            ph, ph_spells = (
+                _ph_pvalues(fitter, data, penalizer) if check_ph else (pd.Series(dtype=float), 0)
             )
     except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
         return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
@@ -135,6 +159,7 @@ def fit_cox(
         log_likelihood=finite(fitter.log_likelihood_),
         ph_violations=sorted(k for k, p in ph_p.items() if p < 0.05),
         insufficient=None,
+        ph_spells=ph_spells,
     )
 
 
@@ -270,5 +295,6 @@ def survival_drivers(
         concordance=fit.concordance,
         log_likelihood=fit.log_likelihood,
         ph_violations=fit.ph_violations,
+        ph_spells=fit.ph_spells,
         insufficient=fit.insufficient,
     )

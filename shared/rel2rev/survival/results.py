@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from rel2rev.records import UtcDatetime
 
@@ -114,6 +114,7 @@ class CoxReport(_Result):
     concordance: float | None
     log_likelihood: float | None
     ph_violations: list[str]
+    ph_spells: int = Field(0, description="Spells the PH test ran on (a subsample if large)")
     insufficient: Insufficient | None = None
 
     def rows(self) -> list[dict[str, Any]]:

@@ -58,6 +58,7 @@ def test_rossi_through_rel2rev_preparation_matches_lifelines_published_coefficie
         assert h.se == pytest.approx(reference.standard_errors_[h.feature], abs=1e-6)
     assert fit.concordance == pytest.approx(reference.concordance_index_, abs=1e-9)
     assert fit.ph_violations == ["age", "wexp"]  # lifelines' own PH check flags these two
+    assert fit.ph_spells == 432
 
 
 def test_open_at_as_of_is_at_risk_and_not_an_event() -> None:
