@@ -288,8 +288,8 @@ def qualify(
     latest: dict[str, Interaction] = {}
     for item in records.interactions:
         if item.occurred_at <= as_of:
-            seen = latest.get(item.interaction_id)
-            if seen is None or item.updated_at > seen.updated_at:
+            seen = latest.setdefault(item.interaction_id, item)
+            if seen is not item and item.updated_at > seen.updated_at:
                 latest[item.interaction_id] = item
     per_contact: dict[str, list[_Touch]] = {}
     for item in latest.values():

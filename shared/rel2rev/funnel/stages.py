@@ -114,12 +114,14 @@ def contact_stages(
     qualified = {s.contact_id: s.qualified_at for s in states}
     first: dict[str, Interaction] = {}
     for item in records.interactions:
-        if item.occurred_at > as_of:
+        at = item.occurred_at
+        if at > as_of:
             continue
         seen = first.get(item.contact_id)
-        if seen is None or (item.occurred_at, item.interaction_id) < (
-            seen.occurred_at,
-            seen.interaction_id,
+        if (
+            seen is None
+            or at < seen.occurred_at
+            or (at == seen.occurred_at and item.interaction_id < seen.interaction_id)
         ):
             first[item.contact_id] = item
     leads: dict[str, datetime] = {}
