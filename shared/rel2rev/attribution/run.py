@@ -33,7 +33,8 @@ PREDICTIVE_MODELS = ("markov", "shapley", "additive_hazard")
 
 
 def _position(table: JourneyTable, by: str, rule: PositionRule) -> Credit:
-    return Credit(position_conversions(table, by, rule), lambda: position_weights(table, rule))
+    conversions = position_conversions(table.converting, by, rule)
+    return Credit(conversions, lambda: position_weights(table, rule))
 
 
 def _markov(table: JourneyTable, by: str, order: int) -> Credit:

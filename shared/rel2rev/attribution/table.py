@@ -55,6 +55,25 @@ class RowIds(Sequence[str]):
         return f"row {index % self._n + 1}"
 
 
+class _Selected(Sequence[str]):
+    """Some rows of another id sequence."""
+
+    def __init__(self, ids: Sequence[str], rows: IntArray) -> None:
+        self._ids, self._rows = ids, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._ids[int(i)] for i in self._rows[index]]
+        return self._ids[int(self._rows[index])]
+
+
 @dataclass(frozen=True)
 class JourneyTable:
     """Columnar journeys (n rows) and touches (m rows); see the module docstring."""
@@ -106,6 +125,32 @@ class JourneyTable:
             known = ", ".join(sorted(self.dimensions))
             raise KeyError(f"unknown dimension {dimension!r} (known: {known})")
         return self.dimensions[dimension]
+
+    def select(self, rows: IntArray) -> JourneyTable:
+        """The journeys at `rows` (in that order) with their touches; labels are kept."""
+        lengths = self.lengths[rows]
+        starts = self.offsets[:-1][rows]
+        touches = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            int(lengths.sum()), dtype=np.int64
+        )
+        return JourneyTable(
+            ids=_Selected(self.ids, rows),
+            conversions=self.conversions[rows],
+            nulls=self.nulls[rows],
+            amounts=[self.amounts[int(i)] for i in rows],
+            end_s=self.end_s[rows],
+            stage_s=self.stage_s[rows],
+            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            touch_s=self.touch_s[touches],
+            dimensions={
+                k: (codes[touches], labels) for k, (codes, labels) in self.dimensions.items()
+            },
+        )
+
+    @cached_property
+    def converting(self) -> JourneyTable:
+        """Only the journeys with conversions (all that conversion credit depends on)."""
+        return self.select(np.flatnonzero(self.conversions > 0))
 
     def with_counts(self, conversions: FloatArray, nulls: FloatArray) -> JourneyTable:
         """The same journeys with other outcome counts (holdout splits, bootstrap draws)."""
