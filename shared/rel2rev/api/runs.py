@@ -17,10 +17,17 @@ def request_run(
     *,
     now: datetime,
 ) -> tuple[RunRecord, bool]:
-    """Create and queue a run, or return the existing one (re-queued only if it had failed)."""
+    """Create and queue a run, or return the existing one; a failed run is queued again.
+
+    Returns the run record and whether it was created by this request.
+    """
     record = new_run(workspace, as_of or now.astimezone(UTC).date(), parameters, trigger="api",
                      now=now)  # fmt: skip
     stored, created = store.create_run(record)
-    if created or stored.status is RunStatus.FAILED:
+    retry = not created and stored.status is RunStatus.FAILED
+    if retry:
+        stored = stored.model_copy(update={"status": RunStatus.QUEUED, "error": None})
+        store.save_run(stored)
+    if created or retry:
         queue.request(workspace, stored.run_id)
     return stored, created

@@ -280,3 +280,19 @@ def test_a_failed_section_is_422_with_its_reason(stored: dict[str, Any]) -> None
     assert body["error"]["code"] == "insufficient_data"
     assert "ValueError: empty" in body["error"]["message"]
     assert call("GET", "/v1/attribution", workspace="partial")[0] == 200
+
+
+def test_posting_a_failed_run_queues_it_again(stored: dict[str, Any]) -> None:
+    status, _, first = call("POST", "/v1/runs", body={"as_of": "2026-05-01"}, workspace="retry")
+    assert status == 202
+    store = results_store()
+    record = store.get_run("retry", first["run_id"])
+    store.save_run(record.model_copy(update={"status": RunStatus.FAILED, "error": "boom"}))
+    status, _, again = call("POST", "/v1/runs", body={"as_of": "2026-05-01"}, workspace="retry")
+    assert status == 200
+    assert again["status"] == "queued"
+    assert again["error"] is None
+    sqs = boto3.client("sqs")
+    got = sqs.receive_message(QueueUrl=stored["queue_url"], MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in got.get("Messages", [])]
+    assert bodies.count({"workspace": "retry", "run_id": first["run_id"]}) == 2
