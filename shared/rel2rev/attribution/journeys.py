@@ -108,12 +108,12 @@ class _Index:
         for lead in records.leads:
             if lead.created_at is None:
                 continue
-            for key in (("c", lead.contact_id), ("a", lead.account_id)):
-                if key[1] is None:
+            for kind, owner_id in (("c", lead.contact_id), ("a", lead.account_id)):
+                if owner_id is None:
                     continue
-                known = self.earliest_lead.get(key)  # type: ignore[arg-type]
+                known = self.earliest_lead.get((kind, owner_id))
                 if known is None or lead.created_at < known:
-                    self.earliest_lead[key] = lead.created_at  # type: ignore[index]
+                    self.earliest_lead[(kind, owner_id)] = lead.created_at
 
     def touches(self, contact_ids: set[str], account_id: str | None, end: datetime) -> list[Touch]:
         """Touches of these contacts/account in [end - lookback, end], in time order."""

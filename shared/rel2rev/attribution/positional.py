@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rel2rev.attribution.table import BoolArray, FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
@@ -75,12 +77,14 @@ PRESETS: dict[str, PositionRule] = {
 """The ten position-based models by name."""
 
 
-def _group_max(values: IntArray, table: JourneyTable) -> IntArray:
-    """Per-journey maximum of a per-touch array (-1 for journeys without touches)."""
-    out = np.full(table.n_journeys, -1, dtype=np.int64)
+def _per_journey(
+    reduce: np.ufunc, values: npt.NDArray[Any], table: JourneyTable, empty: float
+) -> npt.NDArray[Any]:
+    """`reduce` (np.maximum, np.minimum) of a per-touch array over each journey's touches."""
+    out = np.full(table.n_journeys, empty, dtype=values.dtype)
     nonempty = table.lengths > 0
     if table.n_touches:
-        out[nonempty] = np.maximum.reduceat(values, table.offsets[:-1][nonempty])
+        out[nonempty] = reduce.reduceat(values, table.offsets[:-1][nonempty])
     return out
 
 
@@ -98,7 +102,7 @@ def anchor_positions(table: JourneyTable, anchor: Anchor, direct_label: str = "d
         direct = np.array([label.lower() == direct_label.lower() for label in labels], dtype=bool)
         if not direct.any():
             return last
-        found = _group_max(np.where(direct[codes], -1, table.positions), table)
+        found = _per_journey(np.maximum, np.where(direct[codes], -1, table.positions), table, -1)
         return np.where(found >= 0, found, last)
     stage = table.stage_s[:, _STAGE_COLUMN[anchor]]
     if np.isnan(stage).all():
@@ -116,28 +120,13 @@ def decay_profile(table: JourneyTable, half_life: timedelta) -> FloatArray:
     if not table.has_times:
         raise InsufficientDataError("time decay needs a time on every touch")
     tj = table.touch_journey
-    end = table.end_s.copy()
-    last_touch = _group_max_float(table.touch_s, table)
+    end = table.end_s
+    last_touch = _per_journey(np.maximum, table.touch_s, table, np.nan)
     end = np.where(np.isnan(end), last_touch, end)
     age = np.maximum(end[tj] - table.touch_s, 0.0)
-    youngest = _group_min_float(age, table)
-    return np.exp2(-(age - youngest[tj]) / half_life.total_seconds())
-
-
-def _group_max_float(values: FloatArray, table: JourneyTable) -> FloatArray:
-    out = np.full(table.n_journeys, np.nan)
-    nonempty = table.lengths > 0
-    if table.n_touches:
-        out[nonempty] = np.maximum.reduceat(values, table.offsets[:-1][nonempty])
-    return out
-
-
-def _group_min_float(values: FloatArray, table: JourneyTable) -> FloatArray:
-    out = np.full(table.n_journeys, np.nan)
-    nonempty = table.lengths > 0
-    if table.n_touches:
-        out[nonempty] = np.minimum.reduceat(values, table.offsets[:-1][nonempty])
-    return out
+    youngest = _per_journey(np.minimum, age, table, np.nan)
+    profile: FloatArray = np.exp2(-(age - youngest[tj]) / half_life.total_seconds())
+    return profile
 
 
 Placed = list[tuple[IntArray, float]]
