@@ -15,6 +15,7 @@ from rel2rev.job.results import (
     Drivers,
     FunnelDimension,
     ModelFailure,
+    Relationship,
     RunParameters,
     RunRecord,
     StageDelay,
@@ -121,6 +122,13 @@ class DriversResponse(_Body):
     run_id: str
     drivers: list[Drivers]
     competing: CompetingRisks | None
+
+
+class RelationshipResponse(_Body):
+    """`GET /v1/relationships/{contact_id}`."""
+
+    run_id: str
+    relationship: Relationship
 
 
 class RunsPage(_Body):

@@ -25,6 +25,7 @@ from rel2rev.api.models import (
     ExportLink,
     ExportsResponse,
     FunnelResponse,
+    RelationshipResponse,
     RunRequest,
     RunsPage,
     SurvivalResponse,
@@ -141,6 +142,8 @@ def get_funnel(
     cohort: Annotated[Literal["month"] | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> FunnelResponse:
+    """Stage counts, rates, revenue and vanity vs relationship counts of the capture cohorts
+    whose month lies in [from, to], overall or split `by`, summed or `cohort=month`."""
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
@@ -181,6 +184,8 @@ def get_attribution(
     end: ToQuery = None,
     run_id: RunIdQuery = None,
 ) -> AttributionResponse:
+    """Revenue per dimension value per currency under each model (or `model`), with the
+    model x value comparison table; `from`/`to` restrict to deals closed in that range."""
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
@@ -226,6 +231,8 @@ def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     run_id: RunIdQuery = None,
 ) -> Response[DealsPage | str]:
+    """Won deals closed in [from, to] in close order, each with its credit lines; each model's
+    lines sum exactly to the deal amount. `Accept: text/csv` returns the same page as CSV."""
     _check_range(start, end)
     store = results_store()
     run = _run(store, _workspace(), run_id)
@@ -256,6 +263,7 @@ def get_attribution_deal(
     model: Annotated[ModelName | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> DealsPage:
+    """One deal's credit lines under every model (or `model`)."""
     store = results_store()
     run = _run(store, _workspace(), run_id)
     lines = [
@@ -271,6 +279,7 @@ def get_survival_drivers(
     transition: Annotated[Transition | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> DriversResponse:
+    """Cox hazard ratios per transition, and won vs lost as competing risks."""
     store = results_store()
     run = _run(store, _workspace(), run_id)
     survival = _section(run, "survival", store.survival)
@@ -284,6 +293,7 @@ def get_survival(
     by: Annotated[FunnelDimension | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> SurvivalResponse:
+    """Kaplan-Meier curves (with bands, medians, numbers at risk), overall or per segment."""
     store = results_store()
     run = _run(store, _workspace(), run_id)
     survival = _section(run, "survival", store.survival)
@@ -295,11 +305,12 @@ def get_survival(
 def get_relationship(
     contact_id: Annotated[str, Path(max_length=256)],
     run_id: RunIdQuery = None,
-) -> dict[str, object]:
+) -> RelationshipResponse:
+    """A contact's relationship: timeline, score history and stage moments."""
     store = results_store()
     run = _run(store, _workspace(), run_id)
     relationship = store.relationship(run.workspace, run.run_id, contact_id)
-    return {"run_id": run.run_id, "relationship": relationship.model_dump(mode="json")}
+    return RelationshipResponse(run_id=run.run_id, relationship=relationship)
 
 
 @app.get("/v1/runs", summary="The workspace's runs, newest first")
@@ -307,12 +318,14 @@ def list_runs(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RunsPage:
+    """The workspace's runs, newest first; pass `next_cursor` back as `cursor`."""
     runs, next_cursor = results_store().list_runs(_workspace(), limit=limit, cursor=cursor)
     return RunsPage(runs=runs, next_cursor=next_cursor)
 
 
 @app.post("/v1/runs", summary="Request a run (idempotent on as-of and parameters)")
 def create_run(request: Annotated[RunRequest | None, Body()] = None) -> Response[RunRecord]:
+    """Queue a run (202); the same as-of and parameters return the existing run (200)."""
     request = request or RunRequest()
     record, created = request_run(
         results_store(),
@@ -331,11 +344,13 @@ def create_run(request: Annotated[RunRequest | None, Body()] = None) -> Response
 
 @app.get("/v1/runs/<run_id>", summary="One run: status, window, counts, timings")
 def get_run(run_id: Annotated[str, Path(max_length=64)]) -> RunRecord:
+    """Status, window, parameters, data counts, model versions, section timings and errors."""
     return results_store().get_run(_workspace(), run_id)
 
 
 @app.get("/v1/runs/<run_id>/exports", summary="Presigned download URLs of a run's exports")
 def get_run_exports(run_id: Annotated[str, Path(max_length=64)]) -> ExportsResponse:
+    """Presigned download URLs (15 minutes) of the run's CSV, Parquet and report.html files."""
     run = results_store().get_run(_workspace(), run_id)
     files = export_files()
     return ExportsResponse(
