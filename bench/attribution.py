@@ -48,6 +48,7 @@ class World:
     journeys: int
     touches: int
     timed: JourneyTable
+    timed_planted: dict[str, float]
 
 
 def generate(n: int, seed: int, channels: tuple[str, ...] = CHANNELS, timed: int = 0) -> World:
@@ -76,38 +77,60 @@ def generate(n: int, seed: int, channels: tuple[str, ...] = CHANNELS, timed: int
     names = np.array(channels, dtype=object)
     paths = [" > ".join(names[row[row >= 0]]) for row in unique]
     frame = pd.DataFrame({"path": paths, "total_conversions": conversions, "total_null": nulls})
-    return World(frame, planted, n, total, _timed(rng, channels, popularity, effect, timed))
+    timed_table, timed_planted = _timed(rng, channels, popularity, max(timed, 1))
+    return World(frame, planted, n, total, timed_table, timed_planted)
 
 
 def _timed(
-    rng: np.random.Generator, channels: tuple[str, ...], popularity: Any, effect: Any, n: int
-) -> JourneyTable:
-    """`n` journeys with touch times over 60 days; converters convert 0-3 days after the last."""
-    v = len(channels)
-    lengths = np.minimum(1 + rng.poisson(3.0, size=n), 12)
-    total = int(lengths.sum())
-    codes = rng.choice(v, size=total, p=popularity)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    journey = np.repeat(np.arange(n), lengths)
-    times = 1.7e9 + rng.uniform(0, 60 * DAY, size=total)
-    order = np.lexsort((times, journey))
-    times = times[order]
-    masks = np.bitwise_or.reduceat(np.left_shift(1, codes), offsets[:-1])
-    probability = ((masks[:, None] >> np.arange(v)) & 1) @ effect
-    converted = rng.random(n) < probability
-    last = times[offsets[1:] - 1]
-    end = np.where(converted, last + rng.uniform(0, 3 * DAY, size=n), 1.7e9 + 90 * DAY)
-    return JourneyTable(
+    rng: np.random.Generator, channels: tuple[str, ...], popularity: Any, n: int
+) -> tuple[JourneyTable, dict[str, float]]:
+    """`n` journeys from an additive hazard with planted β, ω per channel, and planted shares.
+
+    Touches fall uniformly over 60 days; a journey converts when its integrated hazard passes
+    an Exp(1) draw (touches after that are cut), else it is censored at day 60. The planted
+    share of a channel is its share of the true hazard at the conversions.
+    """
+    v, width, horizon = len(channels), 12, 60.0
+    beta = rng.uniform(0.002, 0.03, size=v)  # per day
+    omega = rng.uniform(0.05, 1.0, size=v)  # per day
+    counts = np.minimum(1 + rng.poisson(3.0, size=n), width)
+    present = np.arange(width)[None, :] < counts[:, None]
+    days = np.where(present, np.sort(rng.uniform(0, horizon, (n, width)), axis=1), np.inf)
+    codes = rng.choice(v, size=(n, width), p=popularity)
+
+    def cumulative(t: Any) -> Any:
+        age = np.clip(t[:, None] - days, 0.0, None)
+        return np.where(
+            present, beta[codes] / omega[codes] * -np.expm1(-omega[codes] * age), 0.0
+        ).sum(1)
+
+    threshold = rng.exponential(1.0, n)
+    converted = cumulative(np.full(n, horizon)) >= threshold
+    low, high = np.zeros(n), np.full(n, horizon)
+    for _ in range(50):
+        mid = (low + high) / 2
+        above = cumulative(mid) >= threshold
+        high, low = np.where(above, mid, high), np.where(above, low, mid)
+    end = np.where(converted, high, horizon)
+    keep = present & (days <= end[:, None])
+    hazard = np.where(keep, beta[codes] * np.exp(-omega[codes] * (end[:, None] - days)), 0.0)
+    shares = hazard / np.maximum(hazard.sum(axis=1, keepdims=True), 1e-300)
+    planted_raw = np.bincount(
+        codes[keep & converted[:, None]], weights=shares[keep & converted[:, None]], minlength=v
+    )
+    start = 1.7e9
+    table = JourneyTable(
         ids=[str(i) for i in range(n)],
         conversions=converted.astype(np.float64),
         nulls=(~converted).astype(np.float64),
         amounts=[None] * n,
-        end_s=end,
+        end_s=start + end * DAY,
         stage_s=np.full((n, 3), np.nan),
-        offsets=offsets,
-        touch_s=times,
-        dimensions={"channel": encode(np.array(channels, dtype=object)[codes])},
+        offsets=np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int64),
+        touch_s=start + days[keep] * DAY,
+        dimensions={"channel": encode(np.array(channels, dtype=object)[codes[keep]])},
     )
+    return table, dict(zip(channels, planted_raw / planted_raw.sum(), strict=True))
 
 
 def _peak_kib() -> int:
@@ -126,8 +149,8 @@ def _rss_kib() -> int:
     return 0
 
 
-def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """Run `fn` in a forked child: (result, wall seconds, extra peak resident MiB)."""
+def measure(fn: Callable[[], Any]) -> tuple[Any, tuple[float, float], float]:
+    """Run `fn` in a forked child: (result, (wall, CPU) seconds, extra peak resident MiB)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -136,13 +159,13 @@ def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
             with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
                 clear.write("5")  # reset the peak resident set to the current one
             before = _rss_kib()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
                 result = fn()
-            wall = time.perf_counter() - start
-            payload = pickle.dumps((result, wall, (_peak_kib() - before) / 1024.0))
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            payload = pickle.dumps((result, (wall, cpu), (_peak_kib() - before) / 1024.0))
         except Exception as exc:  # report, never hang the parent
-            payload = pickle.dumps((exc, float("nan"), float("nan")))
+            payload = pickle.dumps((exc, (float("nan"), float("nan")), float("nan")))
         with os.fdopen(write, "wb") as out:
             out.write(payload)
         os._exit(0)
@@ -190,20 +213,21 @@ def rel2rev_models(frame: pd.DataFrame, models: tuple[str, ...]) -> dict[str, di
     return {m: _shares(model_credit(table, m).conversions, labels) for m in models}
 
 
-def ca_markov(frame: pd.DataFrame) -> dict[str, float]:
-    """ChannelAttribution's default `markov_model`."""
-    from ChannelAttribution import markov_model
+def ca_markov(frame: pd.DataFrame, simulations: float = 1e5) -> dict[str, float]:
+    """ChannelAttribution's `markov_model` (default: 1e5 simulations to start)."""
+    from ChannelAttribution import markov_model  # imported by `main` before any timing
 
     out = markov_model(
-        frame, "path", "total_conversions", var_null="total_null", verbose=False, flg_pro=False
-    )
+        frame, "path", "total_conversions", var_null="total_null", nsim_start=simulations,
+        verbose=False, flg_pro=False,
+    )  # fmt: skip
     result = out if isinstance(out, pd.DataFrame) else out["result"]
     return _shares(result["total_conversions"].to_numpy(), [str(c) for c in result["channel_name"]])
 
 
 def ca_heuristics(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     """ChannelAttribution's `heuristic_models` (first, last, linear touch)."""
-    from ChannelAttribution import heuristic_models
+    from ChannelAttribution import heuristic_models  # imported by `main` before any timing
 
     out = heuristic_models(frame, "path", "total_conversions", flg_pro=False)
     labels = [str(c) for c in out["channel_name"]]
@@ -223,8 +247,9 @@ def l1_deviation(a: dict[str, float], b: dict[str, float]) -> float:
     return 100.0 * sum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in set(a) | set(b))
 
 
-def _row(name: str, wall: float, peak: float, exact: str, planted: str) -> None:
-    print(f"  {name:<34} {wall:8.3f} s {peak:9.1f} MiB   {exact:>12}   {planted:>16}")
+def _row(name: str, times: tuple[float, float], peak: float, exact: str, planted: str) -> None:
+    wall, cpu = times
+    print(f"  {name:<36} {wall:7.3f} {cpu:7.3f} {peak:8.1f}   {exact:>12}   {planted:>14}")
 
 
 def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
@@ -236,8 +261,10 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
         f"{int(world.paths['total_conversions'].sum()):,} conversions "
         f"(generated in {time.perf_counter() - start:.1f} s)"
     )
-    header = f"{'wall':>10} {'peak extra':>13}   {'max dev exact':>12}   {'planted L1/max':>16}"
-    print(f"  {'model':<34} {header}")
+    header = (
+        f"{'wall s':>7} {'CPU s':>7} {'MiB':>8}   {'max dev exact':>12}   {'planted L1/max':>14}"
+    )
+    print(f"  {'model':<36} {header}")
     frame = world.paths
     exact, wall_exact, peak = measure(lambda: rel2rev_markov(frame))
     p = world.planted
@@ -257,29 +284,40 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
     _row("rel2rev markov (exact, order 2)", wall, peak, "",
          f"{l1_deviation(order2, p):.1f} / {max_deviation(order2, p):.1f}")  # fmt: skip
     if hazard:
-        timed = world.timed
-        fitted, wall, peak = measure(
-            lambda: _shares(
-                model_credit(timed, "additive_hazard").conversions, timed.codes("channel")[1]
+        timed, tp = world.timed, world.timed_planted
+        conversions = int(timed.conversions.sum())
+        print(f"  timed hazard world: {hazard:,} journeys, {timed.n_touches:,} touches, ", end="")
+        print(f"{conversions:,} conversions")
+        for name in ("additive_hazard", "markov", "shapley", "time_decay", "linear"):
+            fitted, wall, peak = measure(
+                lambda name=name: _shares(
+                    model_credit(timed, name).conversions, timed.codes("channel")[1]
+                )
             )
-        )
-        _row(f"rel2rev additive_hazard ({hazard:,} timed)", wall, peak, "",
-             f"{l1_deviation(fitted, p):.1f} / {max_deviation(fitted, p):.1f}")  # fmt: skip
+            _row(f"rel2rev {name} (timed world)", wall, peak, "",
+                 f"{l1_deviation(fitted, tp):.1f} / {max_deviation(fitted, tp):.1f}")  # fmt: skip
     if not peer:
         return
     ca, wall_ca, peak = measure(lambda: ca_markov(frame))
     _row("ChannelAttribution markov_model", wall_ca, peak, f"{max_deviation(ca, exact):.2f} pts",
          f"{l1_deviation(ca, p):.1f} / {max_deviation(ca, p):.1f}")  # fmt: skip
+    ca6, wall_ca6, peak = measure(lambda: ca_markov(frame, 1e6))
+    _row("ChannelAttribution markov_model 1e6", wall_ca6, peak,
+         f"{max_deviation(ca6, exact):.2f} pts",
+         f"{l1_deviation(ca6, p):.1f} / {max_deviation(ca6, p):.1f}")  # fmt: skip
     ca_h, wall_cah, peak = measure(lambda: ca_heuristics(frame))
     dev = max(
         max_deviation(ca_h[c], got[m])
         for c, m in (("first_touch", "first"), ("last_touch", "last"), ("linear_touch", "linear"))
     )
     _row("ChannelAttribution heuristic_models", wall_cah, peak, f"{dev:.2f} pts vs ours", "")
-    print(
-        f"  ratios: CA markov / rel2rev exact markov = {wall_ca / wall_exact:.1f}x; "
-        f"CA 3 heuristics / rel2rev {len(heuristics)} position models = {wall_cah / wall_heur:.2f}x"
-    )
+    for kind, i in (("wall", 0), ("CPU", 1)):
+        print(
+            f"  {kind} ratios: CA markov / rel2rev exact markov = "
+            f"{wall_ca[i] / wall_exact[i]:.1f}x; "
+            f"CA 3 heuristics / rel2rev {len(heuristics)} position models = "
+            f"{wall_cah[i] / wall_heur[i]:.2f}x"
+        )
 
 
 def main() -> None:
@@ -290,6 +328,9 @@ def main() -> None:
     parser.add_argument("--hazard", type=int, default=100_000, help="timed journeys for the hazard")
     parser.add_argument("--no-peer", action="store_true", help="skip ChannelAttribution")
     args = parser.parse_args()
+    if not args.no_peer:
+        with contextlib.redirect_stdout(io.StringIO()):
+            import ChannelAttribution  # noqa: F401  (its import time is not the models' time)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     for i, n in enumerate(args.sizes):
         bench(n, args.seed, not args.no_peer, args.hazard if i == 0 else 0)
