@@ -40,7 +40,6 @@ from rel2rev.api.views import (
 )
 from rel2rev.errors import (
     AuthenticationError,
-    InputError,
     InsufficientDataError,
     NotFoundError,
     Rel2revError,
@@ -378,4 +377,4 @@ def openapi_document() -> str:
     )
 
 
-__all__ = ["InputError", "app", "openapi_document"]
+__all__ = ["ModelName", "app", "openapi_document"]

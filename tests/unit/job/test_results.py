@@ -48,3 +48,14 @@ def test_parameters_reject_unknown_models() -> None:
         RunParameters(models=("linear", "astrology"))
     with pytest.raises(ValidationError):
         RunParameters(models=())
+
+
+def test_model_names_agree_with_the_attribution_library_and_the_api() -> None:
+    from typing import get_args
+
+    from rel2rev.api.routes import ModelName
+    from rel2rev.attribution import ALL_MODELS as LIBRARY_MODELS
+    from rel2rev.job.results import ALL_MODELS
+
+    assert tuple(LIBRARY_MODELS) == ALL_MODELS
+    assert get_args(ModelName) == ALL_MODELS
