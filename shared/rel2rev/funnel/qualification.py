@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from bisect import insort
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 from pydantic import BaseModel, ConfigDict
 
 from rel2rev.funnel.config import QualificationConfig
-from rel2rev.records import Direction, Interaction, UtcDatetime, WorkspaceRecords
+from rel2rev.records import Direction, Interaction, InteractionType, UtcDatetime, WorkspaceRecords
 
 
 class ScorePoint(BaseModel):
@@ -93,6 +95,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 
+_ORDER = itemgetter(0, 1)
 _Touch = tuple[int, str, float, bool, str, "str | None", datetime]
 """(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at);
 tuples sort by time then id, which is the order every fold uses."""
@@ -222,17 +225,30 @@ class _Timeline:
             self.touches.append(touch)
             self.fold.run([touch], config, True)
             return
-        insort(self.touches, touch, key=lambda t: t[:2])
+        insort(self.touches, touch, key=_ORDER)
         self.fold = _Fold()
         self.fold.run(self.touches, config, True)
 
 
-def _touch(item: Interaction, config: QualificationConfig) -> _Touch:
+_Weights = dict[tuple[str, bool], float]
+
+
+def _weights(config: QualificationConfig) -> _Weights:
+    """`config.weight` keyed by (type value, inbound): hashing enum members is slow."""
+    return {
+        (kind.value, direction is Direction.INBOUND): config.weight(kind, direction)
+        for kind in InteractionType
+        for direction in Direction
+    }
+
+
+def _touch(item: Interaction, weights: _Weights) -> _Touch:
+    inbound = item.direction is Direction.INBOUND
     return (
         (item.occurred_at - _EPOCH) // _US,
         item.interaction_id,
-        config.weight(item.type, item.direction),
-        item.direction is Direction.INBOUND,
+        weights[item.type._value_, inbound],
+        inbound,
         item.channel,
         item.owner,
         item.updated_at,
@@ -244,6 +260,7 @@ class RelationshipTracker:
 
     def __init__(self, config: QualificationConfig | None = None) -> None:
         self.config = config or QualificationConfig()
+        self._weights = _weights(self.config)
         self._timelines: dict[str, _Timeline] = {}
 
     def add(self, interactions: Iterable[Interaction]) -> None:
@@ -252,7 +269,7 @@ class RelationshipTracker:
             timeline = self._timelines.get(item.contact_id)
             if timeline is None:
                 timeline = self._timelines[item.contact_id] = _Timeline()
-            timeline.add(_touch(item, self.config), self.config)
+            timeline.add(_touch(item, self._weights), self.config)
 
     def state(self, contact_id: str, as_of: datetime, *, details: bool = True) -> RelationshipState:
         """The contact's state at `as_of` (touches after `as_of` must not have been added);
@@ -291,13 +308,14 @@ def qualify(
             seen = latest.setdefault(item.interaction_id, item)
             if seen is not item and item.updated_at > seen.updated_at:
                 latest[item.interaction_id] = item
-    per_contact: dict[str, list[_Touch]] = {}
+    weights = _weights(config)
+    per_contact: dict[str, list[_Touch]] = defaultdict(list)
     for item in latest.values():
-        per_contact.setdefault(item.contact_id, []).append(_touch(item, config))
+        per_contact[item.contact_id].append(_touch(item, weights))
     states = []
     for contact_id in sorted(per_contact):
         touches = per_contact[contact_id]
-        touches.sort(key=lambda t: t[:2])
+        touches.sort(key=_ORDER)
         fold = _Fold()
         fold.run(touches, config, details)
         states.append(fold.snapshot(contact_id, as_of, config, details=details))

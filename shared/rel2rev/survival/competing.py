@@ -88,6 +88,7 @@ def competing_risks(
         states=states,
         stages=stages,
         features=False,
+        touches=False,
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     durations = prepared["duration"].to_numpy(dtype=float)

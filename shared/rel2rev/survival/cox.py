@@ -272,7 +272,13 @@ def survival_drivers(
     they accumulate during the spell (CoxTimeVaryingFitter; no concordance or PH test).
     """
     spells = spells_from_records(
-        records, transition=transition, as_of=as_of, config=config, states=states, stages=stages
+        records,
+        transition=transition,
+        as_of=as_of,
+        config=config,
+        states=states,
+        stages=stages,
+        features=not time_varying,
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     if time_varying:

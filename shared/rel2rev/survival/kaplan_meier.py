@@ -132,6 +132,7 @@ def survival_analysis(
         states=states,
         stages=stages,
         features=False,
+        touches=False,
     )
     prepared = prepare(spells.frame, as_of=as_of, resolution=resolution)
     overall, segments = survival_curves(prepared, by=by, alpha=alpha)

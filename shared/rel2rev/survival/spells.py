@@ -81,11 +81,13 @@ def spells_from_records(
     states: list[RelationshipState] | None = None,
     stages: list[ContactStages] | None = None,
     features: bool = True,
+    touches: bool = True,
 ) -> Spells:
     """Spells of `transition` started by `as_of`, with static features at each spell's start.
 
     Pass `states` (from `qualify`) and `stages` (from `contact_stages`) computed at the same
-    `as_of` to share them between models; `features=False` skips features and touches.
+    `as_of` to share them between models; `features=False` skips the static features and
+    `touches=False` the touch frame (Kaplan-Meier and Aalen-Johansen need neither).
     """
     transition = Transition(transition)
     if states is None:
@@ -100,11 +102,12 @@ def spells_from_records(
     before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
     excluded = int(before.sum())
     frame = frame.loc[~before].reset_index(drop=True)
-    touches = _touch_frame(records, as_of, set(frame["id"]) if features else set())
+    wanted = set(frame["id"]) if features or touches else set()
+    touch_frame = _touch_frame(records, as_of, wanted)
     if not features:
-        return Spells(transition, frame, touches, (), excluded)
-    frame, names = _static_features(frame, touches)
-    return Spells(transition, frame, touches, names, excluded)
+        return Spells(transition, frame, touch_frame, (), excluded)
+    frame, names = _static_features(frame, touch_frame)
+    return Spells(transition, frame, touch_frame, names, excluded)
 
 
 def _stage_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
