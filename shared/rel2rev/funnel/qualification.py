@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -96,6 +96,7 @@ _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 
 _ORDER = itemgetter(0, 1)
+_ID = attrgetter("interaction_id")
 _Touch = tuple[int, str, float, bool, str, "str | None", datetime]
 """(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at);
 tuples sort by time then id, which is the order every fold uses."""
@@ -302,15 +303,17 @@ def qualify(
     objects).
     """
     config = config or QualificationConfig()
-    latest: dict[str, Interaction] = {}
-    for item in records.interactions:
-        if item.occurred_at <= as_of:
+    items = [i for i in records.interactions if i.occurred_at <= as_of]
+    if len(set(map(_ID, items))) < len(items):
+        latest: dict[str, Interaction] = {}
+        for item in items:
             seen = latest.setdefault(item.interaction_id, item)
             if seen is not item and item.updated_at > seen.updated_at:
                 latest[item.interaction_id] = item
+        items = list(latest.values())
     weights = _weights(config)
     per_contact: dict[str, list[_Touch]] = defaultdict(list)
-    for item in latest.values():
+    for item in items:
         per_contact[item.contact_id].append(_touch(item, weights))
     states = []
     for contact_id in sorted(per_contact):

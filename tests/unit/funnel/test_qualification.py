@@ -166,3 +166,19 @@ def test_a_late_earlier_interaction_moves_the_qualification_moment() -> None:
 def test_config_rejects_a_lapse_threshold_above_the_threshold() -> None:
     with pytest.raises(ValueError, match="lapse_threshold"):
         QualificationConfig(threshold=5, lapse_threshold=6)
+
+
+def test_the_newest_version_of_a_re_sent_interaction_counts_in_batch_and_tracker() -> None:
+    old = touch(1, InteractionType.LIKE, IN, T0)
+    new = old.model_copy(
+        update={"type": InteractionType.MEETING, "updated_at": T0 + timedelta(hours=1)}
+    )
+    other = touch(2, InteractionType.MEETING, OUT, T0)
+    as_of = T0 + timedelta(days=1)
+    batch = qualify(WorkspaceRecords(workspace="w", interactions=[new, other, old]), as_of=as_of)
+    tracker = RelationshipTracker()
+    for item in (old, other, new, old):
+        tracker.add([item])
+    assert tracker.states(as_of) == batch
+    assert batch[0].inbound == 1
+    assert batch[0].qualified_at == other.occurred_at  # 5 + 5 ≥ 10 only with the meeting
