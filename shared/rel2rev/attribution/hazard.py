@@ -138,13 +138,22 @@ class AdditiveHazard:
         )
 
     def predict(self, table: JourneyTable) -> FloatArray:
-        """P(converted by the journey's end) = 1 - exp(-Λ(end))."""
-        design = _design(table, self.dimension)
-        b, w = self.beta_[design.codes], self.omega_[design.codes]
-        cumulative = np.bincount(
-            design.journey,
-            weights=b / w * -np.expm1(-w * design.age_days),
-            minlength=table.n_journeys,
-        )
+        """P(a conversion between the last touch and the end of the data | none before it).
+
+        = 1 - exp(-(Λ(horizon) - Λ(last touch))), the horizon being the latest time in the
+        table. Only the touches are used, never a journey's own end (a converter's end is its
+        conversion). Every journey survived to its last touch, so this is its chance to convert.
+        """
+        if not table.has_times:
+            raise InsufficientDataError("additive_hazard needs a time on every touch")
+        codes, _ = table.codes(self.dimension)
+        tj = table.touch_journey
+        last = table.touch_s[np.maximum(table.offsets[1:] - 1, 0)]
+        horizon = float(np.nanmax(np.concatenate([table.end_s, table.touch_s])))
+        at_last = (last[tj] - table.touch_s) / _DAY
+        at_horizon = (horizon - table.touch_s) / _DAY
+        b, w = self.beta_[codes], self.omega_[codes]
+        remaining = b / w * (np.exp(-w * at_last) - np.exp(-w * at_horizon))
+        cumulative = np.bincount(tj, weights=remaining, minlength=table.n_journeys)
         probability: FloatArray = -np.expm1(-cumulative)
         return probability

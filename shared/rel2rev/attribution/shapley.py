@@ -78,10 +78,13 @@ class SetGame:
         where = np.minimum(np.searchsorted(self.masks, subsets), len(self.masks) - 1)
         return np.where(self.masks[where] == subsets, self.rates[where], 0.0)
 
-    def predict(self, masks: IntArray) -> FloatArray:
-        """Conversion probability of journeys with these sets (unseen sets: the base rate)."""
+    def predict(self, masks: IntArray, prior: float = 1.0) -> FloatArray:
+        """Conversion probability of journeys with these sets: each set's rate shrunk toward
+        the base rate by `prior` pseudo-journeys (unseen sets: the base rate), so rare sets
+        do not predict a certain 0 or 1."""
         where = np.minimum(np.searchsorted(self.masks, masks), len(self.masks) - 1)
-        return np.where(self.masks[where] == masks, self.rates[where], self.base_rate)
+        smoothed = (self.conversions + prior * self.base_rate) / (self.journeys + prior)
+        return np.where(self.masks[where] == masks, smoothed[where], self.base_rate)
 
 
 def fit_game(table: JourneyTable, dimension: str) -> SetGame:
