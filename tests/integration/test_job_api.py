@@ -296,3 +296,22 @@ def test_the_daily_schedule_runs_every_registered_workspace(
     assert {r["trigger"] for r in listed} == {"api", "schedule"}
     again = stack.invoke("ModelJobFunction", {"trigger": "schedule"})
     assert {r["run_id"] for r in again["runs"]} == {r["run_id"] for r in runs.values()}
+
+
+def test_a_request_for_an_unknown_run_is_retried_then_dead_lettered(stack: Any) -> None:
+    """The whole (single-record) batch fails, so SQS redelivers it and then dead-letters it."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "r-1",
+        "body": json.dumps({"workspace": WORKSPACE, "run_id": "run_unknown"}),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:runs",
+        "awsRegion": "us-east-1",
+    }
+    with pytest.raises(BatchProcessingError, match="run 'run_unknown' not found"):
+        stack.invoke("ModelJobFunction", {"Records": [record]})
