@@ -73,12 +73,12 @@ def finish(
         conversions={label: float(c) for label, c in zip(labels, credit.conversions, strict=True)},
         diagnostics=credit.diagnostics,
     )
-    if detail:
-        weights = credit.touch_weights()
+    weights = credit.touch_weights() if detail or touches else None
+    if detail and weights is not None:
         result.deal_lines = deal_lines(table, dimension, model, weights)
         result.revenue = revenue_totals(result.deal_lines)
-    if touches:
-        result.touch_credits = touch_credits(table, dimension, credit.touch_weights())
+    if touches and weights is not None:
+        result.touch_credits = touch_credits(table, dimension, weights)
     return result
 
 
