@@ -132,7 +132,7 @@ class RelationshipResponse(_Body):
 
 
 class RunsPage(_Body):
-    """`GET /v1/runs`: newest first."""
+    """`GET /v1/runs`: latest as-of first."""
 
     runs: list[RunRecord]
     next_cursor: str | None

@@ -312,12 +312,12 @@ def get_relationship(
     return RelationshipResponse(run_id=run.run_id, relationship=relationship)
 
 
-@app.get("/v1/runs", summary="The workspace's runs, newest first")
+@app.get("/v1/runs", summary="The workspace's runs, latest as-of first")
 def list_runs(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RunsPage:
-    """The workspace's runs, newest first; pass `next_cursor` back as `cursor`."""
+    """The workspace's runs, latest as-of first; pass `next_cursor` back as `cursor`."""
     runs, next_cursor = results_store().list_runs(_workspace(), limit=limit, cursor=cursor)
     return RunsPage(runs=runs, next_cursor=next_cursor)
 

@@ -2,7 +2,7 @@
 
 Key design (see docs/data-model.md, "Results table"):
 - run record:   pk `WS#{workspace}`, sk `RUN#{run_id}`; gsi1pk `WS#{workspace}#RUNS`,
-  gsi1sk `{created_at}#{run_id}` (newest first listing).
+  gsi1sk `{as_of}#{created_at}#{run_id}` (latest as-of first, then latest created).
 - results:      pk `RESULT#{workspace}#{run_id}`, sk one of `FUNNEL`, `ATTRIBUTION`,
   `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (per-deal credit lines, in close order),
   `DEALID#{deal_id}` (the same lines, by id), `REL#{contact_id}` (relationship detail).
@@ -109,7 +109,7 @@ class ResultsStore:
             "pk": f"WS#{record.workspace}",
             "sk": f"RUN#{record.run_id}",
             "gsi1pk": f"WS#{record.workspace}#RUNS",
-            "gsi1sk": f"{record.created_at.isoformat()}#{record.run_id}",
+            "gsi1sk": f"{record.as_of.isoformat()}#{record.created_at.isoformat()}#{record.run_id}",
             "body": _pack(record.model_dump_json().encode()),
         }
 
@@ -141,7 +141,7 @@ class ResultsStore:
     def list_runs(
         self, workspace: str, *, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[RunRecord], str | None]:
-        """The workspace's runs, newest first, one page at a time."""
+        """The workspace's runs, latest as-of first (then latest created), one page at a time."""
         pk = f"WS#{workspace}#RUNS"
         kwargs: dict[str, Any] = {
             "IndexName": "gsi1",
@@ -157,7 +157,7 @@ class ResultsStore:
         return runs, encode_cursor(page.get("LastEvaluatedKey"))
 
     def latest_run(self, workspace: str) -> RunRecord:
-        """The newest run with results to serve (succeeded or partial)."""
+        """The run to serve: latest as-of, then latest created, that succeeded or is partial."""
         cursor: str | None = None
         while True:
             runs, cursor = self.list_runs(workspace, limit=25, cursor=cursor)
