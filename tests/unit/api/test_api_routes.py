@@ -296,3 +296,28 @@ def test_posting_a_failed_run_queues_it_again(stored: dict[str, Any]) -> None:
     got = sqs.receive_message(QueueUrl=stored["queue_url"], MaxNumberOfMessages=10)
     bodies = [json.loads(m["Body"]) for m in got.get("Messages", [])]
     assert bodies.count({"workspace": "retry", "run_id": first["run_id"]}) == 2
+
+
+def test_the_served_run_is_the_latest_as_of_not_the_latest_created(
+    stored: dict[str, Any],
+) -> None:
+    from datetime import date, timedelta
+
+    from rel2rev.job.results import RunParameters, new_run
+
+    from .conftest import NOW
+
+    newer = sample_results("order")
+    older_run = new_run("order", date(2026, 5, 1), RunParameters(), trigger="schedule",
+                        now=NOW + timedelta(hours=1))  # fmt: skip
+    older = newer.model_copy(
+        update={"run": older_run.model_copy(update={"status": RunStatus.SUCCEEDED})}
+    )
+    for results in (newer, older):
+        results_store().create_run(results.run)
+        results_store().save_results(results)
+    status, _, body = call("GET", "/v1/funnel", workspace="order")
+    assert status == 200
+    assert body["run_id"] == newer.run.run_id
+    _, _, runs = call("GET", "/v1/runs", workspace="order")
+    assert [r["as_of"] for r in runs["runs"]] == ["2026-05-31", "2026-05-01"]
