@@ -186,7 +186,7 @@ def table_from_paths(
         end_s=np.full(n, np.nan),
         stage_s=np.full((n, 3), np.nan),
         offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        touch_s=np.full(int(lengths.sum()), np.nan),
+        touch_s=np.broadcast_to(np.float64(np.nan), (int(lengths.sum()),)),  # no times: no memory
         dimensions={"channel": (codes, labels)},
     )
 
