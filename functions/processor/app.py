@@ -3,6 +3,7 @@
 Thin handler: Powertools `BatchProcessor` applies each message with
 `RecordRepository.apply_event` (idempotent, ordered by source clock); a message that cannot be
 parsed or applied fails alone and returns to the queue, then to the DLQ after N receives.
+Each message carries up to 25 events of one delivery (`rel2rev.storage.queue.EventMessage`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rel2rev.ingest.events import Event
 from rel2rev.settings import processor_settings
 from rel2rev.storage import Outcome, record_repository
+from rel2rev.storage.queue import EventMessage
 
 logger = Logger()
 tracer = Tracer()
@@ -40,22 +41,28 @@ _counts: Counter[tuple[str, str]] = Counter()
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    """Apply one queued event; raises (failing this record only) if it cannot."""
+    """Apply the events of one queue message together; raises (failing this message only).
+
+    A failed message is delivered again; events of it that were stored by then are
+    duplicates, so nothing is stored twice.
+    """
     try:
-        event = Event.model_validate_json(record.body)
+        message = EventMessage.model_validate_json(record.body)
     except ValueError:
         _counts["unknown", "FailedEvents"] += 1
         logger.error("unparseable event message", message_id=record.message_id)
         raise
-    logger.set_correlation_id(event.request_id)
+    logger.set_correlation_id(message.events[0].request_id)
     try:
-        outcome = repository.apply_event(event)
+        outcomes = repository.apply_events(message.events)
     except Exception:
-        _counts[event.source, "FailedEvents"] += 1
-        logger.exception("event failed", event_id=event.event_id)
+        for event in message.events:
+            _counts[event.source, "FailedEvents"] += 1
+        logger.exception("event message failed", message_id=record.message_id)
         raise
-    _counts[event.source, _METRIC_NAMES[outcome]] += 1
-    logger.info("event applied", event_id=event.event_id, outcome=outcome.value)
+    for event, outcome in zip(message.events, outcomes, strict=True):
+        _counts[event.source, _METRIC_NAMES[outcome]] += 1
+    logger.info("events applied", count=len(outcomes), message_id=record.message_id)
 
 
 def _emit_counts() -> None:

@@ -32,8 +32,12 @@ class Resolution(BaseModel):
 
 
 def new_contact_id(workspace: str, identifiers: Sequence[Identifier]) -> str:
-    """Deterministic id for a person first seen with these identifiers (first one wins)."""
-    first = identifiers[0].key
+    """Deterministic id for a person first seen with these identifiers.
+
+    Derived from the smallest identifier key, so two events naming the same new person with
+    their identifiers in a different order capture the same contact.
+    """
+    first = min(i.key for i in identifiers)
     return "c-" + hashlib.sha256(f"{workspace}\x1f{first}".encode()).hexdigest()[:24]
 
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from rel2rev.ingest.connections import Connection
-from rel2rev.ingest.events import Event
 from rel2rev.ingest.native import http_api_event, request_from_http_event, sign_request
 from rel2rev.records import Identifier, IdentifierKind
 from rel2rev.storage import record_repository
+from rel2rev.storage.queue import EventMessage
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def test_processor_sample_is_stored_and_a_poison_record_fails_alone(stack: Any) 
     answer = stack.invoke("ProcessorFunction", poisoned)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
 
-    first = Event.model_validate_json(event["Records"][0]["body"])
+    first = EventMessage.model_validate_json(event["Records"][0]["body"]).events[0]
     repo = record_repository(stack.name("RecordsTable"))
     ada = repo.contact_by_identifier(
         "acme", Identifier(kind=IdentifierKind.LINKEDIN, value="Ada-Lovelace")

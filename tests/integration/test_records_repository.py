@@ -26,6 +26,7 @@ from rel2rev.local.resources import LocalNames, provision
 from rel2rev.local.template import TemplateModel
 from rel2rev.records import Identifier, IdentifierKind
 from rel2rev.storage import EventQueue, Outcome, RawArchive, RecordRepository
+from rel2rev.storage.queue import EventMessage
 from rel2rev.storage.sink import AwsWebhookSink
 
 pytestmark = pytest.mark.integration
@@ -159,4 +160,29 @@ def test_sink_archives_nothing_when_an_event_cannot_be_queued(
     sink.enqueue([touch(2, [email("a@example.com")])])
     assert s3.list_objects_v2(Bucket=names.name("ArchiveBucket"))["KeyCount"] == 1
     message = sqs.receive_message(QueueUrl=queue_url)["Messages"][0]
-    assert Event.model_validate_json(message["Body"]).payload.kind == "interaction"
+    (sent,) = EventMessage.model_validate_json(message["Body"]).events
+    assert sent.payload.kind == "interaction"
+
+
+def test_a_group_of_events_is_applied_in_order_with_one_outcome_each(
+    repo: RecordRepository,
+) -> None:
+    ada = [email("ada@example.com")]
+    newer = event(ContactUpsert(identifiers=ada, name="New"), T0 + timedelta(hours=1), "new")
+    older = event(ContactUpsert(identifiers=ada, name="Old"), T0, "old")
+    touches = [touch(n, ada) for n in range(3)]
+    group = [newer, *touches, older, touches[0]]
+    outcomes = repo.apply_events(group)
+    assert outcomes == [
+        Outcome.STORED,
+        Outcome.STORED,
+        Outcome.STORED,
+        Outcome.STORED,
+        Outcome.UNCHANGED,
+        Outcome.DUPLICATE,
+    ]
+    contact = repo.contact_by_identifier("acme", ada[0])
+    assert contact is not None
+    assert contact.name == "New"
+    assert len(repo.interactions_of_contact("acme", contact.contact_id)) == 3
+    assert repo.apply_events(group) == [Outcome.DUPLICATE] * len(group)

@@ -1,9 +1,18 @@
-"""EventQueue: normalised events to the processor's SQS queue, in batches SQS accepts."""
+"""EventQueue: normalised events to the processor's SQS queue, packed into few messages.
+
+Each message carries an `EventMessage`: up to 25 events of one delivery, at most 256 KiB of
+JSON. Packing keeps the message count (and the queue's cost and backlog) low; the processor
+applies every event of a message and fails the message if any event failed, which is safe
+because applying an event twice changes nothing. SendMessageBatch calls carry at most 10
+messages and 256 KiB.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from rel2rev.errors import PayloadTooLargeError
 from rel2rev.ingest.events import Event
@@ -15,22 +24,71 @@ if TYPE_CHECKING:
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 256 * 1024
 """SQS limits: 10 messages and 256 KiB of payload per SendMessageBatch (and per message)."""
+MAX_EVENTS_PER_MESSAGE = 25
+_ENVELOPE = len(b'{"events":[]}')
+
+
+class EventMessage(BaseModel):
+    """The body of one queue message: events of one delivery, applied together."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    events: list[Event] = Field(min_length=1, max_length=MAX_EVENTS_PER_MESSAGE)
 
 
 class EnqueueError(RuntimeError):
     """SQS refused some messages after a retry; the sender should redeliver."""
 
 
+def pack(events: Sequence[Event]) -> list[str]:
+    """Message bodies holding `events` in order: at most 25 events and 256 KiB each."""
+    bodies: list[str] = []
+    current: list[str] = []
+    size = _ENVELOPE
+    for event in events:
+        text = event.model_dump_json()
+        length = len(text.encode()) + 1
+        if _ENVELOPE + length > MAX_BATCH_BYTES:
+            raise PayloadTooLargeError(f"one event is {length} bytes; SQS accepts 256 KiB")
+        if current and (len(current) == MAX_EVENTS_PER_MESSAGE or size + length > MAX_BATCH_BYTES):
+            bodies.append('{"events":[' + ",".join(current) + "]}")
+            current, size = [], _ENVELOPE
+        current.append(text)
+        size += length
+    if current:
+        bodies.append('{"events":[' + ",".join(current) + "]}")
+    return bodies
+
+
+def batches(bodies: Sequence[str]) -> list[list[str]]:
+    """Group message bodies into SendMessageBatch calls within SQS's limits."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if length > MAX_BATCH_BYTES:
+            raise PayloadTooLargeError(f"one message is {length} bytes; SQS accepts 256 KiB")
+        if current and (len(current) == MAX_BATCH_ENTRIES or size + length > MAX_BATCH_BYTES):
+            groups.append(current)
+            current, size = [], 0
+        current.append(body)
+        size += length
+    if current:
+        groups.append(current)
+    return groups
+
+
 class EventQueue:
-    """The ingest sink's `enqueue`: one SQS message per event (its JSON)."""
+    """The ingest sink's `enqueue`: events packed into `EventMessage`s."""
 
     def __init__(self, client: SQSClient, queue_url: str) -> None:
         self._sqs = client
         self._url = queue_url
 
     def enqueue(self, events: Sequence[Event]) -> None:
-        """Send every event; batches never exceed 10 entries or 256 KiB."""
-        for batch in batches([e.model_dump_json() for e in events]):
+        """Send every event (see `pack` and `batches` for the limits kept)."""
+        for batch in batches(pack(events)):
             self._send(batch)
 
     def _send(self, bodies: list[str], retried: bool = False) -> None:
@@ -43,22 +101,3 @@ class EventQueue:
             raise EnqueueError(f"SQS refused {len(failed)} event messages")
         if failed:
             self._send(failed, retried=True)
-
-
-def batches(bodies: Sequence[str]) -> list[list[str]]:
-    """Group message bodies into SendMessageBatch calls within SQS's limits."""
-    groups: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for body in bodies:
-        length = len(body.encode())
-        if length > MAX_BATCH_BYTES:
-            raise PayloadTooLargeError(f"one event is {length} bytes; SQS accepts 256 KiB")
-        if current and (len(current) == MAX_BATCH_ENTRIES or size + length > MAX_BATCH_BYTES):
-            groups.append(current)
-            current, size = [], 0
-        current.append(body)
-        size += length
-    if current:
-        groups.append(current)
-    return groups

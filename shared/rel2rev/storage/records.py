@@ -1,10 +1,13 @@
 """RecordRepository: contacts, interactions, leads and deals in the records table (DynamoDB).
 
-Applying an event is read-merge-write with optimistic concurrency: read the records it touches
-(consistently), merge with `rel2rev.apply` (per-field versions by source clock), then write
-every changed item in one transaction, each conditioned on the revision read, together with
-an applied-event marker conditioned on not existing. A lost race retries from the read; a
-marker that already exists means the event was stored before (a duplicate delivery).
+Applying an event is read-merge-write with optimistic concurrency: read the event's marker,
+the identifiers it names and the records it touches (consistently), merge with `rel2rev.apply`
+(per-field versions by source clock), then write every changed item with a conditional
+PutItem (on the revision read, or on not existing), the applied-event markers last. A lost
+race retries from the read; a marker that already exists means the event was stored before (a
+duplicate delivery). Events are applied in groups (a queue message) to share the reads and
+the writes of records they have in common. Every write is one whole record, and re-applying
+an event is a no-op, so an interruption between writes is repaired by the redelivery.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ if TYPE_CHECKING:
 MARKER_TTL = timedelta(days=35)
 """How long applied-event markers live; longer than any source's redelivery window."""
 MAX_ATTEMPTS = 8
-MAX_TRANSACTION_ITEMS = 100
 MAX_BATCH_GET = 100
+MAX_BATCH_WRITE = 25
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -77,6 +80,18 @@ def _state_key(state: RecordState | Change) -> str:
     return keys.record_pk(state.workspace, state.kind, state.record_id)
 
 
+def _people(event: Event) -> list[Sequence[Identifier]]:
+    """The identifier sets of every person an event names."""
+    payload = event.payload
+    if isinstance(payload, ContactUpsert):
+        return [payload.identifiers]
+    if isinstance(payload, InteractionEvent | DealContactRemoved):
+        return [payload.contact]
+    if isinstance(payload, LeadUpsert):
+        return [payload.contact] if payload.contact else []
+    return [role.contact for role in payload.contact_roles]
+
+
 def _anchor(state: RecordState) -> datetime:
     """The moment that places a record in a month shard: when it happened or was created."""
     moment = state.fields.get("occurred_at") or state.fields.get("created_at")
@@ -95,38 +110,75 @@ class RecordRepository:
 
     # --- writing -----------------------------------------------------------------------------
     def apply_event(self, event: Event) -> Outcome:
-        """Store one event idempotently; retries lost races, ConflictError after too many."""
+        """Store one event idempotently (see `apply_events`)."""
+        return self.apply_events([event])[0]
+
+    def apply_events(self, events: Sequence[Event]) -> list[Outcome]:
+        """Store events idempotently, in order; one outcome per event.
+
+        The events are read, merged and written together (one read of every marker and
+        identifier, one of every record, one write per changed record), which is what makes
+        a queue message of 25 events cheap. Lost races retry the whole group (re-applying is
+        a no-op); ConflictError after too many.
+        """
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return self._apply_once(event)
+                return self._apply_once(events)
             except _Conflict:
                 time.sleep(min(0.5, 0.01 * 2**attempt))
-        raise ConflictError(f"event {event.event_id} kept conflicting with concurrent writers")
+        raise ConflictError(f"{len(events)} events kept conflicting with concurrent writers")
 
-    def _apply_once(self, event: Event) -> Outcome:
-        marker = keys.event_pk(event.workspace, event.event_id)
-        if self._get_items([marker]):
-            return Outcome.DUPLICATE
-        changes, attach = self._changes(event)
-        pks = list(dict.fromkeys(_state_key(c) for c in changes))
+    def _apply_once(self, events: Sequence[Event]) -> list[Outcome]:
+        markers = [keys.event_pk(e.workspace, e.event_id) for e in events]
+        wanted = {
+            keys.identifier_pk(e.workspace, i.key): (e.workspace, i.key)
+            for e in events
+            for ids in _people(e)
+            for i in unique_identifiers(ids)
+        }
+        found = self._get_items(list(dict.fromkeys([*markers, *wanted])))
+        known: dict[str, dict[str, str]] = {e.workspace: {} for e in events}
+        for pk, (workspace, key) in wanted.items():
+            if pk in found:
+                known[workspace][key] = str(_load(found[pk])["contact_id"])
+        fresh: list[tuple[Event, str, list[Change]]] = []
+        attach: list[tuple[str, Identifier, str]] = []
+        outcomes = [Outcome.DUPLICATE] * len(events)
+        slots: dict[str, int] = {}
+        for index, (event, marker) in enumerate(zip(events, markers, strict=True)):
+            if marker in found or marker in slots:
+                continue
+            slots[marker] = index
+            changes, attached = self._changes(event, known[event.workspace])
+            fresh.append((event, marker, changes))
+            attach += [(event.workspace, i, cid) for i, cid in attached]
+        pks = list(dict.fromkeys(_state_key(c) for _, _, changes in fresh for c in changes))
         stored = {pk: _load(item) for pk, item in self._get_items(pks).items()}
         states = {pk: RecordState.model_validate_json(i["doc"]) for pk, i in stored.items()}
-        merged: dict[str, RecordState] = {}
-        for change in changes:
-            pk = _state_key(change)
-            merged[pk] = apply.apply_change(merged.get(pk) or states.get(pk), change)
-        writes = [
-            self._put_record(state, stored.get(pk))
-            for pk, state in merged.items()
-            if state != states.get(pk)
-        ]
-        unique_attach = {i.key: (i, cid) for i, cid in attach}.values()
-        writes += [self._put_identifier(event.workspace, i, cid) for i, cid in unique_attach]
-        writes.append(self._put_marker(event, marker))
-        self._transact(writes)
-        return Outcome.STORED if len(writes) > 1 else Outcome.UNCHANGED
+        merged = dict(states)
+        for _, marker, changes in fresh:
+            changed = False
+            for change in changes:
+                pk = _state_key(change)
+                after = apply.apply_change(merged.get(pk), change)
+                changed = changed or after != merged.get(pk)
+                merged[pk] = after
+            outcomes[slots[marker]] = Outcome.STORED if changed else Outcome.UNCHANGED
+        # Identifiers first (in key order, so racing captures of one person meet on the same
+        # first item), then the records, then the markers: a crash or a lost race anywhere
+        # leaves nothing that applying the events again would not repair.
+        unique_attach = {(w, i.key): (w, i, cid) for w, i, cid in attach}
+        for _, (workspace, identifier, contact_id) in sorted(unique_attach.items()):
+            self._put(self._put_identifier(workspace, identifier, contact_id))
+        for pk, state in merged.items():
+            if state != states.get(pk):
+                self._put(self._put_record(state, stored.get(pk)))
+        self._write_markers([self._marker(event, marker) for event, marker, _ in fresh])
+        return outcomes
 
-    def _changes(self, event: Event) -> tuple[list[Change], list[tuple[Identifier, str]]]:
+    def _changes(
+        self, event: Event, known: dict[str, str]
+    ) -> tuple[list[Change], list[tuple[Identifier, str]]]:
         """The record changes an event makes, and the identifiers to attach to contacts."""
         payload = event.payload
         changes: list[Change] = []
@@ -135,8 +187,9 @@ class RecordRepository:
         def person(
             ids: Sequence[Identifier], at: datetime | None, account: str | None = None
         ) -> str:
-            found = self.resolve(event.workspace, ids)
+            found = resolve(event.workspace, ids, known)
             attach.extend((i, found.contact_id) for i in found.attach)
+            known.update({i.key: found.contact_id for i in found.attach})
             owned = [i for i in unique_identifiers(ids) if i not in found.conflicts]
             changes.append(
                 apply.capture_change(
@@ -158,7 +211,7 @@ class RecordRepository:
             roles = {person(r.contact, None): r.role for r in payload.contact_roles}
             changes.append(apply.deal_change(event, payload, roles))
         elif isinstance(payload, DealContactRemoved):
-            found = self.resolve(event.workspace, payload.contact)
+            found = resolve(event.workspace, payload.contact, known)
             if not found.created:
                 changes.append(apply.deal_removal_change(event, payload, found.contact_id))
         return changes, attach
@@ -188,7 +241,7 @@ class RecordRepository:
             put["ExpressionAttributeValues"] = {":rev": {"N": str(revision)}}
         else:
             put["ConditionExpression"] = "attribute_not_exists(PK)"
-        return {"Put": put}
+        return put
 
     def _put_identifier(self, workspace: str, identifier: Identifier, contact_id: str) -> Any:
         item = {
@@ -198,41 +251,45 @@ class RecordRepository:
             "contact_id": contact_id,
         }
         return {
-            "Put": {
-                "TableName": self._table,
-                "Item": _dump(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
+            "TableName": self._table,
+            "Item": _dump(item),
+            "ConditionExpression": "attribute_not_exists(PK)",
         }
 
-    def _put_marker(self, event: Event, marker: str) -> dict[str, Any]:
+    def _marker(self, event: Event, marker: str) -> dict[str, Any]:
         expires = int((datetime.now(UTC) + MARKER_TTL).timestamp())
-        item = {
-            "PK": marker,
-            "SK": keys.RECORD_SK,
-            "type": "event",
-            "source": event.source,
-            "request_id": event.request_id,
-            keys.TTL_ATTRIBUTE: expires,
-        }
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": _dump(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
+        return _dump(
+            {
+                "PK": marker,
+                "SK": keys.RECORD_SK,
+                "type": "event",
+                "source": event.source,
+                "request_id": event.request_id,
+                keys.TTL_ATTRIBUTE: expires,
             }
-        }
+        )
 
-    def _transact(self, writes: list[dict[str, Any]]) -> None:
-        """Write in transactions of at most 100 items; the marker (last) goes in the last one."""
-        for start in range(0, len(writes), MAX_TRANSACTION_ITEMS):
-            chunk = writes[start : start + MAX_TRANSACTION_ITEMS]
-            try:
-                self._db.transact_write_items(TransactItems=chunk)  # type: ignore[arg-type]
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                raise _Conflict from exc
+    def _write_markers(self, items: list[dict[str, Any]]) -> None:
+        """Applied-event markers in BatchWriteItem calls of 25, unprocessed items retried."""
+        for start in range(0, len(items), MAX_BATCH_WRITE):
+            request: Any = {
+                self._table: [
+                    {"PutRequest": {"Item": item}}
+                    for item in items[start : start + MAX_BATCH_WRITE]
+                ]
+            }
+            while request:
+                response = self._db.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or None
+
+    def _put(self, put: dict[str, Any]) -> None:
+        """One conditional PutItem; a failed condition means a concurrent writer won."""
+        try:
+            self._db.put_item(**put)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise _Conflict from exc
 
     # --- identities --------------------------------------------------------------------------
     def resolve(self, workspace: str, identifiers: Sequence[Identifier]) -> Resolution:

@@ -14,7 +14,7 @@ from rel2rev.ingest.events import Event
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.webhook import archive_key
 from rel2rev.storage.archive import RawArchive
-from rel2rev.storage.queue import EventQueue, batches
+from rel2rev.storage.queue import EventQueue, batches, pack
 
 
 class AwsWebhookSink:
@@ -33,7 +33,7 @@ class AwsWebhookSink:
 
     def enqueue(self, events: Sequence[Event]) -> None:
         """Check the events fit SQS, write the archive, then send them."""
-        batches([event.model_dump_json() for event in events])
+        batches(pack(events))
         self.flush()
         self._queue.enqueue(events)
         self.enqueued += len(events)

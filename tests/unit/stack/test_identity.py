@@ -19,6 +19,7 @@ def test_unknown_person_gets_a_deterministic_id_per_workspace() -> None:
     assert first.contact_id == again.contact_id == new_contact_id("acme", [EMAIL.normalised()])
     assert resolve("other", [EMAIL], {}).contact_id != first.contact_id
     assert [i.key for i in first.attach] == ["email:ada@example.com", "hubspot:501"]
+    assert resolve("acme", [HUBSPOT, EMAIL], {}).contact_id == first.contact_id
 
 
 def test_emails_match_case_insensitively() -> None:
