@@ -130,7 +130,8 @@ def _timed(
         touch_s=start + days[keep] * DAY,
         dimensions={"channel": encode(np.array(channels, dtype=object)[codes[keep]])},
     )
-    return table, dict(zip(channels, planted_raw / planted_raw.sum(), strict=True))
+    total = max(float(planted_raw.sum()), 1e-300)
+    return table, dict(zip(channels, planted_raw / total, strict=True))
 
 
 def _peak_kib() -> int:

@@ -2,11 +2,12 @@
 
 `shapley` (exact): the value of a coalition S is v(S) = the conversion rate of the journeys
 whose set of values (channels, by default) is exactly S; v(∅) = 0 and a set no journey has
-is worth 0. For every distinct set T seen on a converting journey the game is played over
+is worth 0. For every distinct set T seen on a journey the game is played over
 the members of T, φ_c(T) = Σ_{S⊆T∖c} |S|!(|T|-|S|-1)!/|T|! · (v(S∪c) - v(S)), by explicit
 enumeration of the 2^|T| subsets (vectorised per set size). Since Σ_c φ_c(T) = v(T), the
-conversions of the journeys with set T are credited as n(T) · φ(T) (n = journeys): linear in
-the observed rates, so unbiased, and summing to the conversions. A value's φ can be negative
+conversions of the journeys with set T are credited as n(T) · φ(T) (n = journeys; a set
+without conversions adds parts that cancel): linear in the observed rates, so unbiased, and
+summing to the conversions. A value's φ can be negative
 (it lowered the rate); per-deal lines and touch credits need non-negative weights, so there
 a set's φ is clipped at 0 (all ≤ 0: split evenly) before the deal's amount is split.
 When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is what the
@@ -70,7 +71,7 @@ class SetGame:
     conversions: FloatArray
     journeys: FloatArray
     phi: FloatArray
-    """(len(masks), n_values): φ_c(T) for c in T, 0 elsewhere."""
+    """(len(masks), n_values): φ_c(T) for c in T, 0 elsewhere; rows sum to `rates`."""
     base_rate: float
 
     def value(self, subsets: IntArray) -> FloatArray:
@@ -88,7 +89,7 @@ class SetGame:
 
 
 def fit_game(table: JourneyTable, dimension: str) -> SetGame:
-    """Rates of every observed value set and exact Shapley values of the converting ones."""
+    """Rates and exact Shapley values of every observed value set."""
     _, labels = table.codes(dimension)
     masks = journey_masks(table, dimension)
     weight = table.conversions + table.nulls
@@ -117,8 +118,8 @@ def fit_game(table: JourneyTable, dimension: str) -> SetGame:
             f"shapley: a journey has {int(sizes.max())} distinct values of {dimension!r}; "
             f"exact enumeration stops at {MAX_SET_SIZE}"
         )
-    for size in np.unique(sizes[conversions > 0]):
-        rows = np.flatnonzero((sizes == size) & (conversions > 0))
+    for size in np.unique(sizes):
+        rows = np.flatnonzero(sizes == size)
         step = max(1, _CHUNK // (1 << int(size)))
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]

@@ -38,9 +38,7 @@ def enumerate_shapley(paths: list[str], conv: np.ndarray, null: np.ndarray) -> d
         return rate.get(members, 0.0)
 
     credit: dict[str, float] = defaultdict(float)
-    for members, (conversions, _) in totals.items():
-        if conversions == 0:
-            continue
+    for members, (_, journeys) in totals.items():
         phi: dict[str, float] = defaultdict(float)
         orders = list(permutations(sorted(members)))
         for ordering in orders:
@@ -49,7 +47,7 @@ def enumerate_shapley(paths: list[str], conv: np.ndarray, null: np.ndarray) -> d
                 phi[channel] += (v(before | {channel}) - v(before)) / len(orders)
                 before = before | {channel}
         for k in members:
-            credit[k] += conversions / v(members) * phi[k]
+            credit[k] += journeys * phi[k]
     return dict(credit)
 
 
@@ -68,8 +66,7 @@ def test_exact_shapley_matches_enumeration(seed: int) -> None:
 def test_efficiency_each_set_distributes_its_rate() -> None:
     paths, conv, null = random_paths(4)
     game = fit_game(table_from_paths(paths, conv, null), "channel")
-    converting = game.conversions > 0
-    assert game.phi[converting].sum(axis=1) == pytest.approx(game.rates[converting])
+    assert game.phi.sum(axis=1) == pytest.approx(game.rates)
 
 
 def test_additive_rates_give_each_channel_its_own_effect() -> None:
