@@ -1,134 +1,56 @@
-"""`rel2rev demo`: the sample webhooks of every source become records, on the embedded stack.
+"""`rel2rev demo`: the main job on one command, on the embedded stack.
 
-Steps (each reusable on its own): bring the stack up, register the sample connections
-(docs/sources.md), post each source's sample delivery from `events/webhooks/` over HTTP,
-re-signed at send time, wait for the processor to drain the queue, then print and write what
-was stored per record type and source.
+A seeded synthetic world is delivered as native signed webhooks of every source plus one
+`rel2rev import` backfill, the job runs as the schedule would, finance pulls revenue
+attribution through the API and reconciles every deal to the cent, and the exports and
+`report.html` land in `--out`. See `rel2rev.demo.flow` for the steps.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections import Counter
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
+from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from rel2rev.errors import Rel2revError
-from rel2rev.ingest.connections import SOURCES, Connection
-from rel2rev.ingest.native import request_from_http_event, sign_request
-from rel2rev.local import LocalStack
-from rel2rev.local.template import TEMPLATE_PATH
-from rel2rev.records import Contact, Deal, Interaction, Lead, WorkspaceRecords
-from rel2rev.storage import record_repository
+from rel2rev.demo.flow import DemoConfig, DemoFlow
+from rel2rev.demo.summary import print_summary
+from rel2rev.errors import InputError
 
-HELP = "Bring the local stack up and show webhooks from every source becoming records"
-SAMPLES = TEMPLATE_PATH.parent / "events" / "webhooks"
-SAMPLE_WORKSPACE = "acme"
-
-
-class DemoError(Rel2revError):
-    """A demo step failed; the message says which."""
-
-    status = 500
-    code = "demo_failed"
-
-
-def sample_connections(workspace: str = SAMPLE_WORKSPACE) -> dict[str, Connection]:
-    """The connections the samples were signed for (docs/sources.md, "Samples")."""
-    return {
-        "generic": Connection(
-            workspace=workspace, source="generic", signing_secret="sample-generic-secret"
-        ),
-        "hubspot": Connection(
-            workspace=workspace,
-            source="hubspot",
-            signing_secret="sample-hubspot-client-secret",
-            portal_id="62515",
-            currency="EUR",
-        ),
-        "salesforce": Connection(
-            workspace=workspace,
-            source="salesforce",
-            token="sample-salesforce-token",
-            organization_id="00D5g000004ABCDEAA",
-            currency="EUR",
-        ),
-        "pipedrive": Connection(
-            workspace=workspace,
-            source="pipedrive",
-            basic_user="rel2rev-hooks",
-            basic_password="sample-pipedrive-password",
-        ),
-    }
-
-
-def post_samples(stack: LocalStack, now: datetime) -> dict[str, int]:
-    """Register the sample connections and post each source's sample, re-signed; HTTP status."""
-    answers: dict[str, int] = {}
-    for source, connection in sample_connections().items():
-        stack.connections.register(connection)
-        sample = json.loads((SAMPLES / f"{source}.json").read_text())
-        request = sign_request(
-            source, connection, request_from_http_event(sample, base_url=stack.api_url), now
-        )
-        response = requests.request(
-            request.method, request.url, headers=request.headers, data=request.body, timeout=30
-        )
-        if response.status_code >= 300:
-            raise DemoError(f"{source} sample answered {response.status_code}: {response.text}")
-        answers[source] = response.status_code
-    return answers
-
-
-def stored_table(records: WorkspaceRecords) -> Table:
-    """Stored records per type (rows) and source (columns)."""
-    table = Table(title=f"Stored records of workspace {records.workspace!r}")
-    table.add_column("record type")
-    for source in SOURCES:
-        table.add_column(source, justify="right")
-    table.add_column("total", justify="right")
-    groups: dict[str, Sequence[Contact | Interaction | Lead | Deal]] = {
-        "contacts": records.contacts,
-        "interactions": records.interactions,
-        "leads": records.leads,
-        "deals": records.deals,
-    }
-    for name, rows in groups.items():
-        counts = Counter(r.source for r in rows)
-        table.add_row(name, *(str(counts[s]) for s in SOURCES), str(len(rows)))
-    return table
+HELP = "Run the whole flow on the local stack: webhooks, job, finance API, report"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `rel2rev demo`."""
-    parser.add_argument("--out", type=Path, default=Path("out"), help="Output folder")
+    defaults = DemoConfig()
+    parser.add_argument("--out", type=Path, default=defaults.out, help="output folder (out)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="world seed")
+    parser.add_argument(
+        "--accounts", type=int, default=defaults.accounts, help="companies in the world"
+    )
+    parser.add_argument("--days", type=int, default=defaults.days, help="days of history")
+    parser.add_argument("--workspace", default=defaults.workspace, help="workspace name")
+    parser.add_argument(
+        "--workers", type=int, default=defaults.workers, help="concurrent webhook senders"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo; exit 0 when records from every source were stored."""
-    console = Console()
-    now = datetime.now(UTC)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with LocalStack() as stack:
-        console.print(f"stack up: API {stack.api_url}, AWS {stack.endpoint_url}")
-        answers = post_samples(stack, now)
-        console.print("posted " + ", ".join(f"{s} -> {code}" for s, code in answers.items()))
-        stack.drain(timeout=120)
-        records = record_repository(stack.name("RecordsTable")).records_in_window(
-            SAMPLE_WORKSPACE, now - timedelta(days=2 * 365), now + timedelta(days=1)
+    """Run every step and print the summary; a failed step exits non-zero with its reason."""
+    try:
+        config = DemoConfig(
+            out=args.out,
+            seed=args.seed,
+            accounts=args.accounts,
+            days=args.days,
+            workspace=args.workspace,
+            workers=args.workers,
         )
-    console.print(stored_table(records))
-    path = args.out / "stored-records.json"
-    path.write_text(records.model_dump_json(indent=2))
-    console.print(f"wrote {path}")
-    every = [*records.contacts, *records.interactions, *records.leads, *records.deals]
-    missing = [s for s in SOURCES if not any(r.source == s for r in every)]
-    if missing:
-        raise DemoError(f"nothing stored from {', '.join(missing)}")
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        raise InputError(f"--{error['loc'][0]}: {error['msg']}") from None
+    console = Console()
+    result = DemoFlow(config, console).run()
+    print_summary(result, console)
     return 0

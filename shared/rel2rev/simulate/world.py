@@ -517,9 +517,7 @@ def simulate_world(config: WorldConfig | None = None) -> World:
             first_seen = touched.get(person.index, deal_span[0] if deal_span else 0.0)
             identifiers = [
                 Identifier(kind=IdentifierKind.EMAIL, value=person.email),
-                Identifier(
-                    kind=IdentifierKind.LINKEDIN, value=person.email.split("@")[0].replace(".", "-")
-                ),
+                Identifier(kind=IdentifierKind.LINKEDIN, value=_linkedin_handle(person)),
             ]
             if person.crm_id is not None:
                 identifiers.append(
@@ -624,6 +622,12 @@ def simulate_world(config: WorldConfig | None = None) -> World:
         ),
     )
     return World(config=config, accounts=accounts, records=records, truth=truth)
+
+
+def _linkedin_handle(person: _Person) -> str:
+    """A vanity handle like LinkedIn's: the name plus a number, unique per person."""
+    name = person.email.split("@")[0].replace(".", "-")
+    return f"{name}-{person.contact_id.rsplit('-c', 1)[-1]}"
 
 
 def _mean_shares(per_deal: Iterable[dict[str, float]]) -> dict[str, float]:

@@ -172,3 +172,9 @@ def test_world_round_trips_through_files(world: World, tmp_path: Path) -> None:
     write_world(world, tmp_path)
     assert read_records(tmp_path, world.config.workspace) == world.records
     assert read_truth(tmp_path) == world.truth
+
+
+def test_no_two_people_share_an_identifier(world: World) -> None:
+    """Identity resolution merges people by any identifier: they must be unique."""
+    keys = [i.key for c in world.records.contacts for i in c.identifiers]
+    assert len(keys) == len(set(keys))

@@ -1,0 +1,136 @@
+"""Which source delivers which part of the world, and what goes in the historical backfill.
+
+A seller runs several systems at once; the plan mirrors that:
+- each account's contacts, leads and deals come from its CRM (HubSpot for the EU team,
+  Salesforce for the US team, Pipedrive for the partner desk and some smaller accounts);
+- the sales activities a CRM logs faithfully come from it too (Salesforce tasks and events for
+  emails, calls and meetings; Pipedrive meetings);
+- every other touch (LinkedIn, webinars, ads, web visits, emails of HubSpot accounts) comes
+  from engagement tools as signed generic JSON, and the oldest of those arrive instead through
+  one historical backfill file (`rel2rev import`);
+- a few won deals also get a stale update (an older open version with an earlier quote)
+  delivered after the final state: out-of-order updates must not overwrite newer state.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rel2rev.ingest.native import generic_event
+from rel2rev.money import Money
+from rel2rev.records import (
+    Contact,
+    Deal,
+    DealStatus,
+    Interaction,
+    InteractionType,
+    Lead,
+    WorkspaceRecords,
+)
+from rel2rev.simulate import World
+
+SOURCES = ("hubspot", "salesforce", "pipedrive", "generic")
+SALESFORCE_CHANNELS = frozenset({"email", "call", "meeting"})
+
+
+@dataclass
+class _Parts:
+    contacts: list[Contact] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    leads: list[Lead] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+
+    def records(self, workspace: str) -> WorkspaceRecords:
+        return WorkspaceRecords(
+            workspace=workspace,
+            contacts=self.contacts,
+            interactions=self.interactions,
+            leads=self.leads,
+            deals=self.deals,
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """The world split by source, plus the backfill rows and the stale updates."""
+
+    workspace: str
+    live: dict[str, WorkspaceRecords]
+    stale: dict[str, WorkspaceRecords]
+    backfill: list[dict[str, Any]]
+    backfill_before: datetime
+    booked: dict[str, Money]
+    """Every won deal's stored id and the amount its CRM booked: what finance reconciles."""
+
+
+def _source_of_interaction(interaction: Interaction, crm: str) -> str:
+    if crm == "salesforce" and interaction.channel in SALESFORCE_CHANNELS:
+        return "salesforce"
+    if crm == "pipedrive" and interaction.type is InteractionType.MEETING:
+        return "pipedrive"
+    return "generic"
+
+
+def _stale_version(deal: Deal) -> Deal:
+    """An older open version of a won deal, with an earlier (lower) quote.
+
+    It names no contact roles: roles only ever add members, and they were delivered already.
+    """
+    assert deal.created_at is not None
+    assert deal.amount is not None
+    quote = Money.of(
+        (deal.amount.amount * Decimal("0.8")).quantize(Decimal(1)), deal.amount.currency
+    )
+    stage = {"hubspot": "presentationscheduled", "pipedrive": None}.get(deal.source, "Proposal")
+    return deal.model_copy(
+        update={
+            "status": DealStatus.OPEN,
+            "stage": stage,
+            "amount": quote,
+            "closed_at": None,
+            "contact_roles": [],
+            "updated_at": deal.created_at + timedelta(hours=1),
+        }
+    )
+
+
+def plan_delivery(
+    world: World, *, backfill_fraction: float = 0.3, stale_deals: int = 4, seed: int = 0
+) -> DeliveryPlan:
+    """Split the world over the sources; deterministic for a given world and seed."""
+    workspace = world.config.workspace
+    crm_of = {a.account_id: a.crm or "generic" for a in world.accounts}
+    parts = {source: _Parts() for source in SOURCES}
+    contacts = {c.contact_id: c for c in world.records.contacts}
+    cutoff = world.truth.start + (world.truth.end - world.truth.start) * backfill_fraction
+    backfill: list[dict[str, Any]] = []
+    records = world.records
+    for contact in records.contacts:
+        parts[crm_of.get(contact.account_id or "", "generic")].contacts.append(contact)
+    for lead in records.leads:
+        parts[crm_of.get(lead.account_id or "", "generic")].leads.append(lead)
+    for deal in records.deals:
+        parts[crm_of.get(deal.account_id or "", "generic")].deals.append(deal)
+    for interaction in records.interactions:
+        source = _source_of_interaction(interaction, crm_of.get(interaction.account_id or "", ""))
+        if source == "generic" and interaction.occurred_at < cutoff:
+            backfill.append(generic_event(interaction, contacts))
+        else:
+            parts[source].interactions.append(interaction)
+    won = [d for d in records.deals if d.status is DealStatus.WON and d.amount is not None]
+    chosen = random.Random(seed).sample(won, min(stale_deals, len(won)))
+    stale = {source: _Parts() for source in SOURCES}
+    for deal in chosen:
+        stale[crm_of.get(deal.account_id or "", "generic")].deals.append(_stale_version(deal))
+    return DeliveryPlan(
+        workspace=workspace,
+        live={s: p.records(workspace) for s, p in parts.items()},
+        stale={s: p.records(workspace) for s, p in stale.items() if p.deals},
+        backfill=backfill,
+        backfill_before=cutoff,
+        booked={d.deal_id: d.amount for d in won if d.amount is not None},
+    )
