@@ -15,6 +15,7 @@ from rich.table import Table
 from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
 from rel2rev.attribution.io import FORMATS, read_input
 from rel2rev.errors import InputError
+from rel2rev.money import is_known_currency
 
 HELP = "Attribute conversions and revenue to channels (or any touch dimension)."
 OUTPUTS = (".csv", ".json", ".parquet")
@@ -43,6 +44,8 @@ def _check(args: argparse.Namespace) -> list[str]:
     for name in models:
         if name not in ALL_MODELS:
             raise InputError(f"--model: unknown model {name!r}; known: {' '.join(ALL_MODELS)}")
+    if not is_known_currency(args.currency.upper()):
+        raise InputError(f"--currency: unknown ISO 4217 currency {args.currency!r}")
     if args.order < 1:
         raise InputError("--order: must be at least 1")
     if not 0.0 <= args.holdout < 1.0:
