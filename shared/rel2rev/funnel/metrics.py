@@ -14,6 +14,7 @@ revenue ÷ cost per currency, where costs are known.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -95,7 +96,8 @@ class FunnelRow(BaseModel):
 
 
 class ResponseTimeRow(BaseModel):
-    """How fast the company answers inbound interactions, per owner and channel."""
+    """How fast the company answers inbound interactions, per owner and channel (hours; p90 is
+    the nearest-rank percentile; unanswered inbound count in `inbound` but not in the times)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -253,7 +255,7 @@ def response_time_rows(
                 inbound=len(delays),
                 answered=len(hours),
                 median_hours=statistics.median(hours) if hours else None,
-                p90_hours=hours[min(len(hours) - 1, int(0.9 * len(hours)))] if hours else None,
+                p90_hours=hours[math.ceil(0.9 * len(hours)) - 1] if hours else None,
                 mean_hours=statistics.fmean(hours) if hours else None,
             )
         )

@@ -151,7 +151,11 @@ def _outcomes_after_lead(
 
 
 def _touch_frame(records: WorkspaceRecords, as_of: datetime, ids: set[str]) -> pd.DataFrame:
-    kept = [i for i in records.interactions if i.occurred_at <= as_of and i.contact_id in ids]
+    kept = (
+        [i for i in records.interactions if i.occurred_at <= as_of and i.contact_id in ids]
+        if ids
+        else []
+    )
     return pd.DataFrame(
         {
             "id": pd.Series([i.contact_id for i in kept], dtype="object"),
