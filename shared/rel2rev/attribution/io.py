@@ -91,7 +91,14 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series[str]:
-    return frame[column].map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
+    return frame[column].map(_cell)
+
+
+def _cell(value: object) -> str:
+    """A cell as trimmed text; missing (None, NaN, NaT, NA) is empty."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return str(value).strip()
 
 
 def _bad(row: int, field: str, why: str) -> InputError:

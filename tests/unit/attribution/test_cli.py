@@ -120,6 +120,8 @@ def test_touches_after_the_conversion_are_dropped(tmp_path: Path) -> None:
          "row 2, field path: a path with an empty channel (or no channels)"),
         ("n.csv", "path,total_conversions\na,lots\n", "paths",
          "row 1, field total_conversions: cannot parse 'lots' as a count"),
+        ("l.jsonl", '{"journey_id": "j", "ts": "2026-01-01", "channel": ["a"], "revenue": "x"}\n',
+         "touches", "row 1, field revenue: cannot parse 'x' as an amount"),
         ("j.jsonl", '{"path": "a", "total_conversions": 1}\n{"path": \n', "paths",
          "row 2: not valid JSON (Expecting value)"),
     ],
