@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -96,7 +97,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series[str]:
 
 def _cell(value: object) -> str:
     """A cell as trimmed text; missing (None, NaN, NaT, NA) is empty."""
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+    missing = value is None or value is pd.NA or value is pd.NaT
+    if missing or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
 
