@@ -165,8 +165,11 @@ def main() -> int:
         ]
         pip_install(work / "job", requirements, JOB_PLATFORM)
         job_bytes = sum(p.stat().st_size for p in (work / "job").rglob("*") if p.is_file())
-        print(f"model job: {len(requirements)} pinned requirements install for "
-              f"{JOB_PLATFORM[0]} / cp312 ({job_bytes / 2**20:.0f} MB unpacked)")  # fmt: skip
+        unpacked = f"{job_bytes / 2**20:.0f} MB unpacked"
+        print(
+            f"model job: {len(requirements)} pinned requirements install for "
+            f"{JOB_PLATFORM[0]} / cp312 ({unpacked})"
+        )
         pip_install(work / "light", light_requirements(), ZIP_PLATFORMS)
         results = []
         for name in LIGHT_FUNCTIONS:

@@ -21,8 +21,8 @@ def request_run(
 
     Returns the run record and whether it was created by this request.
     """
-    record = new_run(workspace, as_of or now.astimezone(UTC).date(), parameters, trigger="api",
-                     now=now)  # fmt: skip
+    day = as_of or now.astimezone(UTC).date()
+    record = new_run(workspace, day, parameters, trigger="api", now=now)
     stored, created = store.create_run(record)
     retry = not created and stored.status is RunStatus.FAILED
     if retry:

@@ -97,11 +97,10 @@ def execute_run(
             }
         )
     store.save_run(final)
-    metrics.add_metric(name=f"Runs{final.status.value.capitalize()}", unit=MetricUnit.Count,
-                       value=1)  # fmt: skip
+    outcome = f"Runs{final.status.value.capitalize()}"
+    metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="RunSeconds", unit=MetricUnit.Seconds, value=perf_counter() - clock)
-    logger.info("run finished", run_id=run.run_id, status=final.status.value,
-                seconds=final.seconds)  # fmt: skip
+    logger.info("run finished", run_id=run.run_id, status=final.status.value, seconds=final.seconds)
     return final
 
 
@@ -120,8 +119,8 @@ def run_now(
 
     A run that already succeeded is returned as it is; a new, queued or failed one runs.
     """
-    record, _ = store.create_run(new_run(workspace, as_of, parameters, trigger=trigger,
-                                         now=_now()))  # fmt: skip
+    requested = new_run(workspace, as_of, parameters, trigger=trigger, now=_now())
+    record, _ = store.create_run(requested)
     if record.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.RUNNING}:
         logger.info("run exists", run_id=record.run_id, status=record.status.value)
         return record
