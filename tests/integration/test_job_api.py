@@ -113,19 +113,46 @@ ROUTES = [
     "/v1/attribution",
     "/v1/attribution?model=markov&by=channel",
     "/v1/attribution/deals",
+    "/v1/attribution/deals/{deal_id}",
     "/v1/survival/capture_to_qualified?by=channel",
     "/v1/survival/drivers",
+    "/v1/relationships/{contact_id}",
     "/v1/runs",
+    "/v1/runs/{run_id}",
+    "/v1/runs/{run_id}/exports",
 ]
 
 
-@pytest.mark.parametrize("path", ROUTES)
+@pytest.fixture(scope="module")
+def ids(stack: Any, keys: dict[str, str], run: dict[str, Any]) -> dict[str, str]:
+    """A real deal, contact and run of the workspace, to fill the routes' path parameters."""
+    deals = api(stack, "GET", "/v1/attribution/deals", keys[WORKSPACE]).json()["deals"]
+    stored = record_repository(stack.env["REL2REV_TABLE_NAME"]).records_in_window(
+        WORKSPACE,
+        datetime.fromisoformat(run["window_start"]),
+        datetime.fromisoformat(run["window_end"]),
+    )
+    return {
+        "deal_id": deals[0]["deal_id"],
+        "contact_id": stored.interactions[-1].contact_id,
+        "run_id": run["run_id"],
+    }
+
+
+@pytest.mark.parametrize("route", ROUTES)
 def test_every_route_needs_a_valid_key(
-    stack: Any, keys: dict[str, str], run: dict[str, Any], path: str
+    stack: Any, keys: dict[str, str], ids: dict[str, str], route: str
 ) -> None:
+    path = route.format(**ids)
     assert api(stack, "GET", path, keys[WORKSPACE]).status_code == 200
     assert api(stack, "GET", path, None).status_code == 401
     assert api(stack, "GET", path, "r2r_not-a-key").status_code == 401
+    assert api(stack, "GET", path, keys[OTHER]).status_code in {200, 404}
+
+
+def test_requesting_a_run_needs_a_valid_key(stack: Any, keys: dict[str, str]) -> None:
+    assert api(stack, "POST", "/v1/runs", None, json={}).status_code == 401
+    assert api(stack, "POST", "/v1/runs", "r2r_not-a-key", json={}).status_code == 401
 
 
 def test_other_workspaces_see_nothing(
