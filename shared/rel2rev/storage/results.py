@@ -6,7 +6,8 @@ Key design (see docs/data-model.md, "Results table"):
 - results:      pk `RESULT#{workspace}#{run_id}`, sk one of `FUNNEL`, `ATTRIBUTION`,
   `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (per-deal credit lines, in close order),
   `DEALID#{deal_id}` (the same lines, by id), `REL#{contact_id}` (relationship detail).
-  Bodies are gzip-compressed JSON of the `rel2rev.job.results` models.
+  Bodies are gzip-compressed JSON of the `rel2rev.job.results` models; result items carry
+  `expires_at` (the table's TTL attribute), `RESULTS_RETENTION` after the run was created.
 The run id is deterministic (`run_id_for`), so creating a run twice returns the first one.
 """
 
@@ -17,7 +18,7 @@ import binascii
 import gzip
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -42,6 +43,9 @@ from rel2rev.job.results import (
 M = TypeVar("M", bound=BaseModel)
 LINES = TypeAdapter(list[CreditLine])
 _OPEN_DEALS = "~open"  # sorts after every ISO timestamp: deals without a close time come last
+RESULTS_RETENTION = timedelta(days=400)
+"""Result items expire (table TTL `expires_at`) this long after their run was created; run
+records and API keys never expire. Exports expire alike (bucket lifecycle rule)."""
 
 
 class ResultsSettings(BaseSettings):
@@ -175,8 +179,10 @@ class ResultsStore:
         pk = f"RESULT#{run.workspace}#{run.run_id}"
         items: list[dict[str, Any]] = []
 
+        expires_at = int((run.created_at + RESULTS_RETENTION).timestamp())
+
         def add(sk: str, body: bytes) -> None:
-            items.append({"pk": pk, "sk": sk, "body": _pack(body)})
+            items.append({"pk": pk, "sk": sk, "body": _pack(body), "expires_at": expires_at})
 
         if results.funnel is not None:
             add("FUNNEL", results.funnel.model_dump_json().encode())

@@ -13,7 +13,7 @@ from rel2rev.job.runner import execute_run, run_now
 from rel2rev.local.template import TemplateModel
 from rel2rev.records import WorkspaceRecords
 from rel2rev.simulate.world import WorldConfig, simulate_world
-from rel2rev.storage.results import ExportFiles, ResultsStore
+from rel2rev.storage.results import RESULTS_RETENTION, ExportFiles, ResultsStore
 
 END = datetime(2026, 6, 1, tzinfo=UTC)
 PARAMETERS = RunParameters(models=("linear",), attribution_by=("channel",))
@@ -134,3 +134,20 @@ def test_run_now_runs_once(
     assert first.status is RunStatus.SUCCEEDED
     assert again == first
     assert records.reads == 1
+
+
+def test_result_items_expire_but_run_records_do_not(
+    world: WorkspaceRecords, stores: tuple[ResultsStore, ExportFiles]
+) -> None:
+    store, files = stores
+    final = execute_run(
+        _run(store), records=InMemoryRecords(world), store=store, files=files,  # type: ignore[arg-type]
+        exporter=write_exports,
+    )  # fmt: skip
+    items = boto3.resource("dynamodb").Table("results").scan()["Items"]
+    results = [i for i in items if str(i["pk"]).startswith("RESULT#")]
+    runs = [i for i in items if str(i["sk"]).startswith("RUN#")]
+    expected = int((final.created_at + RESULTS_RETENTION).timestamp())
+    assert results
+    assert {int(i["expires_at"]) for i in results} == {expected}
+    assert all("expires_at" not in i for i in runs)
