@@ -69,7 +69,7 @@ class DemoConfig(BaseModel):
 
     out: Path = Path("out")
     seed: int = 7
-    accounts: int = Field(30, ge=3, le=2_000)
+    accounts: int = Field(60, ge=3, le=2_000)
     days: int = Field(240, ge=60, le=730)
     workspace: str = "demo"
     workers: int = Field(8, ge=1, le=64)
