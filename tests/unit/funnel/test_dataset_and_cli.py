@@ -158,3 +158,16 @@ def test_bad_input_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "is not a folder" in capsys.readouterr().err
     write_dataset(world(2), tmp_path, fmt="jsonl")
     assert main(["funnel", "--input", str(tmp_path), "--as-of", "yesterday"]) == 2
+
+
+def test_survival_command_other_transitions_and_flags(tmp_path: Path) -> None:
+    write_dataset(world(), tmp_path / "in", fmt="csv")
+    out = tmp_path / "q.parquet"
+    args = ["survival", "--input", str(tmp_path / "in"), "--transition", "capture_to_qualified"]
+    assert main([*args, "--by", "owner", "--time-varying", "--out", str(out)]) == 0
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(out).to_pylist()
+    assert {r["segment"] for r in rows} == {None, "ann", "bob"}
+    assert (tmp_path / "q-cox-time-varying.parquet").is_file()
+    assert main([*args, "--competing"]) == 2  # competing risks are for lead_to_won only

@@ -156,3 +156,21 @@ def test_capture_to_qualified_and_qualified_to_lead_run_on_records() -> None:
     to_lead = survival_analysis(records, as_of=AS_OF, transition="qualified_to_lead", config=config)
     assert (to_lead.n, to_lead.excluded) == (0, met)
     assert to_lead.overall.insufficient is not None
+
+
+def test_a_deal_won_after_as_of_leaves_its_lead_open_and_at_risk() -> None:
+    records = simulate(40, 9, partner_hr=1.0, meeting_hr=1.0)
+    as_of = T0 + timedelta(days=70)
+    late = [d for d in records.deals if d.closed_at is not None and d.closed_at > as_of]
+    assert late  # some deals close after as-of in this world
+    report = survival_analysis(records, as_of=as_of, transition="lead_to_won")
+    early = [d for d in records.deals if d.closed_at is not None and d.closed_at <= as_of]
+    won_early = sum(1 for d in early if d.status is DealStatus.WON)
+    started = sum(1 for lead in records.leads if lead.created_at and lead.created_at <= as_of)
+    assert (report.n, report.events) == (started, won_early)
+    last = report.overall.points[-1]
+    # Leads still open at as-of are censored at their time since lead, not counted as wins.
+    assert report.censored == started - won_early
+    assert sum(p.censored for p in report.overall.points) == report.censored
+    assert sum(p.events for p in report.overall.points) == won_early
+    assert last.time <= 70
