@@ -210,7 +210,7 @@ class DemoFlow:
             raise DemoError(f"rel2rev import exited with {code}")
 
     def drain(self, stack: LocalStack) -> None:
-        """Wait until the processor has applied every queued event."""
+        """Wait until the processor has applied every queued event (bar: queue depth)."""
         deadline = time.monotonic() + self.config.drain_timeout_seconds
         with _bar(self.console) as progress:
             task = progress.add_task("processing queued events", total=None)
@@ -219,7 +219,7 @@ class DemoFlow:
                 pending = sum(p.pending() for p in stack.pollers)
                 high = max(high, pending)
                 progress.update(task, total=high, completed=high - pending)
-                if pending == 0 and not any(p.busy for p in stack.pollers):
+                if pending == 0:
                     break
                 time.sleep(0.5)
         remaining = max(1.0, deadline - time.monotonic())
