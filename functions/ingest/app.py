@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rel2rev.errors import InputError, Rel2revError
+from rel2rev.errors import InputError, NotFoundError, Rel2revError
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources import ADAPTERS
 from rel2rev.ingest.webhook import receive_webhook
@@ -51,12 +51,15 @@ def raw_request(event: APIGatewayProxyEventV2) -> RawRequest:
         )
     except (binascii.Error, ValueError):
         raise InputError("body is not valid base64") from None
+    workspace, source = params.get("workspace", ""), params.get("source", "")
+    if not (0 < len(workspace) <= 128 and 0 < len(source) <= 64):
+        raise NotFoundError("unknown workspace or source")
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     scheme = headers.get("x-forwarded-proto", "https")
     query = f"?{event.raw_query_string}" if event.raw_query_string else ""
     return RawRequest(
-        workspace=params.get("workspace", ""),
-        source=params.get("source", ""),
+        workspace=workspace,
+        source=source,
         request_id=context.request_id,
         received_at=datetime.fromtimestamp(context.time_epoch / 1000, UTC),
         method=context.http.method,

@@ -41,14 +41,10 @@ class QueuePoller:
         self._poll_interval = poll_interval
         self._retry_delay = retry_delay
         self._stop = threading.Event()
-        self._busy = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name=source.queue)
         self.batches = 0
-
-    @property
-    def busy(self) -> bool:
-        """True while a batch is being delivered."""
-        return self._busy.is_set()
+        self.empty_polls = 0
+        """Receives that found the queue empty; drain waits for one after it starts."""
 
     def start(self) -> None:
         """Start polling."""
@@ -61,12 +57,8 @@ class QueuePoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._busy.set()
-            try:
-                delivered = self.poll_once()
-            finally:
-                self._busy.clear()
-            if not delivered:
+            if not self.poll_once():
+                self.empty_polls += 1
                 self._stop.wait(self._poll_interval)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -245,13 +245,21 @@ class LocalStack:
         return self.functions.invoke(logical_id, event)
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait until every event-source queue is empty and no batch is in flight."""
+        """Wait until every event-source queue is empty and no batch is in flight.
+
+        Drained means: each poller has found its queue empty after this call began (so it
+        finished every batch it had), and no queue holds a message (visible, in flight or
+        delayed), which also covers messages enqueued by the batches themselves.
+        """
         deadline = time.monotonic() + timeout
-        quiet = 0
-        while quiet < 2:
+        while True:
+            seen = {id(p): p.empty_polls for p in self.pollers}
+            while any(p.empty_polls <= seen[id(p)] for p in self.pollers):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            if all(p.pending() == 0 for p in self.pollers):
+                return
             if time.monotonic() > deadline:
                 waiting = {p.source.queue: p.pending() for p in self.pollers}
                 raise TimeoutError(f"queues not drained after {timeout}s: {waiting}")
-            idle = all(not p.busy and p.pending() == 0 for p in self.pollers)
-            quiet = quiet + 1 if idle else 0
-            time.sleep(0.05)
