@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from rel2rev.errors import UnprocessableError
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState, qualify
 from rel2rev.funnel.stages import ContactStages, Stage, contact_stages, primary_contacts, sum_money
@@ -277,7 +278,7 @@ def funnel_metrics(
     Pass `states` (from `qualify` at the same `as_of`) to reuse a qualification pass.
     """
     if period[0] >= period[1]:
-        raise ValueError("period must start before it ends")
+        raise UnprocessableError("period must start before it ends")
     if states is None:
         states = qualify(records, config, as_of=as_of)
     stages = contact_stages(records, states, as_of=as_of)

@@ -10,6 +10,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
+from rel2rev.errors import UnprocessableError
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState
 from rel2rev.funnel.stages import ContactStages
@@ -123,7 +124,7 @@ def survival_analysis(
     Times are in `resolution` units (default days); open spells are censored at `as_of`.
     """
     if by is not None and by not in SEGMENTS:
-        raise ValueError(f"by must be one of {', '.join(SEGMENTS)}")
+        raise UnprocessableError(f"by must be one of {', '.join(SEGMENTS)}")
     spells = spells_from_records(
         records,
         transition=transition,

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from rel2rev.errors import UnprocessableError
+
 CENSORED, EVENT, COMPETING = 0, 1, 2
 """Outcome codes in `prepare`'s `outcome` column."""
 
@@ -20,7 +22,7 @@ def prepare(frame: pd.DataFrame, *, as_of: datetime, resolution: timedelta) -> p
     after `as_of` are dropped. Whichever of end and competing comes first decides the outcome.
     """
     if resolution <= timedelta(0):
-        raise ValueError("resolution must be positive")
+        raise UnprocessableError("resolution must be positive")
     cutoff = pd.Timestamp(as_of)
     out = frame.loc[frame["start"] <= cutoff].copy()
     end = out["end"].where(out["end"] <= cutoff)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from rel2rev.errors import UnprocessableError
 from rel2rev.funnel import account_stages, contact_stages, funnel_metrics, qualify
 from rel2rev.money import Money
 from rel2rev.records import (
@@ -170,5 +171,5 @@ def test_response_times_per_owner_and_channel() -> None:
 
 
 def test_an_empty_period_is_rejected() -> None:
-    with pytest.raises(ValueError, match="period"):
+    with pytest.raises(UnprocessableError, match="period"):
         funnel_metrics(world(), as_of=AS_OF, period=(PERIOD[1], PERIOD[0]))
