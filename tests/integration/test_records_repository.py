@@ -186,3 +186,31 @@ def test_a_group_of_events_is_applied_in_order_with_one_outcome_each(
     assert contact.name == "New"
     assert len(repo.interactions_of_contact("acme", contact.contact_id)) == 3
     assert repo.apply_events(group) == [Outcome.DUPLICATE] * len(group)
+
+
+def test_archive_lists_requests_by_source_and_day(aws: tuple[boto3.Session, LocalNames]) -> None:
+    session, names = aws
+    archive = RawArchive(session.client("s3"), names.name("ArchiveBucket"))
+    days = [T0 - timedelta(days=200), T0 - timedelta(days=1), T0]
+    for n, day in enumerate(days):
+        for source in ("generic", "hubspot"):
+            archive.archive(
+                RawRequest(
+                    workspace="acme",
+                    source=source,
+                    request_id=f"r{n}",
+                    received_at=day,
+                    url="https://x/",
+                    body=b"{}",
+                )
+            )
+    assert archive.sources("acme") == ["generic", "hubspot"]
+    assert len(list(archive.keys("acme"))) == 6
+    yesterday = list(archive.keys("acme", None, days[1].date(), days[1].date()))
+    assert yesterday == [f"raw/acme/{s}/{days[1]:%Y/%m/%d}/r1" for s in ("generic", "hubspot")]
+    recent = list(archive.keys("acme", "generic", days[1].date(), None))
+    assert recent == [f"raw/acme/generic/{d:%Y/%m/%d}/r{n + 1}" for n, d in enumerate(days[1:])]
+    long_window = list(archive.keys("acme", "hubspot", days[0].date(), days[2].date()))
+    assert len(long_window) == 3
+    (request,) = archive.iter_archived("acme", "hubspot", days[0].date(), days[0].date())
+    assert (request.request_id, request.body) == ("r0", b"{}")

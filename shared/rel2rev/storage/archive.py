@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rel2rev.ingest.request import RawRequest
@@ -52,13 +52,19 @@ class RawArchive:
         start: date | None = None,
         end: date | None = None,
     ) -> Iterator[str]:
-        """Archive keys of a workspace (one source or all), received on days in [start, end]."""
+        """Archive keys of a workspace (one source or all), received on days in [start, end].
+
+        A window of at most 92 days lists one prefix per day; a longer or open window lists
+        the source's whole prefix and keeps the keys whose date is inside it.
+        """
         paginator = self._s3.get_paginator("list_objects_v2")
         for name in [source] if source else self.sources(workspace):
-            for prefix in _day_prefixes(f"raw/{workspace}/{name}/", start, end):
+            base = f"raw/{workspace}/{name}/"
+            for prefix in _prefixes(base, start, end):
                 for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
                     for item in page.get("Contents", []):
-                        yield item["Key"]
+                        if _received_within(item["Key"][len(base) :], start, end):
+                            yield item["Key"]
 
     def iter_archived(
         self,
@@ -72,14 +78,20 @@ class RawArchive:
             yield self.load(key)
 
 
-def _day_prefixes(base: str, start: date | None, end: date | None) -> list[str]:
-    if start is None and end is None:
+MAX_DAY_PREFIXES = 92
+
+
+def _prefixes(base: str, start: date | None, end: date | None) -> list[str]:
+    if start is None or end is None or (end - start).days >= MAX_DAY_PREFIXES:
         return [base]
-    first = start or date(2000, 1, 1)
-    last = end or datetime.now(UTC).date()
-    if last < first:
-        return []
-    days = (last - first).days + 1
-    if days > 3660:
-        raise ValueError("replay window is longer than ten years; narrow it")
-    return [f"{base}{(first + timedelta(d)).strftime('%Y/%m/%d')}/" for d in range(days)]
+    days = (end - start).days + 1
+    return [f"{base}{(start + timedelta(d)).strftime('%Y/%m/%d')}/" for d in range(max(0, days))]
+
+
+def _received_within(rest: str, start: date | None, end: date | None) -> bool:
+    """`rest` is `yyyy/mm/dd/request_id`; True when that day is inside [start, end]."""
+    try:
+        day = datetime.strptime(rest[:10], "%Y/%m/%d").date()
+    except ValueError:
+        return False
+    return (start is None or day >= start) and (end is None or day <= end)
