@@ -272,16 +272,19 @@ def funnel_metrics(
     cohort: Cohort | None = None,
     config: QualificationConfig | None = None,
     states: Sequence[RelationshipState] | None = None,
+    stages: Sequence[ContactStages] | None = None,
 ) -> FunnelReport:
     """Funnel metrics of `records` over `period` = [from, to), split `by`, per capture `cohort`.
 
-    Pass `states` (from `qualify` at the same `as_of`) to reuse a qualification pass.
+    Pass `states` (from `qualify` at the same `as_of`, with details: response times feed the
+    exchange counts) and `stages` (from `contact_stages`) to reuse them across calls.
     """
     if period[0] >= period[1]:
         raise UnprocessableError("period must start before it ends")
     if states is None:
         states = qualify(records, config, as_of=as_of)
-    stages = contact_stages(records, states, as_of=as_of)
+    if stages is None:
+        stages = contact_stages(records, states, as_of=as_of)
     reciprocal_at = {s.contact_id: s.reciprocal_at for s in states}
     answered = {
         r.interaction_id for s in states for r in s.response_times if r.answered_at is not None
@@ -291,7 +294,7 @@ def funnel_metrics(
     def keys(s: ContactStages) -> tuple[str | None, str | None] | None:
         if cohort is None:
             return (None, _segment(s, by))
-        if not _inside(s.captured_at, period) or s.captured_at is None:
+        if s.captured_at is None or not _inside(s.captured_at, period):
             return None
         return (s.captured_at.strftime("%Y-%m"), _segment(s, by))
 
