@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from rel2rev.api.models import DealCredit, DealLine
 from rel2rev.demo.delivery import (
@@ -13,7 +16,7 @@ from rel2rev.demo.delivery import (
     with_duplicates,
 )
 from rel2rev.demo.finance import reconcile
-from rel2rev.demo.flow import schedule_event
+from rel2rev.demo.flow import DemoConfig, DemoError, DemoFlow, schedule_event
 from rel2rev.demo.plan import plan_delivery
 from rel2rev.demo.transport import Delivery, OutgoingRequest
 from rel2rev.importer import Row, batches, validate
@@ -150,3 +153,14 @@ def test_reconcile_checks_every_model_to_the_cent() -> None:
 
 def test_schedule_event_is_the_templates_scheduler_input() -> None:
     assert schedule_event() == {"trigger": "schedule"}
+
+
+def test_a_failing_step_stops_with_its_name(tmp_path: Path) -> None:
+    flow = DemoFlow(DemoConfig(out=tmp_path, accounts=3, days=60), Console(file=io.StringIO()))
+    failing = "step 'deliver' failed: ConnectionError: refused"
+    with pytest.raises(DemoError, match=failing), flow.step("deliver"):
+        raise ConnectionError("refused")
+    with flow.step("write"):
+        flow.write_inputs()
+    assert "write" in flow.result.timings
+    assert (tmp_path / "world" / "backfill.jsonl").is_file()
