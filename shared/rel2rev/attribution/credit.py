@@ -10,10 +10,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
 from rel2rev.attribution.report import DealLine, ModelResult, TouchCredit
-from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
-from rel2rev.money import Money, allocate
+from rel2rev.attribution.table import BoolArray, FloatArray, IntArray, JourneyTable
+from rel2rev.money import Money, allocate, minor_exponent
 
 PairWeight = Callable[[IntArray, IntArray], FloatArray]
 """Weight of (journey row, value code) pairs, for models that weigh values, not touches."""
@@ -85,30 +86,107 @@ def finish(
 def deal_lines(
     table: JourneyTable, dimension: str, model: str, weights: FloatArray
 ) -> list[DealLine]:
-    """Per converting deal with an amount: its amount split over its values, exactly."""
+    """Per converting deal with an amount: its amount split over its values, exactly.
+
+    `rel2rev.money.allocate`'s rule (floors of the exact shares in minor units, the units left
+    one each to the largest remainders, ties to the value touched first), vectorised over all
+    deals in float64; a deal whose deciding remainders are within 1e-6 of a unit of each other
+    (or whose amount is beyond float64 integers) goes through `allocate` itself with exact
+    rational weights, so every split equals `allocate`'s. Values with zero weight get no line
+    (unless all are zero: then the deal is split evenly).
+    """
     codes, labels = table.codes(dimension)
-    lines: list[DealLine] = []
-    for row, amount in enumerate(table.amounts):
-        start, stop = int(table.offsets[row]), int(table.offsets[row + 1])
-        if amount is None or table.conversions[row] <= 0 or start == stop:
-            continue
-        by_value: dict[str, Fraction] = defaultdict(Fraction)
-        for code, weight in zip(codes[start:stop], weights[start:stop], strict=True):
-            by_value[labels[code]] += Fraction(float(weight))
-        positive = {value: w for value, w in by_value.items() if w > 0}
-        parts = allocate(amount, positive or by_value)
-        total = sum(by_value.values(), Fraction(0))
-        lines.extend(
-            DealLine(
-                deal_id=table.ids[row],
-                model=model,
-                value=value,
-                share=float(by_value[value] / total) if total else 1.0 / len(parts),
-                amount=money,
-            )
-            for value, money in parts.items()
+    n_values = max(len(labels), 1)
+    amounts = {
+        row: amount
+        for row, amount in enumerate(table.amounts)
+        if amount is not None and table.conversions[row] > 0 and table.lengths[row] > 0
+    }
+    if not amounts:
+        return []
+    is_deal = np.zeros(table.n_journeys, dtype=bool)
+    is_deal[list(amounts)] = True
+    touches = np.flatnonzero(is_deal[table.touch_journey])
+    key = table.touch_journey[touches] * n_values + codes[touches]
+    pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    raw = np.bincount(inverse, weights=weights[touches], minlength=len(pairs))
+    journey = pairs // n_values
+    total = np.bincount(journey, weights=raw, minlength=table.n_journeys)
+    keep = (raw > 0) | (total[journey] <= 0)
+    pairs, first, raw, journey = pairs[keep], first[keep], raw[keep], journey[keep]
+    counts = np.bincount(journey, minlength=table.n_journeys)
+    share = np.where(
+        total[journey] > 0, raw / np.where(total > 0, total, 1.0)[journey], 1.0 / counts[journey]
+    )
+    deals, group = np.unique(journey, return_inverse=True)
+    money = [amounts[int(j)] for j in deals]
+    units, unsure = _largest_remainder(money, group, first, share)
+    for g in np.flatnonzero(unsure):
+        mine = np.flatnonzero(group == g)
+        exact = _exact_split(table, int(deals[g]), weights, codes, pairs[mine] % n_values)
+        units[mine] = [exact[int(c)] for c in pairs[mine] % n_values]
+    return [
+        DealLine.model_construct(
+            deal_id=table.ids[int(deals[g])],
+            model=model,
+            value=labels[int(c)],
+            share=float(sh),
+            amount=_money(int(u), money[g]),
         )
-    return lines
+        for g, c, sh, u in zip(group, pairs % n_values, share, units, strict=True)
+    ]
+
+
+def _largest_remainder(
+    totals: list[Money], group: IntArray, first: IntArray, share: FloatArray
+) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """Minor units of each part (`share` of its group's total; floors, then the units left to
+    the largest remainders, ties to the smallest `first`; `group` sorted), and the groups whose
+    outcome float64 cannot be trusted to decide."""
+    units = np.array([m.minor_units for m in totals], dtype=object)
+    magnitude = np.abs(units.astype(np.float64))
+    unsure = magnitude >= 2**52
+    size = np.where(unsure, 0, magnitude).astype(np.int64)
+    exact = size[group] * share
+    floors = np.floor(exact).astype(np.int64)
+    left = size - np.bincount(group, weights=floors, minlength=len(totals)).astype(np.int64)
+    remainder = exact - floors
+    order = np.lexsort((first, -np.round(remainder, 9), group))
+    starts = np.searchsorted(group[order], np.arange(len(totals)))
+    rank = np.arange(len(order)) - starts[group[order]]
+    floors[order[rank < left[group[order]]]] += 1
+    counts = np.bincount(group, minlength=len(totals))
+    cut = (left > 0) & (left < counts)
+    ranked = remainder[order]
+    gap = (
+        ranked[np.minimum(starts + left - 1, len(order) - 1)]
+        - ranked[np.minimum(starts + left, len(order) - 1)]
+    )
+    unsure |= cut & (gap < 1e-6)
+    sign = np.where(np.array([u < 0 for u in units]), -1, 1)[group]
+    return (sign * floors).astype(object), unsure
+
+
+def _exact_split(
+    table: JourneyTable, row: int, weights: FloatArray, codes: IntArray, values: IntArray
+) -> dict[int, int]:
+    """One deal through `rel2rev.money.allocate`, weights summed as exact rationals in
+    first-touch order; minor units per value code."""
+    by_value: dict[int, Fraction] = {}
+    for i in range(int(table.offsets[row]), int(table.offsets[row + 1])):
+        code = int(codes[i])
+        by_value[code] = by_value.get(code, Fraction(0)) + Fraction(float(weights[i]))
+    wanted = {int(c) for c in values}
+    chosen = {c: w for c, w in by_value.items() if c in wanted}
+    amount = table.amounts[row]
+    assert amount is not None
+    return {c: m.minor_units for c, m in allocate(amount, chosen).items()}
+
+
+def _money(units: int, like: Money) -> Money:
+    """`units` minor units in `like`'s currency, built without re-validating."""
+    exponent = minor_exponent(like.currency)
+    return Money.model_construct(amount=Decimal(units).scaleb(-exponent), currency=like.currency)
 
 
 def revenue_totals(lines: list[DealLine]) -> dict[str, dict[str, Money]]:

@@ -75,3 +75,56 @@ def test_models_that_always_run_on_timed_converting_data() -> None:
     report = run_models(data)
     assert [m for m, r in report.models.items() if r.error] == []
     assert list(report.models) == list(ALL_MODELS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=6),
+            st.integers(-(10**12), 10**12),
+            st.sampled_from(CURRENCIES),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_vectorised_split_matches_money_allocate(
+    deals: list[tuple[list[str], int, str]], rng: object
+) -> None:
+    import numpy as np
+
+    from rel2rev.attribution.credit import deal_lines
+    from rel2rev.attribution.table import JourneyTable
+    from rel2rev.money import Money, allocate
+
+    journeys = [
+        journey(f"d{i}", channels, amount="1", currency=currency)
+        for i, (channels, _, currency) in enumerate(deals)
+    ]
+    table = JourneyTable.from_journeys(journeys)
+    amounts = [Money.from_minor_units(units, cur) for _, units, cur in deals]
+    table = JourneyTable(**{**table.__dict__, "amounts": amounts})  # type: ignore[arg-type]
+    weights = np.array([rng.random() for _ in range(table.n_touches)])  # type: ignore[attr-defined]
+    got = {
+        (line.deal_id, line.value): line.amount
+        for line in deal_lines(table, "channel", "m", weights)
+    }
+    codes, labels = table.codes("channel")
+    for row, money in enumerate(amounts):
+        by_value: dict[str, float] = {}
+        for i in range(int(table.offsets[row]), int(table.offsets[row + 1])):
+            by_value[labels[codes[i]]] = by_value.get(labels[codes[i]], 0.0) + float(weights[i])
+        positive = {v: w for v, w in by_value.items() if w > 0}
+        expected = allocate(money, positive or by_value)  # zero-weight values get no line
+        assert {v: got[(f"d{row}", v)] for v in expected} == expected
+
+
+def test_amounts_beyond_float_precision_take_the_exact_path() -> None:
+    from rel2rev.money import Money, allocate
+
+    big = Money.from_minor_units(10**17 + 1, "EUR")
+    data = [journey("big", ["a", "b", "c"], amount=str(big.amount))]
+    lines = run_models(data, ["linear"]).models["linear"].deal_lines
+    assert {line.value: line.amount for line in lines} == allocate(big, {"a": 1, "b": 1, "c": 1})
