@@ -28,6 +28,11 @@ from rel2rev.survival.results import CoxReport, HazardRatio, Insufficient, finit
 from rel2rev.survival.spells import SEGMENTS, Transition, spells_from_records
 
 MIN_EVENTS = 10
+MIN_SUPPORT = 5
+"""Events needed off a feature's most common value (and, if binary, on it) to estimate it."""
+EVENTS_PER_FEATURE = 10
+MAX_ABS_COEF = 15.0
+"""A |log hazard ratio| beyond this means the likelihood has no finite maximum (separation)."""
 MAX_PH_SPELLS = 5000
 MAX_LEVELS = 6
 """Categorical segments keep their most frequent levels as indicators; the rest pool as 'other'."""
@@ -84,6 +89,52 @@ def usable_features(frame: pd.DataFrame, features: list[str]) -> tuple[list[str]
     return [candidates[j] for j in kept], dropped
 
 
+def supported_features(
+    frame: pd.DataFrame, features: list[str], event: str = "event"
+) -> tuple[list[str], dict[str, str]]:
+    """Usable features with enough events behind them, at most one per `EVENTS_PER_FEATURE`.
+
+    A feature needs `MIN_SUPPORT` events among rows off its most common value (and, for a binary
+    feature, on it too), else its estimate runs off to infinity. When there are more features
+    than the events support, the best supported are kept.
+    """
+    kept, dropped = usable_features(frame, features)
+    events = frame[event].to_numpy(dtype=bool)
+    support: dict[str, int] = {}
+    for name in kept:
+        values = frame[name].to_numpy(dtype=float)
+        uniques, counts = np.unique(values, return_counts=True)
+        at_mode = values == uniques[np.argmax(counts)]
+        off, on = int(events[~at_mode].sum()), int(events[at_mode].sum())
+        support[name] = min(off, on) if len(uniques) == 2 else off
+        if support[name] < MIN_SUPPORT:
+            dropped[name] = f"{support[name]} events off its usual value (at least {MIN_SUPPORT})"
+    kept = [k for k in kept if k not in dropped]
+    room = int(events.sum()) // EVENTS_PER_FEATURE
+    if len(kept) > room:
+        best = set(sorted(kept, key=lambda k: -support[k])[:room])
+        for name in kept:
+            if name not in best:
+                dropped[name] = (
+                    f"fewer than {EVENTS_PER_FEATURE} events per feature: kept the {room} best"
+                    " supported"
+                )
+        kept = [k for k in kept if k in best]
+    return kept, dropped
+
+
+def _separated(ratios: list[HazardRatio]) -> list[str]:
+    """Features without a finite, identifiable estimate (infinite CI or runaway coefficient)."""
+    return [
+        h.feature
+        for h in ratios
+        if not np.isfinite([h.coef, h.se, h.lower, h.upper]).all()
+        or abs(h.coef) > MAX_ABS_COEF
+        or h.se > MAX_ABS_COEF
+        or h.lower <= 0
+    ]
+
+
 def _ph_pvalues(fitter: CoxPHFitter, data: pd.DataFrame, penalizer: float) -> tuple[pd.Series, int]:
     """PH test p-values (rank time transform) and the number of spells it ran on.
 
@@ -128,33 +179,45 @@ def _check(n: int, events: int, kept: list[str], dropped: dict[str, str]) -> str
 def fit_cox(
     prepared: pd.DataFrame, features: list[str], *, penalizer: float = 0.0, check_ph: bool = True
 ) -> CoxFit:
-    """Cox PH on `duration`/`event` of a prepared frame, with the PH test (rank time)."""
+    """Cox PH on `duration`/`event` of a prepared frame, with the PH test (rank time).
+
+    Features whose estimate runs off to infinity (separation) are dropped, named, and the
+    model refitted without them.
+    """
     n, events = len(prepared), int(prepared["event"].sum())
-    kept, dropped = usable_features(prepared, features) if n else ([], {})
-    reason = _check(n, events, kept, dropped)
-    if reason is not None:
-        return _failed(n, events, dropped, reason)
-    data = prepared[[*kept, "duration", "event"]].astype(float)
-    fitter = CoxPHFitter(penalizer=penalizer)
+    kept, dropped = supported_features(prepared, features) if n else ([], {})
+    while True:
+        reason = _check(n, events, kept, dropped)
+        if reason is not None:
+            return _failed(n, events, dropped, reason)
+        data = prepared[[*kept, "duration", "event"]].astype(float)
+        fitter = CoxPHFitter(penalizer=penalizer)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter.fit(data, duration_col="duration", event_col="event")
+        except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+            return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
+        separated = _separated(_ratios(fitter, {}))
+        if not separated:
+            break
+        dropped.update(dict.fromkeys(separated, "no finite estimate (separation)"))
+        kept = [k for k in kept if k not in separated]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitter.fit(data, duration_col="duration", event_col="event")
             ph, ph_spells = (
                 _ph_pvalues(fitter, data, penalizer) if check_ph else (pd.Series(dtype=float), 0)
             )
-    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-        return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+        ph, ph_spells = pd.Series(dtype=float), 0  # reported as no PH p-values, not hidden
     ph_p = {str(k): float(v) for k, v in ph.items()}
-    ratios = _ratios(fitter, ph_p)
-    if not all(np.isfinite([h.coef, h.se]).all() for h in ratios):
-        return _failed(n, events, dropped, "the fit did not converge to finite estimates")
     return CoxFit(
         n=n,
         events=events,
         features=kept,
         dropped=dropped,
-        hazard_ratios=ratios,
+        hazard_ratios=_ratios(fitter, ph_p),
         concordance=finite(fitter.concordance_index_),
         log_likelihood=finite(fitter.log_likelihood_),
         ph_violations=sorted(k for k, p in ph_p.items() if p < 0.05),
@@ -166,24 +229,29 @@ def fit_cox(
 def fit_time_varying_cox(
     intervals: pd.DataFrame, features: list[str], *, penalizer: float = 0.0
 ) -> CoxFit:
-    """Cox with time-varying covariates on `id`, `start`, `stop`, `event` rows."""
+    """Cox with time-varying covariates on `id`, `start`, `stop`, `event` rows (features
+    selected and separation handled as in `fit_cox`)."""
     n = int(intervals["id"].nunique()) if len(intervals) else 0
     events = int(intervals["event"].sum()) if len(intervals) else 0
-    kept, dropped = usable_features(intervals, features) if n else ([], {})
-    reason = _check(n, events, kept, dropped)
-    if reason is not None:
-        return _failed(n, events, dropped, reason)
-    data = intervals[["id", "start", "stop", "event", *kept]]
-    fitter = CoxTimeVaryingFitter(penalizer=penalizer)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitter.fit(data, id_col="id", start_col="start", stop_col="stop", event_col="event")
-    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-        return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
-    ratios = _ratios(fitter, {})
-    if not all(np.isfinite([h.coef, h.se]).all() for h in ratios):
-        return _failed(n, events, dropped, "the fit did not converge to finite estimates")
+    kept, dropped = supported_features(intervals, features) if n else ([], {})
+    while True:
+        reason = _check(n, events, kept, dropped)
+        if reason is not None:
+            return _failed(n, events, dropped, reason)
+        data = intervals[["id", "start", "stop", "event", *kept]]
+        fitter = CoxTimeVaryingFitter(penalizer=penalizer)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter.fit(data, id_col="id", start_col="start", stop_col="stop", event_col="event")
+        except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+            return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
+        ratios = _ratios(fitter, {})
+        separated = _separated(ratios)
+        if not separated:
+            break
+        dropped.update(dict.fromkeys(separated, "no finite estimate (separation)"))
+        kept = [k for k in kept if k not in separated]
     return CoxFit(
         n=n,
         events=events,

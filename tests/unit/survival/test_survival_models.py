@@ -159,3 +159,25 @@ def test_time_varying_intervals_split_where_counts_change() -> None:
     b = rows.loc[rows["id"] == "b"]
     assert b[["start", "stop"]].to_numpy().tolist() == [[0.0, 1.0], [1.0, 3.0]]
     assert b["event"].tolist() == [False, False]
+
+
+def test_features_without_enough_events_are_dropped_with_the_reason() -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "duration": rng.exponential(20.0, n).round() + 1,
+            "event": rng.random(n) < 0.2,
+            "x": rng.normal(size=n),
+            "rare": np.r_[np.ones(3), np.zeros(n - 3)],
+        }
+    )
+    frame.loc[frame["rare"] == 1, "event"] = True  # 3 events with it: a runaway estimate
+    for k in range(12):
+        frame[f"noise{k}"] = rng.normal(size=n)
+    fit = fit_cox(frame, ["x", "rare", *(f"noise{k}" for k in range(12))], check_ph=False)
+    events = int(frame["event"].sum())
+    assert fit.insufficient is None
+    assert fit.dropped["rare"].startswith("3 events off its usual value")
+    assert len(fit.features) == events // 10
+    assert all(np.isfinite([h.lower, h.upper]).all() for h in fit.hazard_ratios)
