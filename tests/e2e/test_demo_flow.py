@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -79,6 +80,7 @@ def test_exports_and_report_are_written(demo: tuple[DemoResult, str]) -> None:
     out = result.report.parent
     assert (out / "world" / "ground_truth.json").is_file()
     assert (out / "world" / "backfill.jsonl").stat().st_size > 0
+    assert json.loads((out / "recovery.json").read_text())["markov"]["max_error_pp"] >= 0
     assert "every deal reconciles to the cent" in summary
     assert "Recovery of the planted channel effects" in summary
     assert str(Path(result.report).resolve()) in summary

@@ -7,7 +7,8 @@
 4. backfill the oldest engagement history with `rel2rev import FILE`;
 5. wait for the processor to drain the queue;
 6. create a finance API key and run the job as the daily schedule does;
-7. pull every deal's credit lines through the API and reconcile them to the cent;
+7. pull every deal's credit lines through the API and reconcile them to the cent, and write
+   how closely each model's channel shares recovered the planted ones (`out/recovery.json`);
 8. download the run's exports and `report.html` into `out/`.
 Each step is timed; any failure stops the flow with a `DemoError` naming the step.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +52,7 @@ from rel2rev.ingest.connections import Connection
 from rel2rev.job.results import RunRecord, RunStatus
 from rel2rev.local import LocalStack
 from rel2rev.local.template import load_template
-from rel2rev.simulate import World, WorldConfig, simulate_world, write_world
+from rel2rev.simulate import Recovery, World, WorldConfig, simulate_world, write_world
 
 JOB_FUNCTION = "ModelJobFunction"
 
@@ -118,6 +120,18 @@ def _bar(console: Console, *, transient: bool = False) -> Progress:
         console=console,
         transient=transient,
     )
+
+
+def recoveries(result: DemoResult) -> dict[str, Recovery]:
+    """Each model's channel shares (the API's comparison table) against the planted ones."""
+    if result.attribution is None or not result.attribution.comparison:
+        return {}
+    shares: dict[str, dict[str, float]] = defaultdict(dict)
+    for cell in result.attribution.comparison:
+        if cell.by == "channel":
+            shares[cell.model][cell.value] = cell.share
+    truth = result.world.truth
+    return {model: truth.recovery(values) for model, values in shares.items()}
 
 
 class DemoFlow:
@@ -250,6 +264,9 @@ class DemoFlow:
         self.result.reconciliation = check
         self.result.attribution = client.attribution(by="channel")
         self.result.funnel = client.funnel()
+        recovery = {m: r.model_dump(mode="json") for m, r in recoveries(self.result).items()}
+        path = self.config.out / "recovery.json"
+        path.write_text(json.dumps(recovery, indent=2) + "\n", encoding="utf-8")
         if not check.ok:
             shown = "; ".join([*check.problems, *check.missing][:5])
             raise DemoError(f"attribution does not reconcile: {shown}")

@@ -8,8 +8,7 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
-from rel2rev.demo.flow import DemoResult
-from rel2rev.simulate import Recovery
+from rel2rev.demo.flow import DemoResult, recoveries
 
 REVENUE_MODELS = ("linear", "markov", "additive_hazard")
 """The three models shown side by side: a heuristic and two data-driven ones."""
@@ -18,18 +17,6 @@ DATA_DRIVEN = frozenset({"markov", "shapley", "shapley_simplified", "additive_ha
 
 def _money(amount: Decimal) -> str:
     return f"{amount:,.0f}"
-
-
-def recoveries(result: DemoResult) -> dict[str, Recovery]:
-    """Each model's channel shares (from the API's comparison table) against the planted ones."""
-    if result.attribution is None or not result.attribution.comparison:
-        return {}
-    shares: dict[str, dict[str, float]] = defaultdict(dict)
-    for cell in result.attribution.comparison:
-        if cell.by == "channel":
-            shares[cell.model][cell.value] = cell.share
-    truth = result.world.truth
-    return {model: truth.recovery(values) for model, values in shares.items()}
 
 
 def funnel_table(result: DemoResult) -> Table | None:
@@ -112,8 +99,8 @@ def print_summary(result: DemoResult, console: Console) -> None:
         console.print(
             f"Delivered {delivered.requests} webhook requests from 4 sources "
             f"({delivered.retries} retries) + {stale.requests if stale else 0} stale updates, "
-            f"and {result.backfill_rows} backfilled rows; {result.events_accepted} events "
-            "accepted."
+            f"and {result.backfill_rows} backfilled rows "
+            f"({result.events_accepted} events acknowledged by the JSON endpoints)."
         )
     run = result.run
     if run is not None:
