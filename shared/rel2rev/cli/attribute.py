@@ -153,7 +153,10 @@ def write(report: AttributionReport, out: Path) -> None:
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
-        out.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+        document = to_json(report)
+        lines = sum(len(m.get("deal_lines", [])) for m in document["models"].values())
+        indent = 2 if lines <= 10_000 else None  # big documents: compact, 3x faster to write
+        out.write_text(json.dumps(document, indent=indent) + "\n", encoding="utf-8")
     elif suffix == ".csv":
         to_frame(report).to_csv(out, index=False)
     else:
