@@ -9,12 +9,15 @@ still open at `as_of` are censored there (at risk until then, never an event); t
   their loss (cause-specific); use `competing_risks` for the incidence of won vs lost.
 - `survival_drivers(records, *, as_of, transition, resolution, time_varying=False)
   -> CoxReport`: Cox hazard ratios with CIs, concordance and the PH check; time-varying Cox on
-  accumulating touches.
+  accumulating touches. Features that are constant, collinear, backed by too few events or
+  separated are dropped and named in `dropped`; at most one feature per 10 events is kept.
 - `competing_risks(records, *, as_of, resolution) -> CompetingRisksReport`: Aalen-Johansen
   cumulative incidence of won and lost after lead.
 Lower level: `spells_from_records`, `prepare`, `kaplan_meier`, `fit_cox`,
 `fit_time_varying_cox`, `aalen_johansen`. Degenerate data give an `insufficient` reason in the
-result, never an exception or NaN. Every report has `.rows()` and serialises to JSON.
+result, never an exception or NaN. Every report has `.rows()` and serialises to JSON. A
+caller running several models computes `qualify(..., details=False)` and `contact_stages` once
+and passes `states=` and `stages=` to each.
 """
 
 from rel2rev.survival.competing import aalen_johansen, competing_risks

@@ -171,3 +171,17 @@ def test_survival_command_other_transitions_and_flags(tmp_path: Path) -> None:
     assert {r["segment"] for r in rows} == {None, "ann", "bob"}
     assert (tmp_path / "q-cox-time-varying.parquet").is_file()
     assert main([*args, "--competing"]) == 2  # competing risks are for lead_to_won only
+
+
+def test_funnel_command_reads_the_qualification_rule(tmp_path: Path) -> None:
+    write_dataset(world(4), tmp_path / "in", fmt="jsonl")
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"threshold": 50, "lapse_threshold": 1}), encoding="utf-8")
+    out = tmp_path / "f.json"
+    assert main(["funnel", "--input", str(tmp_path / "in"), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["total"]["counts"]["qualified"] == 4
+    args = ["funnel", "--input", str(tmp_path / "in"), "--config", str(strict), "--out", str(out)]
+    assert main(args) == 0
+    assert json.loads(out.read_text())["total"]["counts"]["qualified"] == 0
+    strict.write_text('{"threshold": -1}', encoding="utf-8")
+    assert main(args) == 2
