@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rel2rev.dataset import FORMATS
 from rel2rev.errors import InputError
 from rel2rev.simulate import WorldConfig, simulate_world, write_world
 
@@ -31,6 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", type=_date, help="end of the history (default: today, UTC)")
     parser.add_argument("--workspace", default="demo", help="workspace name (default demo)")
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="jsonl", help="records file format (default jsonl)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         error = exc.errors(include_url=False)[0]
         raise InputError(f"--{error['loc'][0]}: {error['msg']}") from None
     world = simulate_world(config)
-    files = write_world(world, args.out)
+    files = write_world(world, args.out, fmt=args.format)
     counts = world.truth.counts
     print(
         f"world seed {config.seed}: {counts.accounts} accounts, {counts.contacts} contacts, "

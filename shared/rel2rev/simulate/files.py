@@ -1,70 +1,38 @@
-"""A world on disk: one JSONL file per record type plus `ground_truth.json`.
+"""A world on disk: the records folder the analyst commands read, plus accounts and truth.
 
-The layout is the records folder the analyst commands read: `contacts.jsonl`,
-`interactions.jsonl`, `leads.jsonl`, `deals.jsonl` (one stored record per line, as JSON),
-`accounts.jsonl` (the simulated companies) and `ground_truth.json`.
+The records are written with `rel2rev.dataset` (`contacts`, `interactions`, `leads`, `deals`
+as JSONL, CSV or Parquet), so `rel2rev funnel --input DIR` and friends read a simulated world
+directly. Beside them: `accounts.jsonl` (the simulated companies and their CRMs) and
+`ground_truth.json` (the planted effects, see `rel2rev.simulate.truth`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseModel
-
-from rel2rev.records import Contact, Deal, Interaction, Lead, WorkspaceRecords
+from rel2rev.dataset import Format, read_dataset, write_dataset
+from rel2rev.records import WorkspaceRecords
 from rel2rev.simulate.truth import GroundTruth
 from rel2rev.simulate.world import World
 
-RECORD_FILES = {
-    "contacts": "contacts.jsonl",
-    "interactions": "interactions.jsonl",
-    "leads": "leads.jsonl",
-    "deals": "deals.jsonl",
-}
 ACCOUNTS_FILE = "accounts.jsonl"
 TRUTH_FILE = "ground_truth.json"
 
-M = TypeVar("M", bound=BaseModel)
 
-
-def _write_jsonl(path: Path, rows: Iterable[BaseModel]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(row.model_dump_json(exclude_none=True))
-            handle.write("\n")
-
-
-def write_world(world: World, directory: Path) -> list[Path]:
+def write_world(world: World, directory: Path, *, fmt: Format = "jsonl") -> list[Path]:
     """Write the world's records, accounts and ground truth into `directory`; return the files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    records = world.records
-    written: list[Path] = []
-    for field, name in RECORD_FILES.items():
-        path = directory / name
-        _write_jsonl(path, getattr(records, field))
-        written.append(path)
-    _write_jsonl(directory / ACCOUNTS_FILE, world.accounts)
+    written = write_dataset(world.records, directory, fmt=fmt)
+    accounts = directory / ACCOUNTS_FILE
+    with accounts.open("w", encoding="utf-8") as handle:
+        handle.writelines(a.model_dump_json() + "\n" for a in world.accounts)
     truth = directory / TRUTH_FILE
     truth.write_text(world.truth.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    return [*written, directory / ACCOUNTS_FILE, truth]
-
-
-def _read_jsonl(path: Path, model: type[M]) -> list[M]:
-    with path.open(encoding="utf-8") as handle:
-        return [model.model_validate_json(line) for line in handle if line.strip()]
+    return [*written, accounts, truth]
 
 
 def read_records(directory: Path, workspace: str) -> WorkspaceRecords:
-    """Read back the records `write_world` wrote."""
-    return WorkspaceRecords(
-        workspace=workspace,
-        contacts=_read_jsonl(directory / RECORD_FILES["contacts"], Contact),
-        interactions=_read_jsonl(directory / RECORD_FILES["interactions"], Interaction),
-        leads=_read_jsonl(directory / RECORD_FILES["leads"], Lead),
-        deals=_read_jsonl(directory / RECORD_FILES["deals"], Deal),
-    )
+    """Read back the records `write_world` wrote (any of the dataset formats)."""
+    return read_dataset(directory, workspace=workspace)
 
 
 def read_truth(directory: Path) -> GroundTruth:

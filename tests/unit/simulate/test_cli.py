@@ -13,9 +13,8 @@ from rel2rev.simulate import read_records, read_truth
 
 def test_simulate_writes_the_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "world"
-    code = main(
-        ["simulate", "--seed", "3", "--accounts", "15", "--end", "2026-03-01", "--out", str(out)]
-    )
+    flags = ["--seed", "3", "--accounts", "15", "--end", "2026-03-01", "--format", "csv"]
+    code = main(["simulate", *flags, "--out", str(out)])
     assert code == 0
     assert "world seed 3" in capsys.readouterr().out
     truth = read_truth(out)
@@ -23,6 +22,7 @@ def test_simulate_writes_the_world(tmp_path: Path, capsys: pytest.CaptureFixture
     assert truth.counts.interactions == len(records.interactions) > 0
     assert truth.end.isoformat() == "2026-03-01T00:00:00+00:00"
     assert json.loads((out / "ground_truth.json").read_text())["seed"] == 3
+    assert (out / "interactions.csv").is_file()
     lines = (out / "accounts.jsonl").read_text().splitlines()
     assert len(lines) == 16  # fifteen companies and the seller itself
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rel2rev.dataset import Format
 from rel2rev.records import (
     DealStatus,
     Direction,
@@ -168,8 +169,9 @@ def test_recovery_measures_distance_to_the_truth(world: World) -> None:
     assert row.estimated == pytest.approx(1 / len(truth.channel_effects))
 
 
-def test_world_round_trips_through_files(world: World, tmp_path: Path) -> None:
-    write_world(world, tmp_path)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_world_round_trips_through_files(world: World, tmp_path: Path, fmt: Format) -> None:
+    write_world(world, tmp_path, fmt=fmt)
     assert read_records(tmp_path, world.config.workspace) == world.records
     assert read_truth(tmp_path) == world.truth
 
