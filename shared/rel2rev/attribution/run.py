@@ -97,6 +97,8 @@ def model_credit(
     half_life: timedelta = timedelta(days=7),
 ) -> Credit:
     """Run one model; raises `InsufficientDataError` when the data cannot support it."""
+    if not ((table.conversions > 0) & (table.lengths > 0)).any():
+        raise InsufficientDataError(f"{model}: no converting journey with touches")
     if model in PRESETS:
         rule = PRESETS[model]
         if rule.half_life is not None:

@@ -99,7 +99,10 @@ def test_sparse_solver_agrees_with_the_dense_one(monkeypatch: pytest.MonkeyPatch
 
 def test_no_conversions_is_a_model_error_not_an_exception() -> None:
     got = run_models([journey("a", ["x"], converted=False)], ["markov"])
-    assert got.models["markov"].error == "insufficient data: markov: no journey converts"
+    assert (
+        got.models["markov"].error
+        == "insufficient data: markov: no converting journey with touches"
+    )
 
 
 def test_deal_lines_follow_global_effects_restricted_to_the_deal() -> None:

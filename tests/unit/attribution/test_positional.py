@@ -136,3 +136,11 @@ def test_folded_conversions_equal_weighted_touch_shares(model: str) -> None:
     assert folded == pytest.approx(
         conversions_by_value(table, "channel", position_weights(table, rule))
     )
+
+
+def test_no_conversion_is_a_model_error() -> None:
+    got = run_models([journey("a", ["email"], converted=False)], ["first", "time_decay"])
+    assert (
+        got.models["first"].error == "insufficient data: first: no converting journey with touches"
+    )
+    assert got.models["time_decay"].error is not None
