@@ -8,6 +8,7 @@ import numpy as np
 
 from rel2rev.attribution.report import ComparisonRow, HoldoutScore, Interval, ModelResult
 from rel2rev.attribution.table import FloatArray, JourneyTable
+from rel2rev.errors import InsufficientDataError
 
 _EPS = 1e-12
 
@@ -64,7 +65,8 @@ def bootstrap_intervals(
     seed: int,
     level: float = 0.95,
 ) -> dict[str, Interval]:
-    """Percentile intervals of shares over Poisson-bootstrap redraws of the journey counts."""
+    """Percentile intervals of shares over Poisson-bootstrap redraws of the journey counts
+    (draws on which the model cannot run are skipped)."""
     rng = np.random.default_rng(seed)
     samples: dict[str, list[float]] = {}
     for _ in range(draws):
@@ -72,7 +74,11 @@ def bootstrap_intervals(
             rng.poisson(table.conversions).astype(np.float64),
             rng.poisson(table.nulls).astype(np.float64),
         )
-        for value, share in shares_of(redrawn).items():
+        try:
+            drawn = shares_of(redrawn)
+        except InsufficientDataError:  # e.g. a draw without conversions: no sample
+            continue
+        for value, share in drawn.items():
             samples.setdefault(value, []).append(share)
     tail = (1.0 - level) / 2.0 * 100.0
     return {
