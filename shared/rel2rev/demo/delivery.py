@@ -26,6 +26,7 @@ from rel2rev.ingest.native import (
     generic_event,
     hook_url,
     sign_generic,
+    sign_request,
 )
 from rel2rev.ingest.sources.generic_format import MAX_BATCH
 from rel2rev.records import Contact, Deal, Interaction, Lead, WorkspaceRecords
@@ -62,9 +63,14 @@ def demo_connections(workspace: str) -> dict[str, Connection]:
     }
 
 
-def _frozen(label: str, request: NativeRequest) -> Delivery:
-    outgoing = OutgoingRequest(request.url, dict(request.headers), request.body)
-    return Delivery(label, lambda: outgoing)
+def _signed(label: str, source: str, connection: Connection, request: NativeRequest) -> Delivery:
+    """A delivery re-signed on every attempt, as senders do (fresh signature timestamps)."""
+
+    def build() -> OutgoingRequest:
+        fresh = sign_request(source, connection, request, datetime.now(UTC))
+        return OutgoingRequest(fresh.url, dict(fresh.headers), fresh.body)
+
+    return Delivery(label, build)
 
 
 def native_deliveries(
@@ -75,7 +81,7 @@ def native_deliveries(
     directory: Sequence[Contact] = (),
     label: str = "",
 ) -> list[Delivery]:
-    """The signed requests carrying `parts` (source -> records), signed now.
+    """The requests carrying `parts` (source -> records), signed afresh on every attempt.
 
     CRM records go through the native builders. Generic events are built here against the
     whole contact `directory`, so a touch names its person by every identifier the person
@@ -91,7 +97,8 @@ def native_deliveries(
                 source, connections[source], records, now=now, base_url=api_url
             )
         for n, request in enumerate(requests, start=1):
-            out.append(_frozen(f"{label}{source} request {n}/{len(requests)}", request))
+            name = f"{label}{source} request {n}/{len(requests)}"
+            out.append(_signed(name, source, connections[source], request))
     return out
 
 
