@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from rel2rev.local.resources import ACCOUNT, REGION
 from rel2rev.local.template import Authorizer, Route, TemplateModel
 
 Invoke = Callable[[str, Any], Any]
+_log = logging.getLogger(__name__)
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form")
 
 
@@ -162,6 +164,7 @@ class LocalGateway:
         try:
             result = self._invoke(route.function, event)
         except Exception:
+            _log.exception("%s failed on %s %s", route.function, method, route.path)
             return _json(500, {"message": "Internal Server Error"})
         return _response(result)
 

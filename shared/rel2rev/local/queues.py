@@ -12,12 +12,15 @@ timeout, so the path to the DLQ takes seconds, not minutes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from typing import Any
 
 from rel2rev.local.resources import REGION, LocalNames
 from rel2rev.local.template import QueueSource
+
+_log = logging.getLogger(__name__)
 
 
 class QueuePoller:
@@ -57,7 +60,12 @@ class QueuePoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self.poll_once():
+            try:
+                delivered = self.poll_once()
+            except Exception:
+                _log.exception("polling %s failed", self.source.queue)
+                delivered = 0
+            if not delivered:
                 self.empty_polls += 1
                 self._stop.wait(self._poll_interval)
 
@@ -90,6 +98,7 @@ class QueuePoller:
         try:
             result = self._invoke(self.source.function, event)
         except Exception:
+            _log.exception("%s failed on a batch of %d", self.source.function, len(messages))
             failed = {m["MessageId"] for m in messages}
         else:
             failed = set()
