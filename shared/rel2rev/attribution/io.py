@@ -34,6 +34,8 @@ from rel2rev.errors import InputError
 from rel2rev.money import Money, is_known_currency
 
 FORMATS = ("touches", "paths")
+_PARSE_CHUNK = 20_000
+"""Paths split per chunk: the token strings of one chunk are freed before the next."""
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null", "currency")
 JOURNEY_COLUMNS = (
     "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
@@ -174,9 +176,15 @@ def table_from_paths(
 ) -> JourneyTable:
     """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error."""
     lengths = 1 + np.fromiter(map(str.count, paths, repeat(">")), dtype=np.int64, count=len(paths))
-    tokens = ">".join(paths).split(">")
     numbering: defaultdict[str, int] = defaultdict(count().__next__)
-    raw_codes = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    raw_codes = np.empty(int(lengths.sum()), dtype=np.int64)
+    done = 0
+    for start in range(0, len(paths), _PARSE_CHUNK):  # chunks keep the token strings few
+        tokens = ">".join(paths[start : start + _PARSE_CHUNK]).split(">")
+        raw_codes[done : done + len(tokens)] = np.fromiter(
+            map(numbering.__getitem__, tokens), dtype=np.int64, count=len(tokens)
+        )
+        done += len(tokens)
     stripped = [label.strip() for label in numbering]
     if "" in stripped:
         empty = stripped.index("")
