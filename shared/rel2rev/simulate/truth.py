@@ -25,7 +25,7 @@ class WorldCounts(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    accounts: int
+    accounts: int = Field(description="Companies, not counting the seller itself")
     contacts: int
     interactions: int
     leads: int

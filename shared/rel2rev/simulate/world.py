@@ -612,7 +612,7 @@ def simulate_world(config: WorldConfig | None = None) -> World:
         },
         deal_shares=deal_shares,
         counts=WorldCounts(
-            accounts=len(accounts),
+            accounts=sum(a.stakeholder_type is not StakeholderType.EMPLOYEE for a in accounts),
             contacts=len(contacts),
             interactions=len(interactions),
             leads=len(leads),

@@ -52,6 +52,7 @@ def test_world_has_every_kind_of_thing(world: World) -> None:
     assert len({i.owner for i in records.interactions}) > 1
     assert any(i.cost is not None for i in records.interactions)
     counts = world.truth.counts
+    assert counts.accounts == 120  # the companies; the seller is not counted
     assert counts.interactions == len(records.interactions)
     assert counts.deals_won == sum(d.status is DealStatus.WON for d in records.deals)
 
