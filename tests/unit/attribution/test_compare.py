@@ -78,3 +78,11 @@ def test_bootstrap_intervals_bracket_the_shares() -> None:
             interval = result.share_intervals[value]
             assert interval.low <= share + 1e-9
             assert share - 1e-9 <= interval.high
+
+
+def test_report_round_trips_through_json() -> None:
+    from rel2rev.attribution import AttributionReport
+
+    data = [journey("a", ["e", "f"], amount="10.00"), journey("b", ["e"], converted=False)]
+    report = run_models(data, holdout=0.5, bootstrap=3)
+    assert AttributionReport.model_validate_json(report.model_dump_json()) == report
