@@ -25,7 +25,6 @@ __all__ = [
     "event_queue",
     "raw_archive",
     "record_repository",
-    "reset_factories",
 ]
 
 
@@ -53,12 +52,3 @@ def connection_store(
 ) -> ConnectionStore:
     """Connections from SSM under `prefix`, or the local inline JSON / file when given."""
     return ConnectionStore.from_config(prefix, inline, file, client=ssm_client())
-
-
-def reset_factories() -> None:
-    """Forget cached repositories and clients (tests and the local stack switch endpoints)."""
-    from rel2rev.storage.clients import reset_clients
-
-    for factory in (record_repository, raw_archive, event_queue, connection_store):
-        factory.cache_clear()
-    reset_clients()

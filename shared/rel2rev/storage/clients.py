@@ -51,9 +51,3 @@ def ssm_client() -> SSMClient:
     """The SSM client."""
     client: SSMClient = _client("ssm")
     return client
-
-
-def reset_clients() -> None:
-    """Forget the cached clients (after the endpoint environment changed, e.g. in tests)."""
-    for factory in (dynamodb_client, s3_client, sqs_client, ssm_client):
-        factory.cache_clear()
