@@ -18,7 +18,7 @@ from rel2rev.demo.flow import DemoConfig, DemoFlow
 from rel2rev.demo.summary import print_summary
 from rel2rev.errors import InputError
 
-HELP = "Run the whole flow on the local stack: webhooks, job, finance API, report"
+HELP = "Run the whole flow locally: webhooks, job, finance API, report"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
