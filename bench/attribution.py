@@ -150,8 +150,12 @@ def _rss_kib() -> int:
     return 0
 
 
-def measure(fn: Callable[[], Any]) -> tuple[Any, tuple[float, float], float]:
-    """Run `fn` in a forked child: (result, (wall, CPU) seconds, extra peak resident MiB)."""
+def measure(fn: Callable[[], Any]) -> tuple[Any, tuple[float, float], tuple[float, float]]:
+    """Run `fn` in a forked child: (result, (wall, CPU) seconds, (extra, whole) peak RSS MiB).
+
+    `extra` is the peak over the resident set inherited at the fork (a lower bound: freed
+    heap pages of the parent get reused); `whole` is the child's peak resident set, input and
+    everything the parent held included (an upper bound)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -164,9 +168,10 @@ def measure(fn: Callable[[], Any]) -> tuple[Any, tuple[float, float], float]:
             with contextlib.redirect_stdout(io.StringIO()):
                 result = fn()
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-            payload = pickle.dumps((result, (wall, cpu), (_peak_kib() - before) / 1024.0))
+            peak = _peak_kib()
+            payload = pickle.dumps((result, (wall, cpu), ((peak - before) / 1024, peak / 1024)))
         except Exception as exc:  # report, never hang the parent
-            payload = pickle.dumps((exc, (float("nan"), float("nan")), float("nan")))
+            payload = pickle.dumps((exc, (float("nan"), float("nan")), (float("nan"),) * 2))
         with os.fdopen(write, "wb") as out:
             out.write(payload)
         os._exit(0)
@@ -248,9 +253,12 @@ def l1_deviation(a: dict[str, float], b: dict[str, float]) -> float:
     return 100.0 * sum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in set(a) | set(b))
 
 
-def _row(name: str, times: tuple[float, float], peak: float, exact: str, planted: str) -> None:
-    wall, cpu = times
-    print(f"  {name:<36} {wall:7.3f} {cpu:7.3f} {peak:8.1f}   {exact:>12}   {planted:>14}")
+def _row(
+    name: str, times: tuple[float, float], peak: tuple[float, float], exact: str, planted: str
+) -> None:
+    (wall, cpu), (extra, whole) = times, peak
+    memory = f"{extra:6.0f} {whole:6.0f}"
+    print(f"  {name:<36} {wall:7.3f} {cpu:7.3f} {memory}   {exact:>12}   {planted:>14}")
 
 
 def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
@@ -263,7 +271,8 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
         f"(generated in {time.perf_counter() - start:.1f} s)"
     )
     header = (
-        f"{'wall s':>7} {'CPU s':>7} {'MiB':>8}   {'max dev exact':>12}   {'planted L1/max':>14}"
+        f"{'wall s':>7} {'CPU s':>7} {'+MiB':>6} {'RSS':>6}   {'max dev exact':>12}   "
+        f"{'planted L1/max':>14}"
     )
     print(f"  {'model':<36} {header}")
     frame = world.paths
