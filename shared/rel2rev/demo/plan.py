@@ -1,8 +1,10 @@
 """Which source delivers which part of the world, and what goes in the historical backfill.
 
 A seller runs several systems at once; the plan mirrors that:
-- each account's contacts, leads and deals come from its CRM (HubSpot for the EU team,
-  Salesforce for the US team, Pipedrive for the partner desk and some smaller accounts);
+- each customer account's contacts, leads and deals come from its CRM (HubSpot for the EU
+  team, Salesforce for the US team, Pipedrive for some smaller accounts); partners, suppliers
+  and employees come from the generic feed, the only one carrying a stakeholder type for
+  every person (their Pipedrive activities still name them by their Pipedrive id);
 - the sales activities a CRM logs faithfully come from it too (Salesforce tasks and events for
   emails, calls and meetings; Pipedrive meetings);
 - every other touch (LinkedIn, webinars, ads, web visits, emails of HubSpot accounts) comes
@@ -29,6 +31,7 @@ from rel2rev.records import (
     Interaction,
     InteractionType,
     Lead,
+    StakeholderType,
     WorkspaceRecords,
 )
 from rel2rev.simulate import World
@@ -110,7 +113,11 @@ def plan_delivery(
     backfill: list[dict[str, Any]] = []
     records = world.records
     for contact in records.contacts:
-        parts[crm_of.get(contact.account_id or "", "generic")].contacts.append(contact)
+        # Stakeholder types other than customer only travel in the generic feed: HubSpot and
+        # Pipedrive person webhooks have no field for them.
+        crm = crm_of.get(contact.account_id or "", "generic")
+        customer = contact.stakeholder_type is StakeholderType.CUSTOMER
+        parts[crm if customer else "generic"].contacts.append(contact)
     for lead in records.leads:
         parts[crm_of.get(lead.account_id or "", "generic")].leads.append(lead)
     for deal in records.deals:

@@ -21,7 +21,7 @@ from rel2rev.demo.plan import plan_delivery
 from rel2rev.demo.transport import Delivery, OutgoingRequest
 from rel2rev.importer import Row, batches, validate
 from rel2rev.money import Money
-from rel2rev.records import DealStatus, InteractionType
+from rel2rev.records import DealStatus, InteractionType, StakeholderType
 from rel2rev.simulate import World, WorldConfig, simulate_world
 
 END = datetime(2026, 5, 1, tzinfo=UTC)
@@ -58,6 +58,15 @@ def test_plan_routes_by_what_each_source_carries(world: World) -> None:
         assert {crm[c.account_id or ""] for c in part.contacts} <= {source}
         assert all(d.deal_id.startswith(f"{source}:") for d in part.deals)
     assert {i.channel for i in plan.live["salesforce"].interactions} <= {"email", "call", "meeting"}
+    crm_types = {
+        c.stakeholder_type for s in ("hubspot", "pipedrive") for c in plan.live[s].contacts
+    }
+    assert crm_types == {StakeholderType.CUSTOMER}  # their webhooks carry no stakeholder type
+    assert {c.stakeholder_type for c in plan.live["generic"].contacts} == {
+        StakeholderType.PARTNER,
+        StakeholderType.SUPPLIER,
+        StakeholderType.EMPLOYEE,
+    }
     assert {i.type for i in plan.live["pipedrive"].interactions} <= {InteractionType.MEETING}
     won = {d.deal_id: d.amount for d in world.records.deals if d.status is DealStatus.WON}
     assert plan.booked == won
