@@ -97,9 +97,9 @@ _DAY_US = 86_400_000_000
 
 _ORDER = itemgetter(0, 1)
 _ID = attrgetter("interaction_id")
-_Touch = tuple[int, str, float, bool, str, "str | None", datetime]
-"""(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at);
-tuples sort by time then id, which is the order every fold uses."""
+_Touch = tuple[int, str, float, bool, str, "str | None", datetime, datetime]
+"""(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at,
+occurred_at); tuples sort by time then id, which is the order every fold uses."""
 
 
 def _moment(us: int) -> datetime:
@@ -116,8 +116,8 @@ class _Fold:
     outbound: int = 0
     reciprocal_us: int | None = None
     episodes: list[list[int | None]] = field(default_factory=list)
-    history: list[tuple[int, float]] = field(default_factory=list)
-    answered: list[tuple[_Touch, str | None, int | None]] = field(default_factory=list)
+    history: list[tuple[datetime, float]] = field(default_factory=list)
+    answered: list[tuple[_Touch, str | None, datetime | None]] = field(default_factory=list)
     pending: list[_Touch] = field(default_factory=list)
 
     def run(self, touches: Iterable[_Touch], config: QualificationConfig, details: bool) -> None:
@@ -150,12 +150,12 @@ class _Fold:
             else:
                 n_out += 1
                 if details:
-                    self.answered.extend((w, touch[5] or w[5], us) for w in self.pending)
+                    self.answered.extend((w, touch[5] or w[5], touch[7]) for w in self.pending)
                     self.pending.clear()
             if recip is None and n_in and n_out:
                 recip = us
             if details:
-                self.history.append((us, score))
+                self.history.append((touch[7], score))
             if not qualified and score >= threshold and (recip is not None or not need_both):
                 episodes.append([us, None])
                 qualified = True
@@ -176,12 +176,13 @@ class _Fold:
                 days = min(config.half_life_days * math.log(self.score / lapse), age)
                 episodes[-1][1] = self.last_us + round(days * _DAY_US)
         waits = [*self.answered, *((t, t[5], None) for t in self.pending)] if details else []
-        waits.sort(key=lambda w: (w[0][0], w[0][1]))
+        # Already in (received, id) order: touches are folded in that order and each outbound
+        # answers every earlier pending inbound.
         return RelationshipState.model_construct(
             contact_id=contact_id,
             as_of=as_of,
             score=score,
-            history=[ScorePoint.model_construct(at=_moment(us), score=v) for us, v in self.history]
+            history=[ScorePoint.model_construct(at=at, score=v) for at, v in self.history]
             if details
             else [],
             episodes=[
@@ -197,10 +198,10 @@ class _Fold:
             response_times=[
                 ResponseTime.model_construct(
                     interaction_id=t[1],
-                    received_at=_moment(t[0]),
+                    received_at=t[7],
                     channel=t[4],
                     owner=owner,
-                    answered_at=None if answered is None else _moment(answered),
+                    answered_at=answered,
                 )
                 for t, owner, answered in waits
             ],
@@ -253,6 +254,7 @@ def _touch(item: Interaction, weights: _Weights) -> _Touch:
         item.channel,
         item.owner,
         item.updated_at,
+        item.occurred_at,
     )
 
 
