@@ -10,16 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from pydantic import SecretStr
 from rich.console import Console
 
+from rel2rev.cli import main
 from rel2rev.demo.flow import DemoConfig, DemoFlow, DemoResult
 from rel2rev.demo.summary import print_summary
+from rel2rev.ingest.connections import Connection
+from rel2rev.ingest.native import generic_event
 from rel2rev.job.results import RunStatus
+from rel2rev.local import LocalStack
 from rel2rev.records import DealStatus
+from rel2rev.simulate import WorldConfig, simulate_world
+from rel2rev.storage import record_repository
 
 pytestmark = pytest.mark.e2e
 
@@ -84,3 +92,27 @@ def test_exports_and_report_are_written(demo: tuple[DemoResult, str]) -> None:
     assert "every deal reconciles to the cent" in summary
     assert "Recovery of the planted channel effects" in summary
     assert str(Path(result.report).resolve()) in summary
+
+
+def test_import_direct_goes_through_the_ingest_logic_once(tmp_path: Path) -> None:
+    """`rel2rev import --direct` stores each row once, however often the file is imported."""
+    world = simulate_world(WorldConfig(seed=2, accounts=4, days=60))
+    contacts = {c.contact_id: c for c in world.records.contacts}
+    backfill = tmp_path / "backfill.jsonl"
+    backfill.write_text(
+        "".join(json.dumps(generic_event(i, contacts)) + "\n" for i in world.records.interactions)
+    )
+    with LocalStack() as stack:
+        stack.connections.register(
+            Connection(workspace="demo", source="generic", signing_secret=SecretStr("s3cret"))
+        )
+        for _ in range(2):
+            assert main(["import", str(backfill), "--workspace", "demo", "--direct"]) == 0
+        stack.drain(timeout=300)
+        stored = record_repository(stack.name("RecordsTable")).records_in_window(
+            "demo", world.truth.start - timedelta(days=1), world.truth.end + timedelta(days=1)
+        )
+    assert len(stored.interactions) == len(world.records.interactions)
+    assert {i.channel for i in stored.interactions} == {
+        i.channel for i in world.records.interactions
+    }

@@ -1,17 +1,29 @@
-"""`rel2rev import FILE --workspace W`: backfill history through the generic webhook path."""
+"""`rel2rev import FILE --workspace W`: backfill history through the generic webhook path.
+
+Two ways in, both the webhook path: over HTTP to the API (`--api`, the default), or
+`--direct`, calling the ingest logic itself (verify, parse, archive, enqueue) against the AWS
+resources named by the ingest function's environment, as `rel2rev local up` prints it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rel2rev.demo.transport import Delivery, DeliveryError, OutgoingRequest, Transport
 from rel2rev.errors import InputError, Rel2revError
 from rel2rev.importer import Batch, batches, import_rows, read_rows, signed_request, validate
+from rel2rev.ingest.request import RawRequest
+from rel2rev.ingest.sources.generic import signature_header
+from rel2rev.ingest.webhook import receive_webhook
 from rel2rev.storage.connections import ConnectionStore
 
 HELP = "Import a CSV/JSONL file of generic events through the webhook path (backfill)"
@@ -22,10 +34,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Flags of `rel2rev import`."""
     parser.add_argument("file", type=Path, help="CSV or JSONL file of generic events")
     parser.add_argument("--workspace", required=True, help="workspace to import into")
-    parser.add_argument(
+    way = parser.add_mutually_exclusive_group()
+    way.add_argument(
         "--api",
         default=os.environ.get("REL2REV_API_URL", DEFAULT_API),
         help=f"API base URL (default $REL2REV_API_URL or {DEFAULT_API})",
+    )
+    way.add_argument(
+        "--direct",
+        action="store_true",
+        help="call the ingest logic itself, with the ingest function's environment "
+        "(REL2REV_ARCHIVE_BUCKET, REL2REV_EVENTS_QUEUE_URL, connections) instead of HTTP",
     )
     parser.add_argument(
         "--secret",
@@ -56,6 +75,66 @@ def signing_secret(workspace: str, given: str | None) -> str:
     )
 
 
+def http_sender(api: str, workspace: str, secret: str, label: str) -> Callable[[Batch], int]:
+    """Send a batch as a signed request to the API, with retries; the accepted count."""
+    transport = Transport()
+
+    def send(batch: Batch) -> int:
+        def build() -> OutgoingRequest:
+            url, headers, body = signed_request(batch, api, workspace, secret)
+            return OutgoingRequest(url, headers, body)
+
+        sent = transport.send(Delivery(f"{label} {batch.label}", build))
+        accepted: int = json.loads(sent.body).get("accepted", 0)
+        return accepted
+
+    return send
+
+
+def direct_sender(workspace: str) -> Callable[[Batch], int]:
+    """Send a batch through the ingest logic with the ingest function's own resources."""
+    from rel2rev.settings import ingest_settings
+    from rel2rev.storage import connection_store, event_queue, raw_archive
+    from rel2rev.storage.sink import AwsWebhookSink
+
+    try:
+        settings = ingest_settings()
+    except ValidationError as exc:
+        missing = ", ".join(f"REL2REV_{str(e['loc'][0]).upper()}" for e in exc.errors())
+        raise InputError(f"--direct needs the ingest environment: set {missing}") from None
+    connections = connection_store(
+        settings.connections_prefix, settings.connections, settings.connections_file
+    )
+    connection = connections(workspace, "generic")
+    if connection is None or connection.signing_secret is None:
+        raise InputError(f"no generic connection for workspace {workspace!r}")
+    secret = connection.signing_secret.get_secret_value().encode()
+    archive, queue = raw_archive(settings.archive_bucket), event_queue(settings.events_queue_url)
+
+    def send(batch: Batch) -> int:
+        body, now = batch.body(), datetime.now(UTC)
+        request = RawRequest(
+            workspace=workspace,
+            source="generic",
+            request_id=f"import-{uuid.uuid4()}",
+            received_at=now,
+            url=f"rel2rev-import:///v1/hooks/{workspace}/generic",
+            headers={
+                "content-type": "application/json",
+                "x-rel2rev-signature": signature_header(secret, body, int(now.timestamp())),
+                "user-agent": "rel2rev-import",
+            },
+            body=body,
+        )
+        sink = AwsWebhookSink(archive, queue)
+        answer = receive_webhook(request, connections, sink, now)
+        sink.flush()
+        accepted: int = json.loads(answer.body).get("accepted", 0)
+        return accepted
+
+    return send
+
+
 def run(args: argparse.Namespace) -> int:
     """Check every row, then send them in signed batches with a progress bar."""
     rows = read_rows(args.file)
@@ -63,18 +142,11 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{args.file}: {len(rows)} rows are valid (dry run, nothing sent)")
         return 0
-    secret = signing_secret(args.workspace, args.secret)
-    transport = Transport()
-
-    def send(batch: Batch) -> int:
-        def build() -> OutgoingRequest:
-            url, headers, body = signed_request(batch, args.api, args.workspace, secret)
-            return OutgoingRequest(url, headers, body)
-
-        sent = transport.send(Delivery(f"{args.file.name} {batch.label}", build))
-        accepted: int = json.loads(sent.body).get("accepted", 0)
-        return accepted
-
+    if args.direct:
+        send = direct_sender(args.workspace)
+    else:
+        secret = signing_secret(args.workspace, args.secret)
+        send = http_sender(args.api, args.workspace, secret, args.file.name)
     columns = (
         TextColumn("importing {task.description}"),
         BarColumn(),
