@@ -46,7 +46,7 @@ from rel2rev.demo.delivery import (
 )
 from rel2rev.demo.finance import FinanceClient, Reconciliation, reconcile
 from rel2rev.demo.plan import DeliveryPlan, plan_delivery
-from rel2rev.demo.transport import Transport
+from rel2rev.demo.transport import Delivery, Sent, Transport
 from rel2rev.errors import Rel2revError
 from rel2rev.ingest.connections import Connection
 from rel2rev.job.results import RunRecord, RunStatus
@@ -73,7 +73,7 @@ class DemoConfig(BaseModel):
     seed: int = 7
     accounts: int = Field(60, ge=3, le=2_000)
     days: int = Field(240, ge=60, le=730)
-    workspace: str = "demo"
+    workspace: str = Field("demo", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     workers: int = Field(8, ge=1, le=64)
     redeliver_fraction: float = Field(0.05, ge=0, le=1)
     stale_deals: int = Field(4, ge=0)
@@ -110,7 +110,7 @@ def schedule_event(template: Path | None = None) -> dict[str, Any]:
     raise DemoError(f"{JOB_FUNCTION} has no ScheduleV2 event in template.yaml")
 
 
-def _bar(console: Console, *, transient: bool = False) -> Progress:
+def _bar(console: Console) -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -118,7 +118,6 @@ def _bar(console: Console, *, transient: bool = False) -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=transient,
     )
 
 
@@ -199,11 +198,11 @@ class DemoFlow:
         )
         self.result.stale = self._send(stale, "stale out-of-order deal updates")
 
-    def _send(self, deliveries: list[Any], label: str) -> DeliveryStats:
+    def _send(self, deliveries: list[Delivery], label: str) -> DeliveryStats:
         with _bar(self.console) as progress:
             task = progress.add_task(label, total=len(deliveries))
 
-            def sent(answer: Any) -> None:
+            def sent(answer: Sent) -> None:
                 progress.advance(task)
                 if answer.body.startswith("{"):
                     self.result.events_accepted += int(json.loads(answer.body).get("accepted", 0))
