@@ -9,6 +9,7 @@ attribution through the API and reconciles every deal to the cent, and the expor
 from __future__ import annotations
 
 import argparse
+import threading
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from rich.console import Console
 from rel2rev.demo.flow import DemoConfig, DemoFlow
 from rel2rev.demo.summary import print_summary
 from rel2rev.errors import InputError
+from rel2rev.local import LocalStack
 
 HELP = "Run the whole flow locally: webhooks, job, finance API, report"
 
@@ -33,6 +35,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workspace", default=defaults.workspace, help="workspace name")
     parser.add_argument(
         "--workers", type=int, default=defaults.workers, help="concurrent webhook senders"
+    )
+    parser.add_argument(
+        "--keep-up",
+        action="store_true",
+        help="keep the stack, with the demo's data and API key, running until Ctrl-C",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8787, help="HTTP API port with --keep-up (default 8787)"
     )
 
 
@@ -51,6 +61,27 @@ def run(args: argparse.Namespace) -> int:
         error = exc.errors(include_url=False)[0]
         raise InputError(f"--{error['loc'][0]}: {error['msg']}") from None
     console = Console()
-    result = DemoFlow(config, console).run()
-    print_summary(result, console)
+    flow = DemoFlow(config, console)
+    if not args.keep_up:
+        print_summary(flow.run(), console)
+        console.print(
+            "To explore the API with this data: rel2rev demo --keep-up "
+            "(an empty stack: rel2rev local up)"
+        )
+        return 0
+    with LocalStack(port=args.port) as stack:
+        print_summary(flow.run(stack), console)
+        docs = [r.path for r in stack.template.routes if "swagger" in r.path.lower()]
+        console.print(f"The stack stays up with the demo's data: API {stack.api_url}")
+        if docs:
+            console.print(f"  Swagger UI {stack.api_url}{docs[0]}")
+        console.print(f"  finance API key (bearer): {flow.api_key}")
+        console.print(
+            f"  try: curl -H 'Authorization: Bearer {flow.api_key}' {stack.api_url}/v1/runs"
+        )
+        console.print("Ctrl-C to stop.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("stopping")
     return 0
