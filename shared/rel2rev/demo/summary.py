@@ -126,6 +126,4 @@ def print_summary(result: DemoResult, console: Console) -> None:
             f"({len(result.files)} export files in {result.report.parent})"
         )
     total = sum(result.timings.values())
-    console.print(
-        f"Done in {total:.0f} s. To explore the API (Swagger UI) on a live stack: rel2rev local up"
-    )
+    console.print(f"Done in {total:.0f} s.")
