@@ -12,6 +12,7 @@ is its share of the hazard at the conversion: β_c exp(-ω_c (T - t_i)) / λ(T).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import scipy.optimize
@@ -33,9 +34,18 @@ class _Design:
     exposure: FloatArray
     n_values: int
     n_journeys: int
+    omega_group: IntArray
+    """Per value: which decay parameter it uses."""
+    fixed_omega: FloatArray | None
+    """Per value: a decay held fixed instead of fitted."""
 
 
-def _design(table: JourneyTable, dimension: str) -> _Design:
+def _design(
+    table: JourneyTable,
+    dimension: str,
+    omega_group: IntArray | None = None,
+    fixed_omega: FloatArray | None = None,
+) -> _Design:
     if not table.has_times:
         raise InsufficientDataError("additive_hazard needs a time on every touch")
     codes, labels = table.codes(dimension)
@@ -52,12 +62,15 @@ def _design(table: JourneyTable, dimension: str) -> _Design:
         exposure=table.conversions + table.nulls,
         n_values=len(labels),
         n_journeys=table.n_journeys,
+        omega_group=omega_group if omega_group is not None else np.arange(len(labels)),
+        fixed_omega=fixed_omega,
     )
 
 
 def _negative_log_likelihood(theta: FloatArray, d: _Design) -> tuple[float, FloatArray]:
     v = d.n_values
-    beta, omega = np.exp(theta[:v]), np.exp(theta[v:])
+    beta = np.exp(theta[:v])
+    omega = d.fixed_omega if d.fixed_omega is not None else np.exp(theta[v:])[d.omega_group]
     b, w = beta[d.codes], omega[d.codes]
     decay = np.exp(-w * d.age_days)
     hazard_terms = b * decay
@@ -76,20 +89,28 @@ def _negative_log_likelihood(theta: FloatArray, d: _Design) -> tuple[float, Floa
     grad_log_omega = lead * hazard_terms * (-w * d.age_days) - exposure * b * (
         d.age_days * decay - (-np.expm1(-w * d.age_days)) / w
     )
-    gradient = np.concatenate(
-        [
-            np.bincount(d.codes, weights=grad_log_beta, minlength=v),
-            np.bincount(d.codes, weights=grad_log_omega, minlength=v),
-        ]
-    )
+    gradient = np.bincount(d.codes, weights=grad_log_beta, minlength=v).astype(np.float64)
+    if d.fixed_omega is None:
+        groups = int(d.omega_group.max()) + 1
+        by_group = np.bincount(d.omega_group[d.codes], weights=grad_log_omega, minlength=groups)
+        gradient = np.concatenate([gradient, by_group])
     return -log_likelihood, -gradient
 
 
 class AdditiveHazard:
-    """Additive hazard model, lifelines style: configure, `fit(table)`, read `beta_`/`omega_`."""
+    """Additive hazard model, lifelines style: configure, `fit(table)`, read `beta_`/`omega_`.
 
-    def __init__(self, dimension: str = "channel") -> None:
+    `decay`: "per_value" (one ω per value, as in Zhang et al.), "shared" (one ω for all), or a
+    fixed half-life (`timedelta`: ω = ln 2 / half-life, only the β are fitted). Free decays can
+    drift to "no decay" when the data's hazard grows for reasons the model lacks (e.g. touches
+    weighing more once a conversation is two-way); a known half-life then pins them.
+    """
+
+    def __init__(self, dimension: str = "channel", decay: str | timedelta = "per_value") -> None:
+        if not isinstance(decay, timedelta) and decay not in ("per_value", "shared"):
+            raise ValueError("decay is 'per_value', 'shared' or a timedelta half-life")
         self.dimension = dimension
+        self.decay = decay
         self.labels_: list[str] = []
         self.beta_: FloatArray = np.zeros(0)
         """Hazard added by one touch at its own time, per day, per value."""
@@ -101,12 +122,21 @@ class AdditiveHazard:
         """Maximum-likelihood fit; raises `InsufficientDataError` on degenerate data."""
         if not (table.conversions > 0).any() or table.n_touches == 0:
             raise InsufficientDataError("additive_hazard: no converting journey with touches")
-        design = _design(table, self.dimension)
         _, self.labels_ = table.codes(self.dimension)
-        v = design.n_values
+        v = len(self.labels_)
+        group = np.arange(v) if self.decay == "per_value" else np.zeros(v, dtype=np.int64)
+        fixed = (
+            np.full(v, np.log(2.0) / (self.decay.total_seconds() / _DAY))
+            if isinstance(self.decay, timedelta)
+            else None
+        )
+        design = _design(table, self.dimension, group, fixed)
+        n_omega = 0 if fixed is not None else int(group.max()) + 1
         rate = float(design.conversions.sum() / max(design.exposure.sum(), 1.0))
-        start = np.concatenate([np.full(v, np.log(max(rate, 1e-6) * 0.1)), np.full(v, np.log(0.1))])
-        bounds = [_LOG_BETA_BOUNDS] * v + [_LOG_OMEGA_BOUNDS] * v
+        start = np.concatenate(
+            [np.full(v, np.log(max(rate, 1e-6) * 0.1)), np.full(n_omega, np.log(0.1))]
+        )
+        bounds = [_LOG_BETA_BOUNDS] * v + [_LOG_OMEGA_BOUNDS] * n_omega
         result = scipy.optimize.minimize(
             _negative_log_likelihood,
             start,
@@ -118,7 +148,8 @@ class AdditiveHazard:
         )
         if not np.isfinite(result.fun):
             raise InsufficientDataError(f"additive_hazard: the fit failed ({result.message})")
-        self.beta_, self.omega_ = np.exp(result.x[:v]), np.exp(result.x[v:])
+        self.beta_ = np.exp(result.x[:v])
+        self.omega_ = fixed if fixed is not None else np.exp(result.x[v:])[group]
         self.log_likelihood_ = -float(result.fun)
         return self
 

@@ -7,8 +7,10 @@ and `as_of` for open ones (non-converting, censored there). Touches after the en
 excluded; ties in time keep the order of `records.interactions`.
 
 Accounts (or lone contacts) that never reached a deal also yield one non-converting journey
-each, ending at `as_of`: Markov and Shapley need the paths that did not convert, and leaving
-them out would inflate every channel's conversion rate.
+each, ending at `as_of`: Markov, Shapley and the hazard model need the paths that did not
+convert, and leaving them out would inflate every channel's conversion rate. Contacts whose
+stakeholder type is not `customer` (partners, suppliers, employees) are no prospects, so
+their touches make no deal-less journey (they still count on a deal they are part of).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from rel2rev.money import Money
-from rel2rev.records import DealStatus, Interaction, UtcDatetime, WorkspaceRecords
+from rel2rev.records import (
+    DealStatus,
+    Interaction,
+    StakeholderType,
+    UtcDatetime,
+    WorkspaceRecords,
+)
 
 DIMENSIONS = ("channel", "campaign", "type", "owner", "contact", "content", "direction")
 """Touch dimensions every model can credit."""
@@ -94,8 +102,10 @@ class _Index:
         self.lookback = lookback
         self.contacts_of_account: dict[str, set[str]] = defaultdict(set)
         self.account_of_contact: dict[str, str | None] = {}
+        self.stakeholder: dict[str, StakeholderType] = {}
         for contact in records.contacts:
             self.account_of_contact[contact.contact_id] = contact.account_id
+            self.stakeholder[contact.contact_id] = contact.stakeholder_type
             if contact.account_id:
                 self.contacts_of_account[contact.account_id].add(contact.contact_id)
         self.by_contact: dict[str, list[int]] = defaultdict(list)
@@ -175,6 +185,11 @@ def build_journeys(
         account_id = interaction.account_id or index.account_of_contact.get(contact_id)
         if contact_id in covered_contacts or (account_id and account_id in covered_accounts):
             continue
+        if (
+            index.stakeholder.get(contact_id, StakeholderType.CUSTOMER)
+            is not StakeholderType.CUSTOMER
+        ):
+            continue  # partners, suppliers, employees are no prospects: not a missed conversion
         key = f"account:{account_id}" if account_id else f"contact:{contact_id}"
         groups.setdefault(key, (set(), account_id))[0].add(contact_id)
     for key, (contacts, account_id) in groups.items():

@@ -20,7 +20,7 @@ from rel2rev.attribution.positional import (
     position_conversions,
     position_weights,
 )
-from rel2rev.attribution.report import AttributionReport, HoldoutScore, ModelResult
+from rel2rev.attribution.report import AttributionReport, ModelResult
 from rel2rev.attribution.shapley import fit_game, journey_masks, simplified_shapley
 from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
@@ -78,8 +78,8 @@ def _shapley_simplified(table: JourneyTable, by: str) -> Credit:
     return Credit(phi, lambda: spread_over_touches(table, by, lambda _j, code: phi[code]))
 
 
-def _hazard(table: JourneyTable, by: str) -> Credit:
-    model = AdditiveHazard(by).fit(table)
+def _hazard(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
+    model = AdditiveHazard(by, decay).fit(table)
     weights = model.touch_weights(table)
     diagnostics = {"log_likelihood": model.log_likelihood_}
     for label, beta, omega in zip(model.labels_, model.beta_, model.omega_, strict=True):
@@ -95,6 +95,7 @@ def model_credit(
     *,
     order: int = 1,
     half_life: timedelta = timedelta(days=7),
+    hazard_decay: str | timedelta = "per_value",
 ) -> Credit:
     """Run one model; raises `InsufficientDataError` when the data cannot support it."""
     if not ((table.conversions > 0) & (table.lengths > 0)).any():
@@ -111,18 +112,26 @@ def model_credit(
     if model == "shapley_simplified":
         return _shapley_simplified(table, by)
     if model == "additive_hazard":
-        return _hazard(table, by)
+        return _hazard(table, by, hazard_decay)
     raise ValueError(f"unknown model {model!r}; known: {' '.join(ALL_MODELS)}")
 
 
-def predict(train: JourneyTable, test: JourneyTable, model: str, by: str, order: int) -> FloatArray:
+def predict(
+    train: JourneyTable,
+    test: JourneyTable,
+    model: str,
+    by: str,
+    *,
+    order: int = 1,
+    hazard_decay: str | timedelta = "per_value",
+) -> FloatArray:
     """Conversion probability of `test`'s journeys from `model` fitted on `train`."""
     if model == "markov":
         return fit_chain(train, by, order).predict(test, by)
     if model == "shapley":
         return fit_game(train, by).predict(journey_masks(test, by))
     if model == "additive_hazard":
-        return AdditiveHazard(by).fit(train).predict(test)
+        return AdditiveHazard(by, hazard_decay).fit(train).predict(test)
     raise ValueError(f"{model} does not predict conversion")
 
 
@@ -136,6 +145,7 @@ def run_models(
 
     Parameters: `order` (Markov, default 1), `half_life` (time decay, default 7 days),
     `holdout` (fraction of journeys held out to score the predictive models, default 0: off),
+    `hazard_decay` (additive hazard: "per_value" (default), "shared" or a half-life timedelta),
     `bootstrap` (number of draws for share intervals, default 0: off), `seed` (default 0),
     `detail` (deal lines and revenue, default True), `touches` (touch credits, default True).
     """
@@ -145,6 +155,8 @@ def run_models(
     table = journeys if isinstance(journeys, JourneyTable) else JourneyTable.from_journeys(journeys)
     order: int = params.get("order", 1)
     half_life: timedelta = params.get("half_life", timedelta(days=7))
+    decay: str | timedelta = params.get("hazard_decay", "per_value")
+    settings: dict[str, Any] = {"order": order, "half_life": half_life, "hazard_decay": decay}
     holdout: float = params.get("holdout", 0.0)
     draws: int = params.get("bootstrap", 0)
     seed: int = params.get("seed", 0)
@@ -157,20 +169,22 @@ def run_models(
     results: dict[str, ModelResult] = {}
     for model in models:
         try:
-            credit = model_credit(table, model, by, order=order, half_life=half_life)
+            credit = model_credit(table, model, by, **settings)
             result = finish(table, by, model, credit, detail=detail, touches=touches)
             if draws > 0:
                 result.share_intervals = bootstrap_intervals(
                     table,
-                    partial(_shares, model=model, by=by, order=order, half_life=half_life),
+                    partial(_shares, model=model, by=by, settings=settings),
                     draws,
                     seed,
                 )
             if holdout > 0 and model in PREDICTIVE_MODELS:
                 try:
-                    result.holdout = _holdout(
-                        table, model, by, order=order, fraction=holdout, seed=seed
-                    )
+                    train, test = split_holdout(table, holdout, seed)
+                    if test.conversions.sum() + test.nulls.sum() <= 0:
+                        raise InsufficientDataError(f"{model}: the holdout is empty")
+                    probability = predict(train, test, model, by, order=order, hazard_decay=decay)
+                    result.holdout = score(probability, test.conversions, test.nulls)
                 except InsufficientDataError as exc:
                     result.holdout_error = f"insufficient data: {exc.message}"
         except (InsufficientDataError, np.linalg.LinAlgError) as exc:
@@ -191,21 +205,12 @@ def run_models(
 
 
 def _shares(
-    table: JourneyTable, *, model: str, by: str, order: int, half_life: timedelta
+    table: JourneyTable, *, model: str, by: str, settings: dict[str, Any]
 ) -> dict[str, float]:
     _, labels = table.codes(by)
-    conversions = model_credit(table, model, by, order=order, half_life=half_life).conversions
+    conversions = model_credit(table, model, by, **settings).conversions
     total = float(conversions.sum())
     return {
         label: float(c / total) if total else 0.0
         for label, c in zip(labels, conversions, strict=True)
     }
-
-
-def _holdout(
-    table: JourneyTable, model: str, by: str, *, order: int, fraction: float, seed: int
-) -> HoldoutScore:
-    train, test = split_holdout(table, fraction, seed)
-    if test.conversions.sum() + test.nulls.sum() <= 0:
-        raise InsufficientDataError(f"{model}: the holdout is empty")
-    return score(predict(train, test, model, by, order), test.conversions, test.nulls)

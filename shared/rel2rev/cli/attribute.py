@@ -34,9 +34,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="write results to FILE.csv, .json or .parquet")
     parser.add_argument("--currency", default="USD", help="currency of amounts without one")
     parser.add_argument("--half-life-days", type=float, default=7.0, help="time decay half-life")
+    parser.add_argument(
+        "--hazard-decay", default="per_value", metavar="per_value|shared|DAYS",
+        help="additive hazard decay: one per value, one shared, or a fixed half-life in days",
+    )  # fmt: skip
     parser.add_argument("--holdout", type=float, default=0.0, help="fraction held out to score")
     parser.add_argument("--bootstrap", type=int, default=0, help="bootstrap draws for intervals")
     parser.add_argument("--seed", type=int, default=0, help="seed of holdout and bootstrap")
+
+
+def _decay(text: str) -> str | timedelta:
+    if text in ("per_value", "shared"):
+        return text
+    try:
+        days = float(text)
+    except ValueError:
+        raise InputError("--hazard-decay: per_value, shared or a half-life in days") from None
+    if not days > 0:
+        raise InputError("--hazard-decay: the half-life must be positive")
+    return timedelta(days=days)
 
 
 def _check(args: argparse.Namespace) -> list[str]:
@@ -72,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         args.by,
         order=args.order,
         half_life=timedelta(days=args.half_life_days),
+        hazard_decay=_decay(args.hazard_decay),
         holdout=args.holdout,
         bootstrap=args.bootstrap,
         seed=args.seed,

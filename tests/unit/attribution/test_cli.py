@@ -143,6 +143,7 @@ def test_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "field owner: unknown column for --by" in fails(capsys, *base, "--by", "owner")
     assert "--out: out.txt must end in" in fails(capsys, *base, "--out", str(tmp_path / "out.txt"))
     assert "--order: must be at least 1" in fails(capsys, *base, "--order", "0")
+    assert "--hazard-decay: per_value, shared" in fails(capsys, *base, "--hazard-decay", "x")
     assert "--currency: unknown ISO 4217 currency 'eurx'" in fails(
         capsys, *base, "--currency", "eurx"
     )

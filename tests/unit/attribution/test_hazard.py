@@ -90,3 +90,16 @@ def test_paths_without_times_are_a_model_error() -> None:
 def test_no_conversions_is_a_model_error() -> None:
     got = run_models([journey("a", ["x", "y"], converted=False)], ["additive_hazard"])
     assert got.models["additive_hazard"].error is not None
+
+
+def test_fixed_and_shared_decay() -> None:
+    from datetime import timedelta
+
+    table = simulate(3000, seed=5)
+    fixed = AdditiveHazard(decay=timedelta(days=2)).fit(table)
+    assert fixed.omega_ == pytest.approx(np.full(3, np.log(2) / 2))
+    shared = AdditiveHazard(decay="shared").fit(table)
+    assert len(set(shared.omega_.round(12))) == 1
+    assert shared.log_likelihood_ <= AdditiveHazard().fit(table).log_likelihood_ + 1e-6
+    with pytest.raises(ValueError, match="decay is"):
+        AdditiveHazard(decay="weekly")
