@@ -1,11 +1,13 @@
 """Stage moments per contact and per account: captured, qualified, lead, opportunity, won/lost.
 
-A contact is captured at its first interaction (or its creation, if earlier). Its lead moment is
-the first lead on that contact; its opportunity, won and lost moments come from the deals it is
-linked to (through a contact role or its account). Won takes precedence: `lost_at` is set only
-for contacts with no won deal. Nothing after `as_of` counts. A deal's *primary* relationship,
-to which its revenue is credited in splits, is its earliest-captured linked contact (contact
-roles first).
+A contact is captured at its first interaction (or its creation, if earlier). Its opportunity,
+won and lost moments come from the deals it is linked to (through a contact role or its
+account). Stages are cumulative, as in a funnel: a contact on an opportunity has passed the lead
+stage, so its lead moment is the first lead on that contact or its first opportunity, whichever
+came first (and a closed deal without a creation time opens the opportunity when it closes).
+Won takes precedence: `lost_at` is set only for contacts with no won deal. Nothing after `as_of`
+counts. A deal's *primary* relationship, to which its revenue is credited in splits, is its
+earliest-captured linked contact (contact roles first).
 """
 
 from __future__ import annotations
@@ -148,6 +150,8 @@ def contact_stages(
         deals = deals_of.get(cid, [])
         opened = [d.created_at for d in deals if d.created_at is not None and d.created_at <= as_of]
         won_at = _min(_closed(d, DealStatus.WON, as_of) for d in deals)
+        lost_at = None if won_at else _min(_closed(d, DealStatus.LOST, as_of) for d in deals)
+        opportunity_at = _min([*opened, won_at, lost_at])
         result.append(
             ContactStages.model_construct(  # fields are validated record values
                 contact_id=cid,
@@ -158,10 +162,10 @@ def contact_stages(
                 campaign=touch.campaign if touch else None,
                 captured_at=_min([created, touch.occurred_at if touch else None]),
                 qualified_at=qualified.get(cid),
-                lead_at=leads.get(cid),
-                opportunity_at=_min(opened),
+                lead_at=_min([leads.get(cid), opportunity_at]),
+                opportunity_at=opportunity_at,
                 won_at=won_at,
-                lost_at=None if won_at else _min(_closed(d, DealStatus.LOST, as_of) for d in deals),
+                lost_at=lost_at,
                 deal_ids=sorted(d.deal_id for d in deals),
             )
         )
