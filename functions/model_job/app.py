@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -28,6 +28,7 @@ from rel2rev.storage.api_keys import api_key_store
 from rel2rev.storage.results import JobSettings, export_files, results_store
 
 logger = Logger()
+tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 settings = JobSettings()  # type: ignore[call-arg]
@@ -42,6 +43,7 @@ class RunMessage(BaseModel):
     run_id: str
 
 
+@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     """Execute one requested run; a run that failed outright is retried, then dead-lettered."""
     message = RunMessage.model_validate_json(record.body)
@@ -77,6 +79,7 @@ def scheduled(now: datetime) -> list[dict[str, str]]:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS batch of run requests, or the daily schedule."""

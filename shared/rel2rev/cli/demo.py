@@ -18,7 +18,7 @@ from rich.console import Console
 from rel2rev.demo.flow import DemoConfig, DemoFlow
 from rel2rev.demo.summary import print_summary
 from rel2rev.errors import InputError
-from rel2rev.local import LocalStack
+from rel2rev.local import LocalStack, swagger
 
 HELP = "Run the whole flow locally: webhooks, job, finance API, report"
 
@@ -71,10 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with LocalStack(port=args.port) as stack:
         print_summary(flow.run(stack), console)
-        docs = [r.path for r in stack.template.routes if "swagger" in r.path.lower()]
         console.print(f"The stack stays up with the demo's data: API {stack.api_url}")
-        if docs:
-            console.print(f"  Swagger UI {stack.api_url}{docs[0]}")
+        console.print(f"  Swagger UI {stack.api_url}{swagger.DOCS_PATH}")
         console.print(f"  finance API key (bearer): {flow.api_key}")
         console.print(
             f"  try: curl -H 'Authorization: Bearer {flow.api_key}' {stack.api_url}/v1/runs"

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from rel2rev.errors import InputError
 from rel2rev.ingest.connections import Connection
-from rel2rev.local import LocalStack
+from rel2rev.local import LocalStack, swagger
 
 HELP = "Run the embedded local stack (moto + the template's HTTP API) until Ctrl-C"
 
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         routes = [f"{r.method} {stack.api_url}{r.path}" for r in stack.template.routes]
         print(f"rel2rev local stack {stack.stack_name} is up")
         print(f"  HTTP API      {stack.api_url}")
+        print(f"  Swagger UI    {stack.api_url}{swagger.DOCS_PATH}")
         print(f"  AWS endpoint  {stack.endpoint_url} (region us-east-1, any credentials)")
         print(f"  connections   SSM {stack.connections.prefix}/{{workspace}}/{{source}}")
         print("  routes")

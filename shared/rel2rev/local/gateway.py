@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +22,7 @@ from rel2rev.local.resources import ACCOUNT, REGION
 from rel2rev.local.template import Authorizer, Route, TemplateModel
 
 Invoke = Callable[[str, Any], Any]
+Pages = Mapping[str, Callable[[], tuple[str, bytes]]]
 _log = logging.getLogger(__name__)
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form")
 
@@ -39,8 +40,9 @@ def _is_text(content_type: str) -> bool:
 class LocalGateway:
     """Routes HTTP requests to the template's functions as HTTP API v2 events."""
 
-    def __init__(self, template: TemplateModel, invoke: Invoke) -> None:
+    def __init__(self, template: TemplateModel, invoke: Invoke, pages: Pages | None = None) -> None:
         self._routes = [(route, route.pattern()) for route in template.routes]
+        self._pages = dict(pages or {})
         self._authorizers = template.authorizers
         self._invoke = invoke
         self._server: ThreadingHTTPServer | None = None
@@ -150,7 +152,11 @@ class LocalGateway:
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         """Serve one request: (status, headers, body)."""
-        matched = self.match(method, urlsplit(target).path)
+        path = urlsplit(target).path
+        if method == "GET" and path in self._pages:
+            content_type, page = self._pages[path]()
+            return 200, {"content-type": content_type}, page
+        matched = self.match(method, path)
         if matched is None:
             return _json(404, {"message": "Not Found"})
         route, params = matched

@@ -32,6 +32,7 @@ from boto3.session import Session
 from moto.server import ThreadedMotoServer
 
 from rel2rev.ingest.connections import Connection
+from rel2rev.local import swagger
 from rel2rev.local.functions import LocalFunctions
 from rel2rev.local.gateway import LocalGateway
 from rel2rev.local.queues import QueuePoller
@@ -96,7 +97,7 @@ class LocalStack:
         self._deliver = deliver
         self._moto: ThreadedMotoServer | None = None
         self._saved_env: dict[str, str | None] = {}
-        self.gateway = LocalGateway(self.template, self.invoke)
+        self.gateway = LocalGateway(self.template, self.invoke, swagger.PAGES)
         self.functions = LocalFunctions(self.template, self.stack_name)
         self.pollers: list[QueuePoller] = []
         self.endpoint_url = ""

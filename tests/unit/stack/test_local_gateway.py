@@ -121,3 +121,25 @@ def test_function_environment_resolves_to_local_names(template: TemplateModel) -
     assert names.resolver.resolve({"Fn::Sub": "${EventsQueue.Arn}/x/${AWS::Region}"}) == (
         "arn:aws:sqs:us-east-1:123456789012:r2r-test-EventsQueue/x/us-east-1"
     )
+
+
+def test_swagger_ui_and_the_openapi_document_are_served_without_invoking(
+    template: TemplateModel,
+) -> None:
+    from pathlib import Path
+
+    from rel2rev.local import swagger
+
+    calls = Calls()
+    gateway = LocalGateway(template, calls, swagger.PAGES)
+    status, headers, page = gateway.handle("GET", "/docs", {}, b"")
+    assert (status, headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert b"SwaggerUIBundle" in page
+    assert b"/v1/attribution/deals" in page  # the spec is inline, no CDN or fetch
+    assert b"https://" not in page.split(b"<script>")[0]
+    status, _, spec = gateway.handle("GET", "/openapi.json?x=1", {}, b"")
+    committed = Path(__file__).parents[3] / "openapi.json"
+    assert status == 200
+    assert json.loads(spec) == json.loads(committed.read_text())
+    assert calls.events == []
+    assert gateway.handle("POST", "/docs", {}, b"")[0] == 404  # only GET, no route there
