@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from rel2rev.attribution import AttributionReport, Journey, build_journeys, run_models
-from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, funnel_metrics
+from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
 from rel2rev.funnel.metrics import FunnelReport
 from rel2rev.job.results import (
     TRANSITIONS,
@@ -40,7 +40,7 @@ from rel2rev.job.results import (
     Transition,
 )
 from rel2rev.money import Money
-from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.records import Deal, DealStatus, WorkspaceRecords
 from rel2rev.survival.results import KaplanMeierCurve
 
 
@@ -67,17 +67,34 @@ def _cohort_rows(report: FunnelReport) -> list[FunnelRow]:
 
 
 def funnel_results(
-    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState]
+    records: WorkspaceRecords,
+    run: RunRecord,
+    states: Sequence[RelationshipState],
+    stages: Sequence[ContactStages],
 ) -> FunnelResults:
     """Cohort-month rows overall and per split dimension, plus median days between stages."""
     period = (run.window_start, run.window_end)
     rows: list[FunnelRow] = []
     for by in (None, *run.parameters.funnel_by):
         report = funnel_metrics(
-            records, as_of=run.window_end, period=period, by=by, cohort="month", states=states
+            records,
+            as_of=run.window_end,
+            period=period,
+            by=by,
+            cohort="month",
+            config=run.parameters.qualification,
+            states=states,
+            stages=stages,
         )
         rows.extend(_cohort_rows(report))
-    overall = funnel_metrics(records, as_of=run.window_end, period=period, states=states).total
+    overall = funnel_metrics(
+        records,
+        as_of=run.window_end,
+        period=period,
+        config=run.parameters.qualification,
+        states=states,
+        stages=stages,
+    ).total
     delays = []
     for pair, median in overall.median_days.items():
         earlier, _, later = pair.partition("_to_")
@@ -165,8 +182,7 @@ def _collect(
     return AttributionResults(lines=lines, totals=totals, comparison=comparison, failures=failures)
 
 
-def _revenue_of(records: WorkspaceRecords, stages: ContactStages) -> list[Money]:
-    deals = {d.deal_id: d for d in records.deals}
+def _revenue_of(deals: Mapping[str, Deal], stages: ContactStages) -> list[Money]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for deal_id in stages.deal_ids:
         deal = deals.get(deal_id)
@@ -176,7 +192,10 @@ def _revenue_of(records: WorkspaceRecords, stages: ContactStages) -> list[Money]
 
 
 def relationships(
-    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState]
+    records: WorkspaceRecords,
+    run: RunRecord,
+    states: Sequence[RelationshipState],
+    stages_of: Sequence[ContactStages],
 ) -> list[Relationship]:
     """Per contact: stages, score and its history, reciprocity, response time, timeline."""
     by_contact = {s.contact_id: s for s in states}
@@ -196,7 +215,8 @@ def relationships(
                 )
             )
     out = []
-    for stages in contact_stages(records, states, as_of=run.window_end):
+    deals = {d.deal_id: d for d in records.deals}
+    for stages in stages_of:
         state = by_contact.get(stages.contact_id)
         contact = contacts.get(stages.contact_id)
         hours = [h for r in state.response_times if (h := r.hours) is not None] if state else []
@@ -225,7 +245,7 @@ def relationships(
                 inbound=state.inbound if state else 0,
                 outbound=state.outbound if state else 0,
                 median_response_hours=statistics.median(hours) if hours else None,
-                revenue=_revenue_of(records, stages),
+                revenue=_revenue_of(deals, stages),
                 timeline=timelines[stages.contact_id],
                 score_history=[
                     ScorePoint(at=p.at, score=p.score) for p in (state.history if state else [])
@@ -268,7 +288,10 @@ def _curve(
 
 
 def survival_curves(
-    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+    records: WorkspaceRecords,
+    run: RunRecord,
+    states: Sequence[RelationshipState] | None,
+    stages: Sequence[ContactStages] | None,
 ) -> list[SurvivalCurve]:
     """Kaplan-Meier curves of every transition, overall and per segment dimension."""
     from rel2rev.survival.kaplan_meier import survival_analysis
@@ -284,7 +307,9 @@ def survival_curves(
                 transition=transition,
                 by=by,
                 resolution=resolution,
+                config=run.parameters.qualification,
                 states=list(states) if states is not None else None,
+                stages=list(stages) if stages is not None else None,
             )
             if by is None:
                 curves.append(_curve(transition, None, report.overall, unit))
@@ -294,7 +319,10 @@ def survival_curves(
 
 
 def survival_drivers(
-    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+    records: WorkspaceRecords,
+    run: RunRecord,
+    states: Sequence[RelationshipState] | None,
+    stages: Sequence[ContactStages] | None,
 ) -> list[Drivers]:
     """Cox hazard ratios per transition (insufficient data is reported, not raised)."""
     from rel2rev.survival.cox import survival_drivers as cox_drivers
@@ -306,7 +334,9 @@ def survival_drivers(
             as_of=run.window_end,
             transition=transition,
             resolution=timedelta(days=run.parameters.resolution_days),
+            config=run.parameters.qualification,
             states=list(states) if states is not None else None,
+            stages=list(stages) if stages is not None else None,
         )
         out.append(
             Drivers(
@@ -332,7 +362,10 @@ def survival_drivers(
 
 
 def competing_risks(
-    records: WorkspaceRecords, run: RunRecord, states: Sequence[RelationshipState] | None
+    records: WorkspaceRecords,
+    run: RunRecord,
+    states: Sequence[RelationshipState] | None,
+    stages: Sequence[ContactStages] | None,
 ) -> CompetingRisks:
     """Won vs lost after lead creation (Aalen-Johansen cumulative incidence)."""
     from rel2rev import survival
@@ -342,7 +375,9 @@ def competing_risks(
         records,
         as_of=run.window_end,
         resolution=timedelta(days=unit),
+        config=run.parameters.qualification,
         states=list(states) if states is not None else None,
+        stages=list(stages) if stages is not None else None,
     )
     return CompetingRisks(
         subjects=report.n,

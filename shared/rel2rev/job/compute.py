@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from rel2rev.attribution import Journey
-from rel2rev.funnel import qualify
+from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, qualify
 from rel2rev.job import adapters
 from rel2rev.job.results import (
     AttributionResults,
@@ -118,15 +118,24 @@ def compute_results(
 ) -> RunResults:
     """Every section's results; `run` comes back with sections, counts, versions and status."""
     sections = sections or Sections(run.run_id)
-    states = sections.run("qualification", lambda: qualify(records, as_of=run.window_end))
+    config = run.parameters.qualification
+
+    def qualification() -> tuple[list[RelationshipState], list[ContactStages]]:
+        states = qualify(records, config, as_of=run.window_end)
+        return states, contact_stages(records, states, as_of=run.window_end)
+
+    basis = sections.run("qualification", qualification)
+    states, stages = basis if basis is not None else (None, None)
     funnel = relationships = None
-    if states is None:
+    if states is None or stages is None:
         for name in ("funnel", "relationships"):
             sections.skip(name, "qualification failed")  # type: ignore[arg-type]
     else:
-        funnel = sections.run("funnel", lambda: adapters.funnel_results(records, run, states))
+        funnel = sections.run(
+            "funnel", lambda: adapters.funnel_results(records, run, states, stages)
+        )
         relationships = sections.run(
-            "relationships", lambda: adapters.relationships(records, run, states)
+            "relationships", lambda: adapters.relationships(records, run, states, stages)
         )
     journeys: list[Journey] = []
 
@@ -135,10 +144,14 @@ def compute_results(
         return adapters.attribution_results(records, run, journeys)
 
     attribution = sections.run("attribution", attribute)
-    curves = sections.run("survival", lambda: adapters.survival_curves(records, run, states))
-    drivers = sections.run("drivers", lambda: adapters.survival_drivers(records, run, states))
+    curves = sections.run(
+        "survival", lambda: adapters.survival_curves(records, run, states, stages)
+    )
+    drivers = sections.run(
+        "drivers", lambda: adapters.survival_drivers(records, run, states, stages)
+    )
     competing = sections.run(
-        "competing_risks", lambda: adapters.competing_risks(records, run, states)
+        "competing_risks", lambda: adapters.competing_risks(records, run, states, stages)
     )
     survival = None
     if curves is not None or drivers is not None or competing is not None:

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rel2rev.errors import UnprocessableError
+from rel2rev.funnel.config import QualificationConfig
 from rel2rev.money import Money
 from rel2rev.records import UtcDatetime
 
@@ -75,6 +76,10 @@ class RunParameters(_Frozen):
     funnel_by: tuple[FunnelDimension, ...] = ("channel", "campaign", "owner", "stakeholder")
     survival_by: tuple[SurvivalDimension, ...] = ("channel", "owner", "stakeholder")
     resolution_days: Annotated[int, Field(ge=1, le=30)] = 1
+    qualification: QualificationConfig = Field(
+        default_factory=QualificationConfig,
+        description="The workspace's qualification rule (weights, half-life, threshold, ...)",
+    )
 
     @field_validator("models")
     @classmethod
