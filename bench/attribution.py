@@ -194,7 +194,7 @@ def _table(frame: pd.DataFrame, step_days: bool = False) -> JourneyTable:
     """Parse the frame; with `step_days`, touches are one day apart, converting at the last
     (paths carry no times, and time decay needs some)."""
     table = table_from_paths(
-        frame["path"].tolist(),
+        frame["path"],
         frame["total_conversions"].to_numpy(),
         frame["total_null"].to_numpy(),
     )

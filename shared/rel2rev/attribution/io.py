@@ -20,22 +20,20 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from itertools import count, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rel2rev.attribution.table import NONE_LABEL, FloatArray, JourneyTable, RowIds, encode
 from rel2rev.errors import InputError
 from rel2rev.money import Money, is_known_currency
 
 FORMATS = ("touches", "paths")
-_PARSE_CHUNK = 20_000
-"""Paths split per chunk: the token strings of one chunk are freed before the next."""
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null", "currency")
 JOURNEY_COLUMNS = (
     "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
@@ -169,26 +167,24 @@ def _currencies(frame: pd.DataFrame, default: str) -> list[str]:
 
 
 def table_from_paths(
-    paths: Sequence[str],
+    paths: Sequence[str] | pd.Series[str],
     conversions: FloatArray,
     nulls: FloatArray,
     amounts: Sequence[Money | None] | None = None,
 ) -> JourneyTable:
-    """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error."""
-    lengths = 1 + np.fromiter(map(str.count, paths, repeat(">")), dtype=np.int64, count=len(paths))
-    numbering: defaultdict[str, int] = defaultdict(count().__next__)
-    raw_codes = np.empty(int(lengths.sum()), dtype=np.int64)
-    done = 0
-    for start in range(0, len(paths), _PARSE_CHUNK):  # chunks keep the token strings few
-        tokens = ">".join(paths[start : start + _PARSE_CHUNK]).split(">")
-        raw_codes[done : done + len(tokens)] = np.fromiter(
-            map(numbering.__getitem__, tokens), dtype=np.int64, count=len(tokens)
-        )
-        done += len(tokens)
-    stripped = [label.strip() for label in numbering]
+    """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error.
+
+    Arrow splits the paths on `>` and numbers the distinct raw tokens in C; only those few
+    distinct tokens are stripped and sorted in Python.
+    """
+    split = pc.split_pattern(_arrow_text(paths), ">")
+    lengths = np.diff(split.offsets.to_numpy()).astype(np.int64)
+    tokens = pc.dictionary_encode(split.flatten())
+    raw_codes = tokens.indices.to_numpy()
+    stripped = [label.strip() for label in tokens.dictionary.to_pylist()]
     if "" in stripped:
-        empty = stripped.index("")
-        token = int(np.flatnonzero(raw_codes == empty)[0])
+        empty = [code for code, label in enumerate(stripped) if not label]
+        token = int(np.flatnonzero(np.isin(raw_codes, empty))[0])
         row = int(np.searchsorted(np.cumsum(lengths), token, side="right"))
         raise _bad(row, "path", "a path with an empty channel (or no channels)")
     labels = sorted(set(stripped))
@@ -206,6 +202,24 @@ def table_from_paths(
         touch_s=np.broadcast_to(np.float64(np.nan), (int(lengths.sum()),)),  # no times: no memory
         dimensions={"channel": (codes, labels)},
     )
+
+
+def _arrow_text(paths: Sequence[str] | pd.Series[str]) -> pa.Array:
+    """The paths as an Arrow string array; a missing or non-Unicode path names its row."""
+    try:
+        text = pa.array(paths, type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowTypeError, pa.ArrowInvalid):
+        text = None
+    if text is not None and not text.null_count:
+        return text
+    for row, path in enumerate(paths):
+        if not isinstance(path, str):
+            raise _bad(row, "path", "missing or not text")
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _bad(row, "path", "not valid Unicode text") from None
+    return pa.array(paths, type=pa.large_string())  # raises Arrow's own error
 
 
 def read_paths(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
