@@ -22,6 +22,8 @@ metrics = Metrics()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Resolve one HTTP API v2 request; count it per route and status class."""
     response = app.resolve(event, context)
+    # Powertools keeps unflushed dimensions when metrics are disabled (local runs): start clean.
+    metrics.clear_metrics()
     metrics.add_dimension(name="route", value=str(event.get("routeKey", "unknown")))
     metrics.add_metric(
         name=f"Responses{int(response['statusCode']) // 100}xx", unit=MetricUnit.Count, value=1
