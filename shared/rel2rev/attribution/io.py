@@ -20,20 +20,25 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import count
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rel2rev.attribution.table import NONE_LABEL, FloatArray, JourneyTable, RowIds, encode
+from rel2rev.attribution.table import NONE_LABEL, FloatArray, IntArray, JourneyTable, RowIds, encode
 from rel2rev.errors import InputError
 from rel2rev.money import Money, is_known_currency
 
 FORMATS = ("touches", "paths")
+_PARSE_CHUNK = 20_000
+"""Paths tokenized per Arrow call: smaller buffers, reused, lower peak memory (a bit slower)."""
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null", "currency")
 JOURNEY_COLUMNS = (
     "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
@@ -174,14 +179,23 @@ def table_from_paths(
 ) -> JourneyTable:
     """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error.
 
-    Arrow splits the paths on `>` and numbers the distinct raw tokens in C; only those few
-    distinct tokens are stripped and sorted in Python.
+    Arrow splits the paths on `>` and numbers the distinct raw tokens in C, a chunk of paths
+    at a time (which keeps Arrow's buffers small); only the few distinct tokens are stripped
+    and sorted in Python.
     """
-    split = pc.split_pattern(_arrow_text(paths), ">")
-    lengths = np.diff(split.offsets.to_numpy()).astype(np.int64)
-    tokens = pc.dictionary_encode(split.flatten())
-    raw_codes = tokens.indices.to_numpy()
-    stripped = [label.strip() for label in tokens.dictionary.to_pylist()]
+    values = paths.to_numpy(dtype=object) if isinstance(paths, pd.Series) else paths
+    n = len(values)
+    numbering: defaultdict[str, int] = defaultdict(count().__next__)
+    lengths = np.empty(n, dtype=np.int64)
+    chunks: list[IntArray] = []
+    for start in range(0, n, _PARSE_CHUNK):
+        split = pc.split_pattern(_arrow_text(values[start : start + _PARSE_CHUNK], start), ">")
+        lengths[start : start + len(split)] = np.diff(split.offsets.to_numpy())
+        tokens = pc.dictionary_encode(split.flatten())
+        renumber = [numbering[token] for token in tokens.dictionary.to_pylist()]
+        chunks.append(np.array(renumber, dtype=np.int64)[tokens.indices.to_numpy()])
+    raw_codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+    stripped = [label.strip() for label in numbering]
     if "" in stripped:
         empty = [code for code, label in enumerate(stripped) if not label]
         token = int(np.flatnonzero(np.isin(raw_codes, empty))[0])
@@ -190,7 +204,6 @@ def table_from_paths(
     labels = sorted(set(stripped))
     remap = np.array([labels.index(s) for s in stripped], dtype=np.int64)
     codes = remap[raw_codes]
-    n = len(paths)
     return JourneyTable(
         ids=RowIds(n),
         conversions=np.asarray(conversions, dtype=np.float64),
@@ -204,15 +217,15 @@ def table_from_paths(
     )
 
 
-def _arrow_text(paths: Sequence[str] | pd.Series[str]) -> pa.Array:
-    """The paths as an Arrow string array; a missing or non-Unicode path names its row."""
+def _arrow_text(paths: Sequence[str] | npt.NDArray[np.object_], first_row: int) -> pa.Array:
+    """Paths as an Arrow string array; a missing or non-Unicode path names its row."""
     try:
         text = pa.array(paths, type=pa.large_string())
     except (UnicodeEncodeError, pa.ArrowTypeError, pa.ArrowInvalid):
         text = None
     if text is not None and not text.null_count:
         return text
-    for row, path in enumerate(paths):
+    for row, path in enumerate(paths, start=first_row):
         if not isinstance(path, str):
             raise _bad(row, "path", "missing or not text")
         try:
