@@ -69,3 +69,37 @@ def test_processor_sample_is_stored_and_a_poison_record_fails_alone(stack: Any) 
     again = stack.invoke("ProcessorFunction", event)
     assert again == {"batchItemFailures": []}
     assert repo.contact_by_identifier("acme", ada.identifiers[0]) == ada
+
+
+def test_authorizer_api_and_job_samples_drive_the_finance_side(stack: Any) -> None:
+    """A sample key is refused; a real one is authorised; the schedule and run samples run."""
+    from rel2rev.storage.api_keys import api_key_store
+
+    refused = sample("authorizer")
+    with pytest.raises(PermissionError, match="Unauthorized"):
+        stack.invoke("AuthorizerFunction", refused)
+
+    _, secret = api_key_store().create("acme", name="samples")
+    request = sample("authorizer")
+    request["headers"]["authorization"] = request["identitySource"][0] = f"Bearer {secret}"
+    verdict = stack.invoke("AuthorizerFunction", request)
+    assert verdict["isAuthorized"] is True
+    assert verdict["context"]["workspace"] == "acme"
+
+    api = sample("api")
+    api["requestContext"]["authorizer"]["lambda"] = verdict["context"]
+    before = stack.invoke("ApiFunction", api)
+    assert before["statusCode"] == 404  # no finished run yet: nothing to serve
+
+    (scheduled,) = stack.invoke("ModelJobFunction", sample("model_job_schedule"))["runs"]
+    assert scheduled["workspace"] == "acme"
+    assert scheduled["status"] in {"succeeded", "partial"}
+    after = stack.invoke("ApiFunction", api)
+    assert after["statusCode"] == 200
+    assert "linear" in json.loads(after["body"])["models"]
+
+    run_request = sample("model_job_run")
+    run_request["Records"][0]["body"] = json.dumps(
+        {"workspace": "acme", "run_id": scheduled["run_id"]}
+    )
+    assert stack.invoke("ModelJobFunction", run_request) == {"batchItemFailures": []}
