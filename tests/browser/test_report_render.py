@@ -96,7 +96,7 @@ def test_report_charts_are_drawn_without_errors(
         "caveats",
     ]
     charts = measured["charts"]
-    assert len(charts) == (8 if failed else 12)
+    assert len(charts) == (8 if failed else 13)  # 13th: the holdout AUC chart
     for chart in charts:
         assert chart["width"] > 300, chart
         assert chart["height"] > 60, chart

@@ -11,6 +11,7 @@ from rel2rev.exports.tables import (
     AttributionComparisonRow,
     AttributionDealRow,
     AttributionFailureRow,
+    AttributionHoldoutRow,
     AttributionTotalRow,
     CompetingRiskRow,
     DriverRow,
@@ -202,6 +203,23 @@ def attribution_failure_table(results: RunResults) -> Table:
         model=[x.model for x in failures],
         dimension=[x.by for x in failures],
         reason=[x.reason for x in failures],
+    )
+
+
+def attribution_holdout_table(results: RunResults) -> Table:
+    """Holdout scores of the data-driven models, or why each could not be scored."""
+    scores = _attribution(results).holdout
+    return Table(
+        AttributionHoldoutRow,
+        model=[h.model for h in scores],
+        dimension=[h.by for h in scores],
+        log_loss=[h.log_loss for h in scores],
+        auc=[h.auc for h in scores],
+        train_journeys=[h.train_journeys for h in scores],
+        test_journeys=[h.test_journeys for h in scores],
+        holdout_fraction=[h.fraction for h in scores],
+        seed=[h.seed for h in scores],
+        reason=[h.reason for h in scores],
     )
 
 

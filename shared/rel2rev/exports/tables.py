@@ -167,6 +167,33 @@ class AttributionFailureRow(ExportRow):
     reason: str = Field(description="Why it could not be fitted")
 
 
+class AttributionHoldoutRow(ExportRow):
+    """How well a data-driven model predicts conversion on held-out journeys."""
+
+    TABLE = "attribution_holdout"
+    DESCRIPTION = (
+        "Holdout score of each data-driven model: fitted on most journeys, its predicted "
+        "conversion probabilities scored (log loss, AUC) on the journeys held out of the fit."
+    )
+
+    model: str = Field(description="Attribution model (markov, shapley, additive_hazard)")
+    dimension: str = Field(description="Dimension the model was fitted on (channel)")
+    log_loss: float | None = Field(
+        description="Mean log loss on the held-out journeys; lower is better (empty: not scored)"
+    )
+    auc: float | None = Field(
+        description=(
+            "Area under the ROC curve: 0.5 is a coin flip, 1 a perfect ranking "
+            "(empty: not scored, or the held-out journeys all had the same outcome)"
+        )
+    )
+    train_journeys: int = Field(description="Journeys the model was fitted on")
+    test_journeys: int = Field(description="Held-out journeys it was scored on")
+    holdout_fraction: float = Field(description="Share of journeys drawn into the holdout")
+    seed: int = Field(description="Seed of the holdout draw")
+    reason: str | None = Field(description="Why the model could not be scored, when it was not")
+
+
 class SurvivalSummaryRow(ExportRow):
     """Per transition and segment: sample sizes and the median time to transition."""
 
@@ -286,6 +313,7 @@ EXPORT_TABLES: tuple[type[ExportRow], ...] = (
     AttributionTotalRow,
     AttributionComparisonRow,
     AttributionFailureRow,
+    AttributionHoldoutRow,
     SurvivalSummaryRow,
     SurvivalCurveRow,
     DriverRow,

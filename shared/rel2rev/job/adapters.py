@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from rel2rev.attribution import AttributionReport, Journey, build_journeys, run_models
+from rel2rev.attribution import (
+    PREDICTIVE_MODELS,
+    AttributionReport,
+    Journey,
+    build_journeys,
+    run_models,
+)
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
 from rel2rev.funnel.metrics import FunnelReport
 from rel2rev.job.results import (
@@ -30,6 +36,7 @@ from rel2rev.job.results import (
     HazardRatio,
     IncidencePoint,
     ModelFailure,
+    ModelHoldout,
     Relationship,
     RunRecord,
     ScorePoint,
@@ -115,21 +122,43 @@ def journeys_for(records: WorkspaceRecords, run: RunRecord) -> list[Journey]:
     return build_journeys(records, as_of=run.window_end, lookback=lookback)
 
 
+HOLDOUT_FRACTION = 0.2
+"""Share of journeys held out of the fit to score the data-driven models."""
+HOLDOUT_SEED = 0
+"""Seed of the holdout draw: the same data, the same split, the same scores."""
+HOLDOUT_BY: AttributionDimension = "channel"
+"""The one dimension the holdout is scored on (it scores prediction, not credit)."""
+
+
 def attribution_results(
     records: WorkspaceRecords, run: RunRecord, journeys: Sequence[Journey]
 ) -> AttributionResults:
-    """Every model for every attribution dimension; failed models are listed, not raised."""
+    """Every model for every attribution dimension; failed models are listed, not raised.
+
+    The data-driven models that predict conversion are also scored once, by channel, on a
+    seeded holdout of `HOLDOUT_FRACTION` of the journeys.
+    """
     closed = {d.deal_id: d.closed_at for d in records.deals}
+    scored = [m for m in run.parameters.models if m in PREDICTIVE_MODELS]
+    split = {"holdout": HOLDOUT_FRACTION, "seed": HOLDOUT_SEED}
     lines: list[CreditLine] = []
     totals: list[DimensionTotal] = []
     comparison: list[ComparisonCell] = []
     failures: list[ModelFailure] = []
+    holdout: list[ModelHoldout] = []
     for by in run.parameters.attribution_by:
-        part = _collect(run_models(journeys, run.parameters.models, by), by, closed)
+        with_holdout = by == HOLDOUT_BY and bool(scored)
+        report = run_models(journeys, run.parameters.models, by, **(split if with_holdout else {}))
+        if with_holdout:
+            holdout = _holdout_scores(report, scored)
+        part = _collect(report, by, closed)
         lines += part.lines
         totals += part.totals
         comparison += part.comparison
         failures += part.failures
+    if scored and HOLDOUT_BY not in run.parameters.attribution_by:
+        report = run_models(journeys, scored, HOLDOUT_BY, detail=False, touches=False, **split)
+        holdout = _holdout_scores(report, scored)
     return AttributionResults(
         models=list(run.parameters.models),
         dimensions=list(run.parameters.attribution_by),
@@ -137,7 +166,33 @@ def attribution_results(
         totals=totals,
         comparison=comparison,
         failures=failures,
+        holdout=holdout,
     )
+
+
+def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[ModelHoldout]:
+    """Each scored model's holdout log loss and AUC, or why it has none."""
+    out = []
+    for name in models:
+        result = report.models[name]
+        score = result.holdout
+        test = round(score.journeys) if score is not None else 0
+        out.append(
+            ModelHoldout(
+                model=name,
+                by=HOLDOUT_BY,
+                log_loss=score.log_loss if score is not None else None,
+                auc=score.auc if score is not None else None,
+                train_journeys=round(report.journeys) - test if score is not None else 0,
+                test_journeys=test,
+                fraction=HOLDOUT_FRACTION,
+                seed=HOLDOUT_SEED,
+                reason=None
+                if score is not None
+                else (result.error or result.holdout_error or "not scored"),
+            )
+        )
+    return out
 
 
 def _collect(

@@ -264,8 +264,29 @@ class ModelFailure(_Frozen):
     reason: str
 
 
+class ModelHoldout(_Frozen):
+    """How well one data-driven model predicts conversion on journeys held out of its fit.
+
+    Scored once per run, on the channel dimension. `reason` is set (and the metrics empty) when
+    the model could not be scored.
+    """
+
+    model: str
+    by: AttributionDimension = "channel"
+    log_loss: float | None = Field(None, description="Mean log loss on the held-out journeys")
+    auc: float | None = Field(
+        None, description="Area under the ROC curve; None when the holdout has one outcome only"
+    )
+    train_journeys: int = Field(0, description="Journeys the model was fitted on")
+    test_journeys: int = Field(0, description="Held-out journeys it was scored on")
+    fraction: float = Field(description="Share of journeys drawn into the holdout")
+    seed: int = Field(description="Seed of the holdout draw")
+    reason: str | None = Field(None, description="Why the model could not be scored")
+
+
 class AttributionResults(_Frozen):
-    """Per-deal lines, totals per value per currency, and the comparison table, per model."""
+    """Per-deal lines, totals per value per currency, the comparison table, per model, and the
+    data-driven models' holdout scores."""
 
     models: list[str] = Field(default_factory=list)
     dimensions: list[AttributionDimension] = Field(default_factory=list)
@@ -273,6 +294,9 @@ class AttributionResults(_Frozen):
     totals: list[DimensionTotal] = Field(default_factory=list)
     comparison: list[ComparisonCell] = Field(default_factory=list)
     failures: list[ModelFailure] = Field(default_factory=list)
+    holdout: list[ModelHoldout] = Field(
+        default_factory=list, description="Holdout scores of the data-driven models (channel)"
+    )
 
 
 # --- survival ---------------------------------------------------------------------------------

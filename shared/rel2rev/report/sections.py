@@ -14,6 +14,7 @@ from rel2rev.job.results import (
     FunnelResults,
     FunnelRow,
     HazardRatio,
+    ModelHoldout,
     Relationship,
     RunResults,
     SectionName,
@@ -563,6 +564,93 @@ def _revenue_table(
     )
 
 
+def _holdout_block(scores: Sequence[ModelHoldout]) -> list[str]:
+    """Which data-driven model predicts held-out journeys best: a chart, a table, the caveats."""
+    if not scores:
+        return []
+    scored = [h for h in scores if h.reason is None and h.log_loss is not None]
+    unscored = [h for h in scores if h not in scored]
+    fraction = f.percent(scores[0].fraction)
+    body = [
+        "<h3>Which model explains your data best</h3>",
+        paragraph(
+            f"To check the data-driven models, {fraction} of the journeys (converting or not) "
+            "were set aside at random before fitting: the held-out journeys are not used to fit "
+            "the models. Each model then predicted, for every held-out journey, the chance it "
+            "converts, and the prediction was compared with what happened. AUC measures how "
+            "well a model ranks converting journeys above the others: 0.5 is a coin flip, 1 a "
+            "perfect ranking, so higher is better. Log loss measures how close the predicted "
+            "chances are to the outcomes: lower is better. Scored on channels."
+        ),
+    ]
+    with_auc = [h for h in scored if h.auc is not None]
+    if with_auc:
+        ranked = sorted(with_auc, key=lambda h: -(h.auc or 0.0))
+        body.append(
+            figure(
+                bar_chart(
+                    "Holdout AUC of each data-driven model",
+                    "AUC on held-out journeys (0.5 is a coin flip, 1 a perfect ranking), "
+                    "with each model's log loss.",
+                    [model_name(h.model) for h in ranked],
+                    [Series(name="AUC", values=tuple(h.auc or 0.0 for h in ranked))],
+                    fmt=lambda v: f"{v:.2f}",
+                    annotations=[f"log loss {h.log_loss:.3f}" for h in ranked],
+                ),
+                f"Best ranking on held-out journeys: {model_name(ranked[0].model)} "
+                f"(AUC {ranked[0].auc:.2f}).",
+            )
+        )
+    if scored:
+        body.append(
+            table(
+                [
+                    "Model",
+                    "AUC (higher is better)",
+                    "Log loss (lower is better)",
+                    "Fitted on",
+                    "Held out",
+                ],
+                [
+                    [
+                        model_name(h.model),
+                        num("—" if h.auc is None else f"{h.auc:.3f}"),
+                        num(f"{h.log_loss:.3f}"),
+                        num(f"{h.train_journeys:,} journeys"),
+                        num(f"{h.test_journeys:,} journeys"),
+                    ]
+                    for h in sorted(scored, key=lambda h: h.log_loss or 0.0)
+                ],
+                caption="Holdout scores of the data-driven models, by channel",
+            )
+        )
+    if len(with_auc) < len(scored):
+        body.append(
+            note(
+                "AUC needs both converting and non-converting journeys among those held out; "
+                "a dash means the held-out journeys all had the same outcome, so only the log "
+                "loss is available.",
+            )
+        )
+    if scored and min(h.test_journeys for h in scored) < SMALL_SUBJECTS:
+        body.append(
+            note(
+                f"Only {min(h.test_journeys for h in scored):,} journeys were held out, so these "
+                "scores are rough: small differences between models may be chance.",
+                kind="warning",
+            )
+        )
+    if unscored:
+        body.append(
+            note(
+                "Models that could not be scored: "
+                + "; ".join(f"{model_name(h.model)}: {h.reason}" for h in unscored),
+                kind="warning",
+            )
+        )
+    return body
+
+
 def attribution_section(results: RunResults) -> str:
     """Revenue by channel/campaign/owner under each attribution model, side by side."""
     title = "Which channels, campaigns and people earned the revenue"
@@ -583,6 +671,7 @@ def attribution_section(results: RunResults) -> str:
     for by in attribution.dimensions:
         for currency in currencies:
             body += _attribution_block(attribution, by, currency)
+    body += _holdout_block(attribution.holdout)
     if attribution.failures:
         body.append(
             note(

@@ -24,6 +24,7 @@ from rel2rev.job.results import (
     HazardRatio,
     IncidencePoint,
     ModelFailure,
+    ModelHoldout,
     Relationship,
     RunRecord,
     RunResults,
@@ -144,6 +145,32 @@ def _attribution(rng: random.Random) -> AttributionResults:
                 by="campaign",
                 reason="only one campaign on converting journeys",
             )
+        ],
+        holdout=[
+            ModelHoldout(
+                model="markov",
+                log_loss=0.4213,
+                auc=0.712,
+                train_journeys=160,
+                test_journeys=40,
+                fraction=0.2,
+                seed=0,
+            ),
+            ModelHoldout(
+                model="shapley",
+                log_loss=0.4588,
+                auc=None,
+                train_journeys=160,
+                test_journeys=40,
+                fraction=0.2,
+                seed=0,
+            ),
+            ModelHoldout(
+                model="additive_hazard",
+                fraction=0.2,
+                seed=0,
+                reason=f"insufficient data: {WEIRD} has too few conversions",
+            ),
         ],
     )
 

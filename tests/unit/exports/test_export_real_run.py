@@ -63,6 +63,28 @@ def test_every_credited_deal_reconciles_to_its_booked_amount(world: World, run: 
     assert sum(Decimal(r["amount"]) for r in csv_rows) == sum(r["amount"] for r in table)
 
 
+def test_data_driven_models_holdout_scores_are_exported(run: RunResults) -> None:
+    files = write_exports(run)
+    table = pq.read_table(io.BytesIO(files[parquet_path("attribution_holdout")])).to_pylist()
+    assert [r["model"] for r in table] == ["markov", "shapley", "additive_hazard"]
+    assert {r["dimension"] for r in table} == {"channel"}
+    scored = [r for r in table if r["reason"] is None]
+    assert scored, "the simulated world has enough journeys to score a model"
+    for row in scored:
+        assert row["log_loss"] > 0
+        assert row["auc"] is None or 0 <= row["auc"] <= 1
+        assert row["train_journeys"] + row["test_journeys"] == run.run.counts.journeys
+        assert 0 < row["test_journeys"] < row["train_journeys"]
+        assert (row["holdout_fraction"], row["seed"]) == (0.2, 0)
+    assert all(r["log_loss"] is None for r in table if r["reason"] is not None)
+    csv_rows = list(csv.DictReader(io.StringIO(files[csv_path("attribution_holdout")].decode())))
+    assert [(r["model"], r["log_loss"]) for r in csv_rows] == [
+        (r["model"], "" if r["log_loss"] is None else repr(r["log_loss"])) for r in table
+    ]
+    page = files["report.html"].decode()
+    assert "<h3>Which model explains your data best</h3>" in page
+
+
 def test_report_of_a_real_run_has_every_section_and_chart(run: RunResults) -> None:
     page = write_exports(run)["report.html"].decode()
     for anchor in (

@@ -79,6 +79,42 @@ def test_totals_per_currency_equal_the_sum_of_lines(results: RunResults) -> None
     assert from_totals == dict(from_lines)
 
 
+def test_data_driven_models_are_scored_once_on_a_seeded_channel_holdout(
+    world: WorkspaceRecords, results: RunResults
+) -> None:
+    assert results.attribution is not None
+    holdout = results.attribution.holdout
+    assert [h.model for h in holdout] == ["markov", "shapley", "additive_hazard"]
+    assert {(h.by, h.fraction, h.seed) for h in holdout} == {
+        ("channel", adapters.HOLDOUT_FRACTION, adapters.HOLDOUT_SEED)
+    }
+    scored = [h for h in holdout if h.reason is None]
+    assert scored
+    for h in scored:
+        assert h.log_loss is not None
+        assert h.log_loss > 0
+        assert h.train_journeys + h.test_journeys == results.run.counts.journeys
+        assert 0 < h.test_journeys < h.train_journeys
+    assert all(h.log_loss is None and h.auc is None for h in holdout if h.reason is not None)
+    run = results.run
+    again = adapters.attribution_results(world, run, adapters.journeys_for(world, run))
+    assert again.holdout == holdout  # deterministic
+
+
+def test_the_holdout_is_scored_by_channel_even_when_channel_is_not_credited(
+    world: WorkspaceRecords, results: RunResults
+) -> None:
+    assert results.attribution is not None
+    params = RunParameters(models=("linear", "markov"), attribution_by=("campaign",))
+    run = new_run(world.workspace, AS_OF, params, trigger="cli", now=END)
+    out = adapters.attribution_results(world, run, adapters.journeys_for(world, run))
+    assert {line.by for line in out.lines} == {"campaign"}
+    markov = next(h for h in results.attribution.holdout if h.model == "markov")
+    assert out.holdout == [markov]
+    linear_only = run.model_copy(update={"parameters": RunParameters(models=("linear",))})
+    assert adapters.attribution_results(world, linear_only, []).holdout == []
+
+
 def test_funnel_rows_cover_every_capture(world: WorkspaceRecords, results: RunResults) -> None:
     assert results.funnel is not None
     overall = [r for r in results.funnel.rows if r.by is None]
@@ -138,3 +174,5 @@ def test_an_empty_workspace_still_completes(results: RunResults) -> None:
     assert out.run.counts.deals == 0
     if out.attribution is not None:
         assert out.attribution.lines == []
+        assert out.attribution.holdout
+        assert all(h.reason and h.log_loss is None for h in out.attribution.holdout)

@@ -59,3 +59,28 @@ def test_model_names_agree_with_the_attribution_library_and_the_api() -> None:
 
     assert tuple(LIBRARY_MODELS) == ALL_MODELS
     assert get_args(ModelName) == ALL_MODELS
+
+
+def test_attribution_results_stored_before_holdout_scores_still_load() -> None:
+    from rel2rev.job.results import AttributionResults, ModelHoldout
+
+    older = (
+        '{"models": ["markov"], "dimensions": ["channel"], "lines": [], "totals": [], '
+        '"comparison": [], "failures": []}'
+    )
+    assert AttributionResults.model_validate_json(older).holdout == []
+    scored = AttributionResults(
+        holdout=[
+            ModelHoldout(
+                model="markov",
+                log_loss=0.4,
+                auc=0.7,
+                train_journeys=80,
+                test_journeys=20,
+                fraction=0.2,
+                seed=0,
+            ),
+            ModelHoldout(model="shapley", fraction=0.2, seed=0, reason="insufficient data"),
+        ]
+    )
+    assert AttributionResults.model_validate_json(scored.model_dump_json()) == scored

@@ -73,14 +73,14 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
     assert structure.stack == []
     assert tuple(structure.charts) == SECTIONS
     # funnel, vanity split, 3 time-to-convert curves, drivers + competing risks,
-    # 2 dimensions x 2 currencies side by side, owners
+    # 2 dimensions x 2 currencies side by side + holdout AUC, owners
     assert structure.charts == {
         "summary": 0,
         "funnel": 1,
         "engagement": 1,
         "timing": 3,
         "drivers": 2,
-        "attribution": 4,
+        "attribution": 5,
         "people": 1,
         "caveats": 0,
     }
@@ -88,7 +88,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
 
 def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
     charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
-    assert len(charts) == 12
+    assert len(charts) == 13
     for chart in charts:
         assert 'role="img"' in chart
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", chart)
@@ -142,6 +142,38 @@ def test_attribution_tables_show_every_model_and_exact_totals(
         )
         assert f.money(total, currency) in page
     assert "Shapley (Zhao simplified) by campaign: only one campaign" in page
+
+
+def test_holdout_scores_say_which_model_explains_the_data_best(
+    page: str, results: RunResults
+) -> None:
+    assert results.attribution is not None
+    assert [h.model for h in results.attribution.holdout] == [
+        "markov",
+        "shapley",
+        "additive_hazard",
+    ]
+    attribution = page[
+        page.index('<section id="attribution">') : page.index('<section id="people">')
+    ]
+    block = attribution[attribution.index("<h3>Which model explains your data best</h3>") :]
+    assert "0.5 is a coin flip, 1 a" in block
+    assert "lower is better" in block
+    assert "not used to fit" in block
+    assert "Holdout AUC of each data-driven model" in block  # the chart
+    assert "Best ranking on held-out journeys: Markov (AUC 0.71)" in block
+    rows = re.findall(r"<tr><td>(Markov|Shapley)</td>(.*?)</tr>", block)
+    assert rows == [
+        ("Markov", '<td class="num">0.712</td><td class="num">0.421</td>'
+                   '<td class="num">160 journeys</td><td class="num">40 journeys</td>'),
+        ("Shapley", '<td class="num">—</td><td class="num">0.459</td>'
+                    '<td class="num">160 journeys</td><td class="num">40 journeys</td>'),
+    ]  # fmt: skip
+    assert "a dash means the held-out journeys all had the same outcome" in block
+    assert (
+        "Models that could not be scored: Additive hazard: insufficient data: "
+        "Spring &quot;Launch&quot; &lt;b&gt;&amp;&lt;/b&gt; 2026 has too few conversions"
+    ) in block
 
 
 def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> None:
