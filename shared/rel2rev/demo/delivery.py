@@ -36,7 +36,7 @@ def demo_connections(workspace: str) -> dict[str, Connection]:
     """One connection per source, with fresh random secrets."""
 
     def secret() -> SecretStr:
-        return SecretStr(secrets.token_urlsafe(24))
+        return SecretStr(secrets.token_hex(24))  # hex: never starts with "-" on a command line
 
     return {
         "generic": Connection(workspace=workspace, source="generic", signing_secret=secret()),

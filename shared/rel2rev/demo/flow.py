@@ -217,7 +217,7 @@ class DemoFlow:
         assert secret is not None
         path = self.config.out / "world" / "backfill.jsonl"
         args = ["import", str(path), "--workspace", self.config.workspace]
-        args += ["--api", stack.api_url, "--secret", secret.get_secret_value()]
+        args += ["--api", stack.api_url, f"--secret={secret.get_secret_value()}"]  # may start "-"
         code = main(args)
         if code != 0:
             raise DemoError(f"rel2rev import exited with {code}")
