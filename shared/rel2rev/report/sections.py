@@ -619,9 +619,18 @@ def _holdout_block(scores: Sequence[ModelHoldout]) -> list[str]:
                         num(f"{h.train_journeys:,} journeys"),
                         num(f"{h.test_journeys:,} journeys"),
                     ]
-                    for h in sorted(scored, key=lambda h: h.log_loss or 0.0)
+                    for h in sorted(scored, key=lambda h: (h.auc is None, -(h.auc or 0.0)))
                 ],
                 caption="Holdout scores of the data-driven models, by channel",
+            )
+        )
+    worse = [model_name(h.model) for h in with_auc if (h.auc or 0.0) < 0.5]
+    if worse:
+        body.append(
+            note(
+                f"{', '.join(worse)} ranked held-out journeys worse than a coin flip (AUC below "
+                "0.5): on this data its conversion predictions are not to be trusted.",
+                kind="warning",
             )
         )
     if len(with_auc) < len(scored):

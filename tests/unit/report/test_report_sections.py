@@ -176,6 +176,18 @@ def test_holdout_scores_say_which_model_explains_the_data_best(
     ) in block
 
 
+def test_a_model_ranking_worse_than_a_coin_flip_is_called_out(results: RunResults) -> None:
+    assert results.attribution is not None
+    holdout = [
+        h.model_copy(update={"auc": 0.32}) if h.model == "markov" else h
+        for h in results.attribution.holdout
+    ]
+    attribution = results.attribution.model_copy(update={"holdout": holdout})
+    page = render_report(results.model_copy(update={"attribution": attribution}))
+    assert "Markov ranked held-out journeys worse than a coin flip" in page
+    assert "worse than a coin flip" not in render_report(results)
+
+
 def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> None:
     caveats = page[page.index('<section id="caveats">') :]
     assert "20 Nov 2025" in caveats
