@@ -11,7 +11,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.drivers (
   `p_value` double COMMENT 'p-value of the coefficient',
   `ph_violation` boolean COMMENT 'True when the feature fails the PH check',
   `concordance` double COMMENT 'Concordance index of the transition''s model',
-  `subjects` bigint COMMENT 'Relationships in the model',
+  `unit` string COMMENT 'What a subject is: relationship, or account (lead to won)',
+  `clustered_by` string COMMENT 'account when the errors are cluster-robust by account (empty: model-based)',
+  `subjects` bigint COMMENT 'Subjects in the model',
   `events` bigint COMMENT 'Transitions observed'
 )
 COMMENT 'Cox proportional-hazards ratios per transition and feature (above 1: faster), with the model''s concordance and whether the feature failed the proportional-hazards check.'

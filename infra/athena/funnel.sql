@@ -10,10 +10,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.funnel (
   `qualified` bigint COMMENT 'Relationships that became qualified',
   `lead` bigint COMMENT 'Relationships that became a lead',
   `opportunity` bigint COMMENT 'Relationships with an opportunity',
-  `won` bigint COMMENT 'Relationships with a closed-won deal',
+  `won` bigint COMMENT 'Relationships on a closed-won deal (relationships, not deals)',
   `lost` bigint COMMENT 'Relationships with a closed-lost deal',
-  `vanity_interactions` bigint COMMENT 'One-way reactions: views, likes, follows',
-  `relationship_interactions` bigint COMMENT 'Two-way exchanges'
+  `vanity_interactions` bigint COMMENT 'Reactions: views, likes, follows, shares',
+  `relationship_interactions` bigint COMMENT 'Conversational interactions: comments, e-mails, replies, DMs, calls, meetings, events attended',
+  `signal_interactions` bigint COMMENT 'Other interactions: posts, forms, ad clicks, registrations, referrals'
 )
 COMMENT 'Stage counts per capture cohort month, overall (dimension empty) and per dimension value; counts add up across cohorts of the same split.'
 PARTITIONED BY (`workspace` string, `run_id` string)

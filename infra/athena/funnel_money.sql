@@ -7,7 +7,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.funnel_money (
   `dimension` string COMMENT 'Split dimension (empty for the overall rows)',
   `dimension_value` string COMMENT 'Dimension value (empty for the overall rows)',
   `currency` string COMMENT 'ISO 4217 currency of revenue and cost',
-  `revenue` decimal(38,4) COMMENT 'Closed-won amount, exact',
+  `revenue` decimal(38,4) COMMENT 'Won in the window by the deals whose primary relationship is in the row, exact',
   `cost` decimal(38,4) COMMENT 'Known engagement cost, exact (0 when unknown)'
 )
 COMMENT 'Won revenue and known engagement cost per cohort, dimension value and currency.'

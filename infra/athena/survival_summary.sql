@@ -4,11 +4,12 @@
 -- workspace and run_id (injected partition projection).
 CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.survival_summary (
   `transition` string COMMENT 'capture_to_qualified, qualified_to_lead, lead_to_won',
+  `unit` string COMMENT 'What a subject is: relationship, or account (lead to won)',
   `segment_by` string COMMENT 'Segment dimension (empty: everyone)',
   `segment` string COMMENT 'Segment value (empty: everyone)',
-  `subjects` bigint COMMENT 'Relationships at risk at time 0',
-  `events` bigint COMMENT 'Relationships that made the transition',
-  `censored` bigint COMMENT 'Relationships still open at the as-of date',
+  `subjects` bigint COMMENT 'Subjects at risk at time 0',
+  `events` bigint COMMENT 'Subjects that made the transition',
+  `censored` bigint COMMENT 'Subjects still open at the as-of date',
   `median_days` double COMMENT 'Median days to transition (empty: not reached)',
   `median_lower` double COMMENT 'Lower 95% bound of the median',
   `median_upper` double COMMENT 'Upper 95% bound of the median',

@@ -7,7 +7,9 @@ newer state, and applying the same event twice changes nothing. Three field poli
 `latest` (newest version wins), `earliest` (the smallest value wins: capture moments) and
 `fill` (set only while absent: an interaction's account never overrides the CRM's).
 Identifiers only ever accumulate; deal contact roles are versioned one by one so a removal and
-a re-add resolve by source clock too.
+a re-add resolve by source clock too. A deal also keeps the history of its stage, status,
+amount and close date (every version that sent them), so a run as of a past date reads the
+deal as it stood then (`rel2rev.records.Deal.revisions`, `rel2rev.cutoff`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rel2rev.ingest.events import (
     InteractionEvent,
     LeadUpsert,
 )
-from rel2rev.records import Contact, ContactRole, Deal, Identifier, Interaction, Lead
+from rel2rev.records import Contact, ContactRole, Deal, DealRevision, Identifier, Interaction, Lead
 
 Record = Contact | Interaction | Lead | Deal
 
@@ -54,6 +56,10 @@ _ID_FIELDS = {
     RecordKind.DEAL: "deal_id",
 }
 _DATETIME = TypeAdapter(datetime)
+DEAL_HISTORY = ("stage", "status", "amount", "closed_at")
+"""Deal fields whose every version is kept, to read a deal as it stood on a past date."""
+MAX_HISTORY = 200
+"""Versions kept per field (the oldest go first): bounds the item size of a busy deal."""
 
 
 def version_of(event: Event) -> str:
@@ -89,6 +95,9 @@ class RecordState(BaseModel):
     versions: dict[str, str] = Field(default_factory=dict)
     identifiers: list[Identifier] = Field(default_factory=list)
     roles: dict[str, RoleState] = Field(default_factory=dict)
+    history: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Deals: field -> {version: value} of DEAL_HISTORY"
+    )
     version: str = Field("", description="Highest version applied so far")
     source: str = Field("", description="Source of the highest version applied")
 
@@ -140,6 +149,14 @@ def apply_change(state: RecordState | None, change: Change) -> RecordState:
     for name, value in change.fill.items():
         if value is not None and fields.get(name) is None:
             fields[name], versions[name] = value, change.version
+    history = dict(state.history)
+    if change.kind is RecordKind.DEAL:
+        for name in DEAL_HISTORY:
+            value = change.latest.get(name)
+            if value is None or history.get(name, {}).get(change.version) == value:
+                continue
+            kept = {**history.get(name, {}), change.version: value}
+            history[name] = dict(sorted(kept.items())[-MAX_HISTORY:])
     identifiers = unique_identifiers([*state.identifiers, *change.identifiers])
     roles = dict(state.roles)
     for contact_id, role in change.add_roles.items():
@@ -159,6 +176,7 @@ def apply_change(state: RecordState | None, change: Change) -> RecordState:
             "versions": versions,
             "identifiers": identifiers,
             "roles": roles,
+            "history": history,
         }
     )
     if updated == state and state.version:
@@ -185,7 +203,30 @@ def to_record(state: RecordState) -> Record:
             for cid, r in sorted(state.roles.items())
             if not r.removed
         ]
+        data["revisions"] = deal_revisions(state)
     return _MODELS[state.kind].model_validate(data)
+
+
+def deal_revisions(state: RecordState) -> list[DealRevision]:
+    """A deal's dated states: at every version that changed a `DEAL_HISTORY` field, each field's
+    latest value up to then. Empty when a field's value predates its history."""
+    history = state.history
+    if any(state.fields.get(n) is not None and not history.get(n) for n in DEAL_HISTORY):
+        return []
+    versions = sorted({v for values in history.values() for v in values})
+    revisions: list[DealRevision] = []
+    current: dict[str, Any] = {}
+    for version in versions:
+        for name in DEAL_HISTORY:
+            if version in history.get(name, {}):
+                current[name] = history[name][version]
+        at = version_time(version)
+        revision = DealRevision.model_validate({**current, "at": at})
+        if revisions and revisions[-1].at == at:
+            revisions[-1] = revision
+        elif not revisions or revision.model_copy(update={"at": revisions[-1].at}) != revisions[-1]:
+            revisions.append(revision)
+    return revisions
 
 
 def _json(model: BaseModel, *names: str) -> dict[str, Any]:

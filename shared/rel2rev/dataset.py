@@ -31,7 +31,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "deals": Deal,
 }
 _MONEY = {"interactions": ("cost",), "deals": ("amount",)}
-_LISTS = {"contacts": ("identifiers",), "deals": ("contact_roles",)}
+_LISTS = {"contacts": ("identifiers",), "deals": ("contact_roles", "revisions")}
 _TIMES = frozenset({"updated_at", "created_at", "occurred_at", "closed_at"})
 MAX_DETAILS = 50
 

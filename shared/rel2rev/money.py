@@ -47,7 +47,11 @@ def quantum(currency: str) -> Decimal:
 
 
 class Money(BaseModel):
-    """An amount in a currency, held exactly at the currency's minor-unit precision."""
+    """An amount in a currency, held exactly at the currency's minor-unit precision.
+
+    An amount with digits finer than the minor unit (EUR 10.005, JPY 3.5) is rejected, never
+    rounded silently; trailing zeros are fine (EUR 10.500 is EUR 10.50).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,8 +78,16 @@ class Money(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _quantize(self) -> Self:
-        exact = self.amount.quantize(quantum(self.currency), rounding=ROUND_HALF_EVEN)
+    def _exact(self) -> Self:
+        try:
+            exact = self.amount.quantize(quantum(self.currency), rounding=ROUND_HALF_EVEN)
+        except ArithmeticError:
+            raise ValueError(f"amount {self.amount} has too many digits") from None
+        if exact != self.amount:
+            raise ValueError(
+                f"amount {self.amount} is finer than the {self.currency} minor unit "
+                f"({quantum(self.currency)}); send it rounded"
+            )
         object.__setattr__(self, "amount", exact)
         return self
 
@@ -85,6 +97,16 @@ class Money(BaseModel):
         if isinstance(amount, float):
             raise TypeError("money is never built from a float")
         return cls(amount=Decimal(amount), currency=currency)
+
+    @classmethod
+    def rounded(cls, amount: Decimal, currency: str) -> Money:
+        """A derived figure (a mean, a ratio) rounded half-even to the minor unit.
+
+        Input amounts are never rounded: `Money(...)` rejects digits finer than the minor unit.
+        """
+        return cls(
+            amount=amount.quantize(quantum(currency), rounding=ROUND_HALF_EVEN), currency=currency
+        )
 
     @property
     def minor_units(self) -> int:

@@ -55,10 +55,38 @@ class InteractionType(StrEnum):
     OTHER = "other"
 
 
-ONE_WAY_TYPES = frozenset(
+REACTION_TYPES = frozenset(
     {InteractionType.VIEW, InteractionType.LIKE, InteractionType.FOLLOW, InteractionType.SHARE}
 )
-"""Passive reactions: the "vanity" side of the vanity vs relationship split."""
+"""Reactions: one-way and passive, the "vanity" side of the vanity vs relationship split."""
+
+CONVERSATIONAL_TYPES = frozenset(
+    {
+        InteractionType.COMMENT,
+        InteractionType.EMAIL,
+        InteractionType.EMAIL_REPLY,
+        InteractionType.DM,
+        InteractionType.CALL,
+        InteractionType.MEETING,
+        InteractionType.EVENT_ATTENDED,
+    }
+)
+"""Conversation: an exchange the other side can answer (docs/definitions.md, "Two-way").
+
+Every other type that is not a reaction (a post, a form submission, an ad click, an event
+registration, a referral, other) is a *signal*: it counts towards the score but is neither
+conversation nor reaction. Reciprocity, response times, the engagement split and the survival
+features all read these two sets and nothing else.
+"""
+
+
+def interaction_class(kind: InteractionType) -> str:
+    """`reaction`, `conversation` or `signal`: the one classification of interaction types."""
+    if kind in REACTION_TYPES:
+        return "reaction"
+    if kind in CONVERSATIONAL_TYPES:
+        return "conversation"
+    return "signal"
 
 
 class StakeholderType(StrEnum):
@@ -175,8 +203,28 @@ class ContactRole(BaseModel):
     role: str | None = None
 
 
+class DealRevision(BaseModel):
+    """A deal's dated state: stage, status, amount and close date after a change at `at`.
+
+    `at` is the source clock of the change (when the CRM changed it), so a run as of a date
+    reads the last revision at or before it, whatever order the changes arrived in.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: UtcDatetime
+    stage: str | None = None
+    status: DealStatus = DealStatus.OPEN
+    amount: Money | None = None
+    closed_at: UtcDatetime | None = None
+
+
 class Deal(_Record):
-    """An opportunity and, once closed, its outcome and revenue."""
+    """An opportunity and, once closed, its outcome and revenue.
+
+    `revisions`, when the store kept them, are the deal's dated states in time order (the
+    last one equals the deal's current stage, status, amount and close date).
+    """
 
     deal_id: str
     name: str | None = None
@@ -188,6 +236,7 @@ class Deal(_Record):
     closed_at: UtcDatetime | None = None
     owner: str | None = None
     contact_roles: list[ContactRole] = Field(default_factory=list)
+    revisions: list[DealRevision] = Field(default_factory=list)
 
 
 class WorkspaceRecords(BaseModel):

@@ -15,12 +15,15 @@ from rel2rev.job.results import (
     Drivers,
     FunnelDimension,
     ModelFailure,
+    Reconciliation,
     Relationship,
     RunParameters,
     RunRecord,
     StageDelay,
     SurvivalCurve,
     Transition,
+    UnattributedReason,
+    UnattributedTotal,
 )
 from rel2rev.money import Money
 
@@ -68,12 +71,20 @@ class FunnelResponse(_Body):
 
 
 class AttributionResponse(_Body):
-    """`GET /v1/attribution`: totals per value per currency per model (+ comparison)."""
+    """`GET /v1/attribution`: totals per value per currency per model (+ comparison), what was
+    won, what each model left unattributed and why, and the reconciliation
+    (won = credited + unattributed, per model and currency)."""
 
     run_id: str
     by: AttributionDimension
     models: list[str]
+    won: list[Money] = Field(description="Won in the window (or range), per currency")
+    won_deals: int = Field(description="Deals won in the window (or range)")
     totals: list[DimensionTotal]
+    unattributed: list[UnattributedTotal] = Field(
+        description="Won revenue a model credited to no value, per reason and currency"
+    )
+    reconciliation: list[Reconciliation]
     comparison: list[ComparisonCell] | None = Field(
         None, description="Model x value share table, when no model was asked for"
     )
@@ -90,13 +101,23 @@ class DealLine(_Body):
     amount: Money
 
 
+class DealGap(_Body):
+    """A model that credited the deal to no value of a dimension, and why."""
+
+    model: str
+    by: AttributionDimension
+    reason: UnattributedReason
+
+
 class DealCredit(_Body):
-    """A won deal, its amount and its credit lines (each model's lines sum to `amount`)."""
+    """A won deal, its amount and its credit lines: under each model and dimension, either its
+    lines sum to `amount` or it is on an unattributed line with the reason."""
 
     deal_id: str
     closed_at: datetime | None
-    amount: Money
+    amount: Money | None = Field(description="The deal's amount (None: won without one)")
     lines: list[DealLine]
+    unattributed: list[DealGap] = Field(default_factory=list)
 
 
 class DealsPage(_Body):

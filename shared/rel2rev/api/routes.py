@@ -31,13 +31,7 @@ from rel2rev.api.models import (
     SurvivalResponse,
 )
 from rel2rev.api.runs import request_run
-from rel2rev.api.views import (
-    CSV_COLUMNS,
-    deal_credit,
-    deals_csv,
-    funnel_groups,
-    totals_from_lines,
-)
+from rel2rev.api.views import CSV_COLUMNS, deal_credit, deals_csv, funnel_groups
 from rel2rev.errors import (
     AuthenticationError,
     InsufficientDataError,
@@ -45,9 +39,12 @@ from rel2rev.errors import (
     Rel2revError,
     UnprocessableError,
 )
+from rel2rev.funnel.stages import sum_money
+from rel2rev.job.reconciliation import credited_totals, reconcile, unattributed_totals
 from rel2rev.job.results import (
+    MODEL_ALIASES,
     AttributionDimension,
-    CreditLine,
+    DealAttribution,
     Drivers,
     FunnelDimension,
     RunRecord,
@@ -59,9 +56,10 @@ from rel2rev.storage.results import ResultsStore, export_files, results_store, r
 
 ModelName = Literal[
     "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
-    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_simplified",
-    "additive_hazard",
+    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_rate",
+    "additive_hazard", "shapley_simplified",
 ]  # fmt: skip
+"""Every model, then the aliases (`MODEL_ALIASES`: `shapley_simplified` is `shapley`)."""
 T = TypeVar("T")
 EXPORT_URL_SECONDS = 900
 _DEALS_SCAN_PAGE = 200
@@ -159,20 +157,24 @@ def get_funnel(
     )
 
 
-def _lines_in_range(
+def _deals_in_range(
     store: ResultsStore, run: RunRecord, start: date | None, end: date | None
-) -> list[CreditLine]:
+) -> list[DealAttribution]:
     low, high = _day_bounds(start, end)
-    lines: list[CreditLine] = []
+    found: list[DealAttribution] = []
     cursor: str | None = None
     while True:
         deals, cursor = store.deal_pages(
             run.workspace, run.run_id, start=low, end=high, limit=_DEALS_SCAN_PAGE, cursor=cursor
         )
-        for deal in deals:
-            lines.extend(deal)
+        found += deals
         if cursor is None:
-            return lines
+            return found
+
+
+def _model(name: str | None) -> str | None:
+    """The model a name stands for (`shapley_simplified` is `shapley`)."""
+    return None if name is None else MODEL_ALIASES.get(name, name)
 
 
 @app.get("/v1/attribution", summary="Attributed revenue per dimension value, per model")
@@ -184,8 +186,10 @@ def get_attribution(
     run_id: RunIdQuery = None,
 ) -> AttributionResponse:
     """Revenue per dimension value per currency under each model (or `model`), with the
-    model x value comparison table; `from`/`to` restrict to deals closed in that range."""
+    model x value comparison table, what was won, what was left unattributed and why, and the
+    reconciliation; `from`/`to` restrict to deals closed in that range."""
     _check_range(start, end)
+    wanted = _model(model)
     store = results_store()
     run = _run(store, _workspace(), run_id)
     stored = _section(run, "attribution", store.attribution)
@@ -194,17 +198,28 @@ def get_attribution(
             f"this run attributed by {', '.join(stored.dimensions)}",
             details=[{"loc": ["query", "by"], "msg": "not computed in this run"}],
         )
+    models = [wanted] if wanted else stored.models
     if start is None and end is None:
-        totals = stored.totals
+        totals, gaps = stored.totals, stored.unattributed_totals
+        won, won_deals, checks = stored.won, stored.won_deals, stored.reconciliation
     else:
-        totals = totals_from_lines(_lines_in_range(store, run, start, end))
+        deals = _deals_in_range(store, run, start, end)
+        totals = credited_totals(x for d in deals for x in d.lines)
+        gaps = unattributed_totals(x for d in deals for x in d.unattributed)
+        won = sum_money(d.amount for d in deals if d.amount is not None)
+        won_deals = len(deals)
+        checks = reconcile(deals, stored.models, [by])
     return AttributionResponse(
         run_id=run.run_id,
         by=by,
-        models=[model] if model else stored.models,
-        totals=[t for t in totals if t.by == by and (model is None or t.model == model)],
-        comparison=None if model else [c for c in stored.comparison if c.by == by],
-        failures=[f for f in stored.failures if f.by == by and model in (None, f.model)],
+        models=models,
+        won=won,
+        won_deals=won_deals,
+        totals=[t for t in totals if t.by == by and t.model in models],
+        unattributed=[g for g in gaps if g.by == by and g.model in models],
+        reconciliation=[r for r in checks if r.by == by and r.model in models],
+        comparison=None if wanted else [c for c in stored.comparison if c.by == by],
+        failures=[f for f in stored.failures if f.by == by and wanted in (None, f.model)],
     )
 
 
@@ -230,20 +245,18 @@ def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     run_id: RunIdQuery = None,
 ) -> Response[DealsPage | str]:
-    """Won deals closed in [from, to] in close order, each with its credit lines; each model's
-    lines sum exactly to the deal amount. `Accept: text/csv` returns the same page as CSV."""
+    """Won deals closed in [from, to] in close order, each with its credit lines and
+    unattributed lines: under each model and dimension a deal's lines sum exactly to its amount,
+    or it is unattributed with the reason. `Accept: text/csv` returns the same page as CSV."""
     _check_range(start, end)
+    wanted = _model(model)
     store = results_store()
     run = _run(store, _workspace(), run_id)
     low, high = _day_bounds(start, end)
     pages, next_cursor = store.deal_pages(
         run.workspace, run.run_id, start=low, end=high, limit=limit, cursor=cursor
     )
-    deals = []
-    for lines in pages:
-        kept = [x for x in lines if model in (None, x.model) and by in (None, x.by)]
-        if kept:
-            deals.append(deal_credit(kept))
+    deals = [deal_credit(deal, wanted, by) for deal in pages]
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     accept = app.current_event.headers.get("accept") or ""
     if "text/csv" in accept:
@@ -262,15 +275,14 @@ def get_attribution_deal(
     model: Annotated[ModelName | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> DealsPage:
-    """One deal's credit lines under every model (or `model`)."""
+    """One won deal's credit lines and unattributed lines under every model (or `model`)."""
+    wanted = _model(model)
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    lines = [
-        x for x in store.deal_lines(run.workspace, run.run_id, deal_id) if model in (None, x.model)
-    ]
-    if not lines:
-        raise NotFoundError(f"deal {deal_id!r} has no {model} credit in run {run.run_id}")
-    return DealsPage(run_id=run.run_id, deals=[deal_credit(lines)], next_cursor=None)
+    deal = deal_credit(store.deal(run.workspace, run.run_id, deal_id), wanted)
+    if not deal.lines and not deal.unattributed:
+        raise NotFoundError(f"deal {deal_id!r} has no {wanted} credit in run {run.run_id}")
+    return DealsPage(run_id=run.run_id, deals=[deal], next_cursor=None)
 
 
 @app.get("/v1/survival/drivers", summary="What speeds each transition (Cox), won vs lost")

@@ -1,16 +1,16 @@
-"""Pure views over stored results: funnel sums, attribution totals, deal pages, CSV."""
+"""Pure views over stored results: funnel sums, deal pages, CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from rel2rev.api.models import DealCredit, DealLine, FunnelGroup
-from rel2rev.job.results import CreditLine, DimensionTotal, FunnelDimension, FunnelResults
+from rel2rev.api.models import DealCredit, DealGap, DealLine, FunnelGroup
+from rel2rev.job.results import DealAttribution, FunnelDimension, FunnelResults
 from rel2rev.money import Money
 
 _COUNTS = ("captured", "qualified", "lead", "opportunity", "won", "lost")
@@ -71,7 +71,7 @@ def funnel_groups(
                 win_rate=_rate(c["won"], c["won"] + c["lost"]),
                 revenue=[Money(amount=a, currency=cur) for cur, a in sorted(rev.items())],
                 revenue_per_qualified=[
-                    Money(amount=a / c["qualified"], currency=cur)
+                    Money.rounded(a / c["qualified"], cur)
                     for cur, a in sorted(rev.items())
                     if c["qualified"]
                 ],
@@ -86,52 +86,36 @@ def funnel_groups(
     return groups
 
 
-def totals_from_lines(lines: Iterable[CreditLine]) -> list[DimensionTotal]:
-    """Revenue and credited conversions per (model, by, value, currency), summed exactly."""
-    amounts: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
-    conversions: dict[tuple[str, str, str, str], float] = defaultdict(float)
-    for line in lines:
-        key = (line.model, line.by, line.value, line.amount.currency)
-        amounts[key] += line.amount.amount
-        conversions[key] += line.share
-    return [
-        DimensionTotal(
-            model=model,
-            by=by,  # type: ignore[arg-type]
-            value=value,
-            amount=Money(amount=amounts[(model, by, value, cur)], currency=cur),
-            conversions=conversions[(model, by, value, cur)],
-        )
-        for model, by, value, cur in sorted(amounts)
-    ]
-
-
-def deal_credit(lines: Sequence[CreditLine]) -> DealCredit:
-    """A deal's lines as one body; its amount is the sum of one model's lines."""
-    first = lines[0]
-    amount = Money.of(
-        sum(
-            (x.amount.amount for x in lines if (x.model, x.by) == (first.model, first.by)),
-            Decimal(0),
-        ),
-        first.amount.currency,
-    )
+def deal_credit(
+    deal: DealAttribution, model: str | None = None, by: str | None = None
+) -> DealCredit:
+    """A won deal's lines and unattributed lines (of `model` and `by`, when given)."""
     return DealCredit(
-        deal_id=first.deal_id,
-        closed_at=first.closed_at,
-        amount=amount,
+        deal_id=deal.deal_id,
+        closed_at=deal.closed_at,
+        amount=deal.amount,
         lines=[
             DealLine(model=x.model, by=x.by, value=x.value, share=x.share, amount=x.amount)
-            for x in lines
+            for x in deal.lines
+            if model in (None, x.model) and by in (None, x.by)
+        ],
+        unattributed=[
+            DealGap(model=x.model, by=x.by, reason=x.reason)
+            for x in deal.unattributed
+            if model in (None, x.model) and by in (None, x.by)
         ],
     )
 
 
-CSV_COLUMNS = ("deal_id", "closed_at", "model", "by", "value", "share", "amount", "currency")
+CSV_COLUMNS = (
+    "deal_id", "closed_at", "model", "by", "value", "share", "amount", "currency", "unattributed",
+)  # fmt: skip
 
 
 def deals_csv(deals: Iterable[DealCredit]) -> str:
-    """Deal credit lines as CSV, one row per line; amounts as exact decimal strings."""
+    """Deal credit lines as CSV, one row per line, then one row per unattributed line (empty
+    value and share, the deal's amount, the reason in `unattributed`): per model, dimension
+    and currency the `amount` column sums to what was won. Amounts are exact decimal text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -148,6 +132,22 @@ def deals_csv(deals: Iterable[DealCredit]) -> str:
                     repr(line.share),
                     str(line.amount.amount),
                     line.amount.currency,
+                    "",
+                )
+            )
+        for gap in deal.unattributed:
+            amount = deal.amount
+            writer.writerow(
+                (
+                    deal.deal_id,
+                    closed,
+                    gap.model,
+                    gap.by,
+                    "",
+                    "",
+                    str(amount.amount) if amount else "",
+                    amount.currency if amount else "",
+                    gap.reason,
                 )
             )
     return out.getvalue()

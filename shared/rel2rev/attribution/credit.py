@@ -7,13 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
-import numpy.typing as npt
 
-from rel2rev.attribution.report import DealLine, ModelResult, TouchCredit
-from rel2rev.attribution.table import BoolArray, FloatArray, IntArray, JourneyTable
+from rel2rev.attribution.report import DealLine, ModelResult, TouchCredit, UnattributedLine
+from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.money import Money, allocate, minor_exponent
 
 PairWeight = Callable[[IntArray, IntArray], FloatArray]
@@ -63,8 +61,8 @@ def finish(
     detail: bool,
     touches: bool,
 ) -> ModelResult:
-    """Shares and conversions per value; with `detail`, deal lines and revenue; with `touches`,
-    touch credits."""
+    """Shares and conversions per value; with `detail`, deal lines, revenue and the won deals
+    left unattributed; with `touches`, touch credits."""
     _, labels = table.codes(dimension)
     total = float(credit.conversions.sum())
     shares = credit.conversions / total if total > 0 else np.zeros(len(labels))
@@ -78,22 +76,60 @@ def finish(
     if detail and weights is not None:
         result.deal_lines = deal_lines(table, dimension, model, weights)
         result.revenue = revenue_totals(result.deal_lines)
+        result.unattributed = unattributed(table, model)
     if touches and weights is not None:
         result.touch_credits = touch_credits(table, dimension, weights)
     return result
 
 
+def unattributed(
+    table: JourneyTable, model: str, reason: str | None = None
+) -> list[UnattributedLine]:
+    """The converting journeys `model` gave no deal line: without touches (their reason), or
+    without an amount (`no_amount`); with `reason`, every converting journey (a failed model)."""
+    lines = []
+    for row in np.flatnonzero(table.conversions > 0):
+        amount = table.amounts[int(row)]
+        if reason is not None:
+            why = reason if amount is not None else "no_amount"
+        elif amount is None:
+            why = "no_amount"
+        elif table.lengths[row] == 0:
+            why = table.reason(int(row))
+        else:
+            continue
+        lines.append(
+            UnattributedLine(deal_id=table.ids[int(row)], model=model, reason=why, amount=amount)
+        )
+    return lines
+
+
+def won_amounts(table: JourneyTable) -> dict[str, Money]:
+    """Per currency, the amounts of every converting journey: what was won."""
+    units: dict[str, int] = defaultdict(int)
+    for row in np.flatnonzero(table.conversions > 0):
+        amount = table.amounts[int(row)]
+        if amount is not None:
+            units[amount.currency] += amount.minor_units
+    return {c: Money.from_minor_units(u, c) for c, u in sorted(units.items())}
+
+
+SHARE_SCALE = 2**32
+"""Deal splits weigh each value by its share rounded to a multiple of 2^-32 (an integer weight)."""
+
+
 def deal_lines(
     table: JourneyTable, dimension: str, model: str, weights: FloatArray
 ) -> list[DealLine]:
-    """Per converting deal with an amount: its amount split over its values, exactly.
+    """Per converting deal with an amount and touches: its amount split over its values, exactly.
 
-    `rel2rev.money.allocate`'s rule (floors of the exact shares in minor units, the units left
-    one each to the largest remainders, ties to the value touched first), vectorised over all
-    deals in float64; a deal whose deciding remainders are within 1e-6 of a unit of each other
-    (or whose amount is beyond float64 integers) goes through `allocate` itself with exact
-    rational weights, so every split equals `allocate`'s. Values with zero weight get no line
-    (unless all are zero: then the deal is split evenly).
+    A value's share of a deal is the sum of its touches' weights over the deal's (all zero:
+    the values share evenly), rounded to an integer weight w = round(share × 2^32). The amount
+    is split by `rel2rev.money.allocate` over these integer weights (floors of the exact parts
+    in minor units, the units left one each to the largest remainders, ties to the value
+    touched first), so `allocate(amount, {value: w})` reproduces every line. Values whose
+    weight rounds to 0 get no line. Done in exact int64 arithmetic for every deal below
+    2^31 minor units, through `allocate` itself above.
     """
     codes, labels = table.codes(dimension)
     n_values = max(len(labels), 1)
@@ -109,78 +145,62 @@ def deal_lines(
     touches = np.flatnonzero(is_deal[table.touch_journey])
     key = table.touch_journey[touches] * n_values + codes[touches]
     pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    raw = np.bincount(inverse, weights=weights[touches], minlength=len(pairs))
+    raw = np.bincount(inverse, weights=np.maximum(weights[touches], 0.0), minlength=len(pairs))
     journey = pairs // n_values
     total = np.bincount(journey, weights=raw, minlength=table.n_journeys)
-    keep = (raw > 0) | (total[journey] <= 0)
-    pairs, first, raw, journey = pairs[keep], first[keep], raw[keep], journey[keep]
     counts = np.bincount(journey, minlength=table.n_journeys)
     share = np.where(
         total[journey] > 0, raw / np.where(total > 0, total, 1.0)[journey], 1.0 / counts[journey]
     )
+    scaled = np.rint(share * SHARE_SCALE).astype(np.int64)
+    keep = scaled > 0
+    pairs, first, scaled, journey = pairs[keep], first[keep], scaled[keep], journey[keep]
     deals, group = np.unique(journey, return_inverse=True)
     money = [amounts[int(j)] for j in deals]
-    units, unsure = _largest_remainder(money, group, first, share)
-    for g in np.flatnonzero(unsure):
-        mine = np.flatnonzero(group == g)
-        exact = _exact_split(table, int(deals[g]), weights, codes, pairs[mine] % n_values)
-        units[mine] = [exact[int(c)] for c in pairs[mine] % n_values]
+    units = split_units(money, group, first, scaled)
+    weight_sum = np.bincount(group, weights=scaled)[group]
     return [
         DealLine.model_construct(
             deal_id=table.ids[int(deals[g])],
             model=model,
             value=labels[int(c)],
-            share=float(sh),
+            share=float(w / ws),
             amount=_money(int(u), money[g]),
         )
-        for g, c, sh, u in zip(group, pairs % n_values, share, units, strict=True)
+        for g, c, w, ws, u in zip(group, pairs % n_values, scaled, weight_sum, units, strict=True)
     ]
 
 
-def _largest_remainder(
-    totals: list[Money], group: IntArray, first: IntArray, share: FloatArray
-) -> tuple[npt.NDArray[np.object_], BoolArray]:
-    """Minor units of each part (`share` of its group's total; floors, then the units left to
-    the largest remainders, ties to the smallest `first`; `group` sorted), and the groups whose
-    outcome float64 cannot be trusted to decide."""
+_EXACT_INT64 = 2**31
+"""|amount| in minor units below which amount × weight (< 2^32) stays inside int64."""
+
+
+def split_units(
+    totals: list[Money], group: IntArray, first: IntArray, weights: IntArray
+) -> list[int]:
+    """Minor units of each part: `allocate` of each group's total over its integer `weights`,
+    ties to the smallest `first` (`group` sorted, weights positive)."""
     units = np.array([m.minor_units for m in totals], dtype=object)
-    magnitude = np.abs(units.astype(np.float64))
-    unsure = magnitude >= 2**52
-    size = np.where(unsure, 0, magnitude).astype(np.int64)
-    exact = size[group] * share
-    floors = np.floor(exact).astype(np.int64)
+    big = np.array([abs(u) >= _EXACT_INT64 for u in units], dtype=bool)
+    size = np.array([0 if b else abs(int(u)) for u, b in zip(units, big, strict=True)], np.int64)
+    weight_sum = np.bincount(group, weights=weights).astype(np.int64)
+    product = size[group] * weights
+    floors = product // weight_sum[group]
+    remainder = product - floors * weight_sum[group]
     left = size - np.bincount(group, weights=floors, minlength=len(totals)).astype(np.int64)
-    remainder = exact - floors
-    order = np.lexsort((first, -np.round(remainder, 9), group))
+    order = np.lexsort((first, -remainder, group))
     starts = np.searchsorted(group[order], np.arange(len(totals)))
     rank = np.arange(len(order)) - starts[group[order]]
     floors[order[rank < left[group[order]]]] += 1
-    counts = np.bincount(group, minlength=len(totals))
-    cut = (left > 0) & (left < counts)
-    ranked = remainder[order]
-    gap = (
-        ranked[np.minimum(starts + left - 1, len(order) - 1)]
-        - ranked[np.minimum(starts + left, len(order) - 1)]
-    )
-    unsure |= cut & (gap < 1e-6)
-    sign = np.where(np.array([u < 0 for u in units]), -1, 1)[group]
-    return (sign * floors).astype(object), unsure
-
-
-def _exact_split(
-    table: JourneyTable, row: int, weights: FloatArray, codes: IntArray, values: IntArray
-) -> dict[int, int]:
-    """One deal through `rel2rev.money.allocate`, weights summed as exact rationals in
-    first-touch order; minor units per value code."""
-    by_value: dict[int, Fraction] = {}
-    for i in range(int(table.offsets[row]), int(table.offsets[row + 1])):
-        code = int(codes[i])
-        by_value[code] = by_value.get(code, Fraction(0)) + Fraction(float(weights[i]))
-    wanted = {int(c) for c in values}
-    chosen = {c: w for c, w in by_value.items() if c in wanted}
-    amount = table.amounts[row]
-    assert amount is not None
-    return {c: m.minor_units for c, m in allocate(amount, chosen).items()}
+    sign = np.where(np.array([u < 0 for u in units], dtype=bool), -1, 1)[group]
+    out: list[int] = (sign * floors).tolist()
+    for g in np.flatnonzero(big):
+        mine = np.flatnonzero(group == g)
+        ranked = mine[np.argsort(first[mine], kind="stable")]
+        parts = allocate(totals[g], {int(i): int(weights[i]) for i in ranked})
+        for i, part in parts.items():
+            out[i] = part.minor_units
+    return out
 
 
 def _money(units: int, like: Money) -> Money:

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from rel2rev.attribution.table import NONE_LABEL, FloatArray, IntArray, JourneyTable, RowIds, encode
 from rel2rev.errors import InputError
-from rel2rev.money import Money, is_known_currency
+from rel2rev.money import Money, is_known_currency, quantum
 
 FORMATS = ("touches", "paths")
 _PARSE_CHUNK = 20_000
@@ -131,9 +131,10 @@ def _times(frame: pd.DataFrame, column: str, *, required: bool) -> FloatArray:
     return np.where(missing, np.nan, seconds)
 
 
-def _amounts(frame: pd.DataFrame, column: str) -> list[Decimal | None]:
+def _amounts(frame: pd.DataFrame, column: str, currencies: Sequence[str]) -> list[Decimal | None]:
+    """Exact amounts per row; digits finer than the row currency's minor unit are an error."""
     out: list[Decimal | None] = []
-    for row, text in enumerate(_text(frame, column)):
+    for row, (text, code) in enumerate(zip(_text(frame, column), currencies, strict=True)):
         if not text:
             out.append(None)
             continue
@@ -143,6 +144,8 @@ def _amounts(frame: pd.DataFrame, column: str) -> list[Decimal | None]:
             raise _bad(row, column, f"cannot parse {text!r} as an amount") from None
         if not value.is_finite() or value < 0:
             raise _bad(row, column, f"{text!r} is not a non-negative amount")
+        if value != value.quantize(quantum(code)):
+            raise _bad(row, column, f"{text!r} is finer than the {code} minor unit")
         out.append(value)
     return out
 
@@ -254,7 +257,7 @@ def read_paths(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
     amounts: list[Money | None] = [None] * len(frame)
     if "total_conversion_value" in frame.columns:
         currencies = _currencies(frame, currency)
-        for row, value in enumerate(_amounts(frame, "total_conversion_value")):
+        for row, value in enumerate(_amounts(frame, "total_conversion_value", currencies)):
             if value is not None and conversions[row] > 0:
                 amounts[row] = Money(amount=value, currency=currencies[row])
     return table_from_paths(list(paths), conversions, nulls, amounts)
@@ -299,10 +302,14 @@ def read_touches(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
         ],
         dtype=np.float64,
     )
+    row_currencies = _currencies(frame, currency)
     revenue = _one_per_journey(
-        jf, _amounts(frame, "revenue") if "revenue" in has else [None] * len(frame), "revenue", n
+        jf,
+        _amounts(frame, "revenue", row_currencies) if "revenue" in has else [None] * len(frame),
+        "revenue",
+        n,
     )
-    currencies = _one_per_journey(jf, _currencies(frame, currency), "currency", n)
+    currencies = _one_per_journey(jf, row_currencies, "currency", n)
     if "converted" in has:
         flags: list[object] = []
         for row, flag in enumerate(_text(frame, "converted")):

@@ -1,10 +1,15 @@
 """Journeys: a conversion (or not) and its ordered touches, built from stored records.
 
-A deal's journey is the union of the touches of its contact roles and of the contacts of its
-account (plus interactions logged against the account itself), inside the lookback window
-before the deal's end: `closed_at` for won deals (the conversion), `closed_at` for lost deals
-and `as_of` for open ones (non-converting, censored there). Touches after the end are
-excluded; ties in time keep the order of `records.interactions`.
+Records are first read as they stood before `as_of` (`rel2rev.cutoff.known_at`): a deal won
+after `as_of` is open at `as_of`, and no touch at or after `as_of` is seen. A deal's journey
+is the union of the touches of its contact roles and of the contacts of its account (plus
+interactions logged against the account itself), inside the lookback window before the deal's
+end: its close for won deals (the conversion) and lost deals, `as_of` for open ones
+(non-converting, censored there). Touches after the end are excluded; ties in time keep the
+order of `records.interactions`. With `since`, deals closed before it (outside the run's
+window) make no journey. A won deal without touches keeps its journey, with the reason:
+`no_linked_contact` (no contact role, no contact on its account, no account touch at all) or
+`no_touch_in_lookback`.
 
 Accounts (or lone contacts) that never reached a deal also yield one non-converting journey
 each, ending at `as_of`: Markov, Shapley and the hazard model need the paths that did not
@@ -20,6 +25,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rel2rev.cutoff import close_of, known_at
 from rel2rev.money import Money
 from rel2rev.records import (
     DealStatus,
@@ -74,6 +80,9 @@ class Journey(BaseModel):
     opportunity_created_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None = None
     touches: list[Touch] = Field(default_factory=list)
+    unattributed_reason: str | None = Field(
+        None, description="Why a journey has no touches: no_linked_contact, no_touch_in_lookback"
+    )
 
     @property
     def currency(self) -> str | None:
@@ -146,26 +155,40 @@ class _Index:
 
 
 def build_journeys(
-    records: WorkspaceRecords, *, as_of: datetime, lookback: timedelta = DEFAULT_LOOKBACK
+    records: WorkspaceRecords,
+    *,
+    as_of: datetime,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+    since: datetime | None = None,
 ) -> list[Journey]:
     """One journey per deal, plus one non-converting journey per account/contact without a deal.
 
     Journeys come back in the order of `records.deals`, then of first appearance of the
     deal-less accounts/contacts (those without touches in the window are skipped). Won deals
-    without `closed_at` convert at `updated_at`.
+    without `closed_at` convert at `updated_at`. See the module docstring for `as_of` and
+    `since`.
     """
+    records = known_at(records, as_of)
     index = _Index(records, lookback)
     journeys: list[Journey] = []
     covered_contacts: set[str] = set()
     covered_accounts: set[str] = set()
     for deal in records.deals:
+        close = close_of(deal)
+        if since is not None and close is not None and close < since:
+            continue
         contact_ids = {role.contact_id for role in deal.contact_roles}
         if deal.account_id:
             contact_ids |= index.contacts_of_account.get(deal.account_id, set())
             covered_accounts.add(deal.account_id)
         covered_contacts |= contact_ids
         won = deal.status is DealStatus.WON
-        end = as_of if deal.status is DealStatus.OPEN else (deal.closed_at or deal.updated_at)
+        end = close or as_of
+        touches = index.touches(contact_ids, deal.account_id, end)
+        reason = None
+        if not touches:
+            linked = contact_ids or index.by_account.get(deal.account_id or "")
+            reason = "no_touch_in_lookback" if linked else "no_linked_contact"
         journeys.append(
             Journey(
                 journey_id=deal.deal_id,
@@ -176,7 +199,8 @@ def build_journeys(
                 lead_created_at=index.lead_created(contact_ids, deal.account_id),
                 opportunity_created_at=deal.created_at,
                 closed_at=deal.closed_at,
-                touches=index.touches(contact_ids, deal.account_id, end),
+                touches=touches,
+                unattributed_reason=reason,
             )
         )
     groups: dict[str, tuple[set[str], str | None]] = {}

@@ -21,6 +21,31 @@ class DealLine(BaseModel):
     amount: Money
 
 
+UNATTRIBUTED_REASONS = (
+    "no_linked_contact",
+    "no_touch_in_lookback",
+    "no_touches",
+    "no_amount",
+    "model_failed",
+)
+"""Why a won deal has no credit lines under a model (docs/definitions.md, "Unattributed")."""
+
+
+class UnattributedLine(BaseModel):
+    """A won deal (converting journey) a model credited to no value, and why.
+
+    `amount` is the deal's whole amount (None for `no_amount`): per currency, a model's credit
+    lines plus its unattributed lines add up to every won amount, to the minor unit.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deal_id: str
+    model: str
+    reason: str
+    amount: Money | None
+
+
 class TouchCredit(BaseModel):
     """A touch's share of its journey's conversion under one model."""
 
@@ -68,6 +93,9 @@ class ModelResult(BaseModel):
         default_factory=dict, description="Per currency, per value: the sum of the deal lines"
     )
     deal_lines: list[DealLine] = Field(default_factory=list)
+    unattributed: list[UnattributedLine] = Field(
+        default_factory=list, description="Won deals with no credit line, with the reason"
+    )
     touch_credits: list[TouchCredit] = Field(default_factory=list)
     share_intervals: dict[str, Interval] = Field(default_factory=dict)
     holdout: HoldoutScore | None = None
@@ -97,6 +125,10 @@ class AttributionReport(BaseModel):
     unattributed_journeys: list[str] = Field(
         default_factory=list,
         description="Converting journeys without touches: no model credits them",
+    )
+    won: dict[str, Money] = Field(
+        default_factory=dict,
+        description="Per currency: the amounts of every converting journey (what was won)",
     )
     models: dict[str, ModelResult]
     comparison: list[ComparisonRow] = Field(default_factory=list)

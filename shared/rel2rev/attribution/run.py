@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 
 from rel2rev.attribution.compare import bootstrap_intervals, comparison_table, score, split_holdout
-from rel2rev.attribution.credit import Credit, conversions_by_value, finish, spread_over_touches
+from rel2rev.attribution.credit import (
+    Credit,
+    conversions_by_value,
+    finish,
+    spread_over_touches,
+    unattributed,
+    won_amounts,
+)
 from rel2rev.attribution.hazard import AdditiveHazard
 from rel2rev.attribution.journeys import Journey
 from rel2rev.attribution.markov import fit_chain
@@ -21,15 +28,23 @@ from rel2rev.attribution.positional import (
     position_weights,
 )
 from rel2rev.attribution.report import AttributionReport, ModelResult
-from rel2rev.attribution.shapley import fit_game, journey_masks, simplified_shapley
+from rel2rev.attribution.shapley import coalition_shapley, fit_game, journey_masks
 from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
 
 POSITION_MODELS = tuple(PRESETS)
-ALL_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_simplified", "additive_hazard")
+ALL_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_rate", "additive_hazard")
 """Every model name, in the order reports list them."""
-PREDICTIVE_MODELS = ("markov", "shapley", "additive_hazard")
+MODEL_ALIASES = {"shapley_simplified": "shapley"}
+"""Other names a model answers to: Zhao's simplified Shapley value IS the exact Shapley value
+of the coalition game (docs/definitions.md, "Shapley"), so the name stays as an alias."""
+PREDICTIVE_MODELS = ("markov", "shapley_rate", "additive_hazard")
 """Models that predict conversion, so get a holdout score."""
+
+
+def canonical_model(name: str) -> str:
+    """The model a name (or alias) stands for."""
+    return MODEL_ALIASES.get(name, name)
 
 
 def _position(table: JourneyTable, by: str, rule: PositionRule) -> Credit:
@@ -55,6 +70,16 @@ def _markov(table: JourneyTable, by: str, order: int) -> Credit:
 
 
 def _shapley(table: JourneyTable, by: str) -> Credit:
+    """The coalition game: each converting journey's conversion split evenly over its distinct
+    values (the exact Shapley value); deal lines and touch credits use that same even split."""
+    phi = coalition_shapley(table, by)
+    return Credit(phi, lambda: spread_over_touches(table, by, lambda j, _code: np.ones(len(j))))
+
+
+def _shapley_rate(table: JourneyTable, by: str) -> Credit:
+    """The conversion-rate game of observed value sets, published non-negative: each set's
+    Shapley values clipped at 0 and normalised (all ≤ 0: even) weigh its conversions, its deal
+    lines and its touch credits alike."""
     game = fit_game(table, by)
     phi = np.clip(game.phi, 0.0, None)
     members = ((game.masks[:, None] >> np.arange(phi.shape[1], dtype=np.int64)) & 1).astype(float)
@@ -69,13 +94,10 @@ def _shapley(table: JourneyTable, by: str) -> Credit:
 
     diagnostics = {"value_sets": float(len(game.masks)), "base_rate": game.base_rate}
     return Credit(
-        game.journeys @ game.phi, lambda: spread_over_touches(table, by, pair_weight), diagnostics
+        game.conversions @ weights,
+        lambda: spread_over_touches(table, by, pair_weight),
+        diagnostics,
     )
-
-
-def _shapley_simplified(table: JourneyTable, by: str) -> Credit:
-    phi = simplified_shapley(table, by)
-    return Credit(phi, lambda: spread_over_touches(table, by, lambda _j, code: phi[code]))
 
 
 def _hazard(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
@@ -98,6 +120,7 @@ def model_credit(
     hazard_decay: str | timedelta = "per_value",
 ) -> Credit:
     """Run one model; raises `InsufficientDataError` when the data cannot support it."""
+    model = canonical_model(model)
     if not ((table.conversions > 0) & (table.lengths > 0)).any():
         raise InsufficientDataError(f"{model}: no converting journey with touches")
     if model in PRESETS:
@@ -109,8 +132,8 @@ def model_credit(
         return _markov(table, by, order)
     if model == "shapley":
         return _shapley(table, by)
-    if model == "shapley_simplified":
-        return _shapley_simplified(table, by)
+    if model == "shapley_rate":
+        return _shapley_rate(table, by)
     if model == "additive_hazard":
         return _hazard(table, by, hazard_decay)
     raise ValueError(f"unknown model {model!r}; known: {' '.join(ALL_MODELS)}")
@@ -126,9 +149,10 @@ def predict(
     hazard_decay: str | timedelta = "per_value",
 ) -> FloatArray:
     """Conversion probability of `test`'s journeys from `model` fitted on `train`."""
+    model = canonical_model(model)
     if model == "markov":
         return fit_chain(train, by, order).predict(test, by)
-    if model == "shapley":
+    if model == "shapley_rate":
         return fit_game(train, by).predict(journey_masks(test, by))
     if model == "additive_hazard":
         return AdditiveHazard(by, hazard_decay).fit(train).predict(test)
@@ -149,6 +173,7 @@ def run_models(
     `bootstrap` (number of draws for share intervals, default 0: off), `seed` (default 0),
     `detail` (deal lines and revenue, default True), `touches` (touch credits, default True).
     """
+    models = list(dict.fromkeys(canonical_model(m) for m in models))
     unknown = [m for m in models if m not in ALL_MODELS]
     if unknown:
         raise InsufficientDataError(f"unknown model {unknown[0]!r}; known: {' '.join(ALL_MODELS)}")
@@ -189,7 +214,11 @@ def run_models(
                     result.holdout_error = f"insufficient data: {exc.message}"
         except (InsufficientDataError, np.linalg.LinAlgError) as exc:
             message = exc.message if isinstance(exc, InsufficientDataError) else str(exc)
-            result = ModelResult(model=model, error=f"insufficient data: {message}")
+            result = ModelResult(
+                model=model,
+                error=f"insufficient data: {message}",
+                unattributed=unattributed(table, model, "model_failed") if detail else [],
+            )
         results[model] = result
     touched = table.lengths > 0
     return AttributionReport(
@@ -199,6 +228,7 @@ def run_models(
         unattributed_journeys=[
             table.ids[int(i)] for i in np.flatnonzero(~touched & (table.conversions > 0))
         ],
+        won=won_amounts(table),
         models=results,
         comparison=comparison_table(results),
     )

@@ -1,21 +1,22 @@
-"""Shapley attribution: exact over the values present on each journey, and Zhao's simplified form.
+"""Shapley attribution: the coalition game of the attribution literature, and a rate game.
 
-`shapley` (exact): the value of a coalition S is v(S) = the conversion rate of the journeys
-whose set of values (channels, by default) is exactly S; v(∅) = 0 and a set no journey has
-is worth 0. For every distinct set T seen on a journey the game is played over
-the members of T, φ_c(T) = Σ_{S⊆T∖c} |S|!(|T|-|S|-1)!/|T|! · (v(S∪c) - v(S)), by explicit
-enumeration of the 2^|T| subsets (vectorised per set size). Since Σ_c φ_c(T) = v(T), the
-conversions of the journeys with set T are credited as n(T) · φ(T) (n = journeys; a set
-without conversions adds parts that cancel): linear in the observed rates, so unbiased, and
-summing to the conversions. A value's φ can be negative
-(it lowered the rate); per-deal lines and touch credits need non-negative weights, so there
-a set's φ is clipped at 0 (all ≤ 0: split evenly) before the deal's amount is split.
-When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is what the
-generator in `bench/attribution.py` plants.
+`shapley` (Zhao et al. 2018; DP6's implementation): the worth of a coalition S is the
+conversions of the journeys whose set of values (channels, by default) is contained in S,
+v(S) = Σ_{T⊆S} R(T) with R(T) the conversions of journeys whose set is exactly T. v is a sum
+of unanimity games, so its exact Shapley value has the closed form φ_j = Σ_{T∋j} R(T)/|T|:
+every converting journey's conversion is split evenly over its distinct values. Zhao's
+"simplified Shapley value" is this same formula, not an approximation, which is why
+`shapley_simplified` is an alias of `shapley`. Non-negative, and summing to the conversions.
 
-`shapley_simplified` (Zhao et al. 2018, "simplified Shapley value"): φ_j = Σ_{S∋j} R(S)/|S|
-with R(S) the conversions of journeys whose set is exactly S: every converting journey splits
-its conversion evenly over its distinct values. A different, cheaper model, named as such.
+`shapley_rate`: a different model. The value of a coalition S is the conversion *rate* of the
+journeys whose set is exactly S (v(∅) = 0; a set no journey has is worth 0), and for every
+distinct set T seen on a journey the game is played over the members of T by explicit
+enumeration of the 2^|T| subsets (vectorised per set size). It estimates how much each value
+adds to the conversion rate of the sets it appears in; a value that lowers the rate gets a
+negative φ. Published credit is never negative: `rel2rev.attribution.run` clips each set's φ at
+0 and normalises it, and those same weights split the set's conversions, deal amounts and
+touches. When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is
+what the generator in `bench/attribution.py` plants.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def fit_game(table: JourneyTable, dimension: str) -> SetGame:
     weight = table.conversions + table.nulls
     used = (masks != 0) & (weight > 0)
     if not (used & (table.conversions > 0)).any():
-        raise InsufficientDataError("shapley: no converting journey with touches")
+        raise InsufficientDataError("shapley_rate: no converting journey with touches")
     frame = (
         pd.DataFrame({"mask": masks[used], "conv": table.conversions[used], "total": weight[used]})
         .groupby("mask", sort=True)[["conv", "total"]]
@@ -151,22 +152,14 @@ def _shapley_of_sets(game: SetGame, sets: IntArray, size: int, n_values: int) ->
     return phi
 
 
-def set_value_weights(game: SetGame, masks: IntArray) -> FloatArray:
-    """Per journey, clipped φ of its value set (rows of zeros for sets without φ)."""
-    where = np.minimum(np.searchsorted(game.masks, masks), len(game.masks) - 1)
-    found = game.masks[where] == masks
-    weights = np.clip(game.phi[where], 0.0, None)
-    weights[~found] = 0.0
-    return weights
-
-
-def simplified_shapley(table: JourneyTable, dimension: str) -> FloatArray:
-    """Zhao et al.'s φ_j = Σ_{S∋j} R(S)/|S| per value (it sums to the conversions)."""
+def coalition_shapley(table: JourneyTable, dimension: str) -> FloatArray:
+    """The coalition game's exact Shapley value φ_j = Σ_{T∋j} R(T)/|T| per value (it sums to
+    the conversions of the journeys with touches)."""
     _, labels = table.codes(dimension)
     masks = journey_masks(table, dimension)
     converting = (masks != 0) & (table.conversions > 0)
     if not converting.any():
-        raise InsufficientDataError("shapley_simplified: no converting journey with touches")
+        raise InsufficientDataError("shapley: no converting journey with touches")
     members = (masks[converting, None] >> np.arange(len(labels), dtype=np.int64)) & 1
     share = table.conversions[converting] / members.sum(axis=1)
     phi: FloatArray = share @ members

@@ -88,6 +88,13 @@ class JourneyTable:
     touch_s: FloatArray  # (m,)
     dimensions: dict[str, tuple[IntArray, list[str]]] = field(default_factory=dict)
     """Per dimension: codes per touch (indices into the label list)."""
+    reasons: Sequence[str | None] | None = None
+    """Per journey, why a journey without touches has none (`no_linked_contact`, ...)."""
+
+    def reason(self, row: int) -> str:
+        """Why journey `row` has no touches (`no_touches` when the input did not say)."""
+        given = self.reasons[row] if self.reasons is not None else None
+        return given or "no_touches"
 
     @property
     def n_journeys(self) -> int:
@@ -145,6 +152,7 @@ class JourneyTable:
             dimensions={
                 k: (codes[touches], labels) for k, (codes, labels) in self.dimensions.items()
             },
+            reasons=None if self.reasons is None else [self.reasons[int(i)] for i in rows],
         )
 
     @cached_property
@@ -190,6 +198,7 @@ class JourneyTable:
             offsets=offsets,
             touch_s=np.array([_seconds(t.at) for t in touches], dtype=np.float64),
             dimensions=dimensions,
+            reasons=[j.unattributed_reason for j in journeys],
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -12,12 +11,15 @@ from rel2rev.exports.tables import (
     AttributionDealRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    AttributionReconciliationRow,
     AttributionTotalRow,
+    AttributionUnattributedRow,
     CompetingRiskRow,
     DriverRow,
     FunnelDelayRow,
     FunnelMoneyRow,
     FunnelRow,
+    FunnelUnplacedRow,
     RelationshipRevenueRow,
     RelationshipRow,
     RunSectionRow,
@@ -36,12 +38,12 @@ from rel2rev.money import Money
 
 
 def _per_currency(revenue: Iterable[Money], cost: Iterable[Money] = ()) -> dict[str, list[Decimal]]:
-    """currency -> [revenue, cost], currencies sorted."""
-    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for money in revenue:
-        sums[money.currency][0] += money.amount
-    for money in cost:
-        sums[money.currency][1] += money.amount
+    """currency -> [revenue, cost], currencies sorted, each at the currency's minor unit."""
+    sums: dict[str, list[Decimal]] = {}
+    for index, amounts in enumerate((revenue, cost)):
+        for money in amounts:
+            zero = Money.from_minor_units(0, money.currency).amount
+            sums.setdefault(money.currency, [zero, zero])[index] += money.amount
     return dict(sorted(sums.items()))
 
 
@@ -120,6 +122,7 @@ def funnel_table(results: RunResults) -> Table:
         lost=[r.lost for r in rows],
         vanity_interactions=[r.vanity_interactions for r in rows],
         relationship_interactions=[r.relationship_interactions for r in rows],
+        signal_interactions=[r.signal_interactions for r in rows],
     )
 
 
@@ -138,6 +141,18 @@ def funnel_money_table(results: RunResults) -> Table:
         currency=[currency for _, currency, _ in flat],
         revenue=[money[0] for _, _, money in flat],
         cost=[money[1] for _, _, money in flat],
+    )
+
+
+def funnel_unplaced_table(results: RunResults) -> Table:
+    """Won revenue in no cohort row, per reason and currency."""
+    flat = [(u, m) for u in _funnel(results).unplaced for m in u.revenue]
+    return Table(
+        FunnelUnplacedRow,
+        reason=[u.reason for u, _ in flat],
+        currency=[m.currency for _, m in flat],
+        revenue=[m.amount for _, m in flat],
+        deals=[u.deals for u, _ in flat],
     )
 
 
@@ -166,6 +181,38 @@ def attribution_deal_table(results: RunResults) -> Table:
         currency=[x.amount.currency for x in lines],
         amount=[x.amount.amount for x in lines],
         closed_at=[x.closed_at for x in lines],
+    )
+
+
+def attribution_unattributed_table(results: RunResults) -> Table:
+    """Won deals each model left unattributed, with the reason."""
+    gaps = _attribution(results).unattributed
+    return Table(
+        AttributionUnattributedRow,
+        model=[x.model for x in gaps],
+        dimension=[x.by for x in gaps],
+        deal_id=[x.deal_id for x in gaps],
+        reason=[x.reason for x in gaps],
+        currency=[x.amount.currency if x.amount else None for x in gaps],
+        amount=[x.amount.amount if x.amount else None for x in gaps],
+        closed_at=[x.closed_at for x in gaps],
+    )
+
+
+def attribution_reconciliation_table(results: RunResults) -> Table:
+    """Won = credited + unattributed, per model, dimension and currency."""
+    rows = _attribution(results).reconciliation
+    return Table(
+        AttributionReconciliationRow,
+        model=[r.model for r in rows],
+        dimension=[r.by for r in rows],
+        currency=[r.currency for r in rows],
+        won=[r.won.amount for r in rows],
+        credited=[r.credited.amount for r in rows],
+        unattributed=[r.unattributed.amount for r in rows],
+        won_deals=[r.won_deals for r in rows],
+        credited_deals=[r.credited_deals for r in rows],
+        unattributed_deals=[r.unattributed_deals for r in rows],
     )
 
 
@@ -229,6 +276,7 @@ def survival_summary_table(results: RunResults) -> Table:
     return Table(
         SurvivalSummaryRow,
         transition=[c.transition for c in curves],
+        unit=[c.unit for c in curves],
         segment_by=[c.by for c in curves],
         segment=[c.segment for c in curves],
         subjects=[c.subjects for c in curves],
@@ -270,6 +318,8 @@ def driver_table(results: RunResults) -> Table:
         p_value=[r.p_value for _, r in flat],
         ph_violation=[r.feature in d.ph_violations for d, r in flat],
         concordance=[d.concordance for d, _ in flat],
+        unit=[d.unit for d, _ in flat],
+        clustered_by=[d.clustered_by for d, _ in flat],
         subjects=[d.subjects for d, _ in flat],
         events=[d.events for d, _ in flat],
     )
@@ -317,15 +367,16 @@ def relationship_table(results: RunResults) -> Table:
 
 
 def relationship_revenue_table(results: RunResults) -> Table:
-    """Won revenue per relationship and currency."""
+    """Credited and overlapping won revenue per relationship and currency."""
     flat = [
-        (r.contact_id, currency, money[0])
+        (r.contact_id, currency, money)
         for r in _relationships(results)
-        for currency, money in _per_currency(r.revenue).items()
+        for currency, money in _per_currency(r.revenue, r.deals_revenue).items()
     ]
     return Table(
         RelationshipRevenueRow,
         contact_id=[c for c, _, _ in flat],
         currency=[currency for _, currency, _ in flat],
-        revenue=[revenue for _, _, revenue in flat],
+        revenue=[money[0] for _, _, money in flat],
+        deals_revenue=[money[1] for _, _, money in flat],
     )

@@ -75,10 +75,16 @@ class FunnelRow(ExportRow):
     qualified: int = Field(description="Relationships that became qualified")
     lead: int = Field(description="Relationships that became a lead")
     opportunity: int = Field(description="Relationships with an opportunity")
-    won: int = Field(description="Relationships with a closed-won deal")
+    won: int = Field(description="Relationships on a closed-won deal (relationships, not deals)")
     lost: int = Field(description="Relationships with a closed-lost deal")
-    vanity_interactions: int = Field(description="One-way reactions: views, likes, follows")
-    relationship_interactions: int = Field(description="Two-way exchanges")
+    vanity_interactions: int = Field(description="Reactions: views, likes, follows, shares")
+    relationship_interactions: int = Field(
+        description="Conversational interactions: comments, e-mails, replies, DMs, calls, "
+        "meetings, events attended"
+    )
+    signal_interactions: int = Field(
+        description="Other interactions: posts, forms, ad clicks, registrations, referrals"
+    )
 
 
 class FunnelMoneyRow(ExportRow):
@@ -91,8 +97,28 @@ class FunnelMoneyRow(ExportRow):
     dimension: str | None = Field(description="Split dimension (empty for the overall rows)")
     dimension_value: str | None = Field(description="Dimension value (empty for the overall rows)")
     currency: str = Field(description="ISO 4217 currency of revenue and cost")
-    revenue: Decimal = Field(description="Closed-won amount, exact")
+    revenue: Decimal = Field(
+        description="Won in the window by the deals whose primary relationship is in the row, exact"
+    )
     cost: Decimal = Field(description="Known engagement cost, exact (0 when unknown)")
+
+
+class FunnelUnplacedRow(ExportRow):
+    """Won revenue of the window that no cohort row holds, and why."""
+
+    TABLE = "funnel_unplaced"
+    DESCRIPTION = (
+        "Won revenue of the window in no capture cohort: the overall funnel_money rows plus "
+        "these equal the won revenue of attribution_reconciliation, per currency."
+    )
+
+    reason: str = Field(
+        description="no_captured_contact (no linked contact captured by the as-of date) or "
+        "captured_outside_period (primary relationship captured before the window)"
+    )
+    currency: str = Field(description="ISO 4217 currency")
+    revenue: Decimal = Field(description="Won amount, exact")
+    deals: int = Field(description="Won deals with this reason (in any currency)")
 
 
 class FunnelDelayRow(ExportRow):
@@ -126,6 +152,46 @@ class AttributionDealRow(ExportRow):
     currency: str = Field(description="ISO 4217 currency of the deal")
     amount: Decimal = Field(description="Credited amount, exact (largest-remainder rounded)")
     closed_at: datetime | None = Field(description="When the deal closed (UTC)")
+
+
+class AttributionUnattributedRow(ExportRow):
+    """A won deal a model credited to no value of a dimension, and why."""
+
+    TABLE = "attribution_unattributed"
+    DESCRIPTION = (
+        "Won deals a model left unattributed for a dimension, with the reason; with "
+        "attribution_deals they hold every won deal exactly once per model and dimension."
+    )
+
+    model: str = Field(description="Attribution model")
+    dimension: str = Field(description="Dimension it was asked to credit")
+    deal_id: str = Field(description="Deal id")
+    reason: str = Field(
+        description="no_linked_contact, no_touch_in_lookback, no_touches, no_amount or model_failed"
+    )
+    currency: str | None = Field(description="ISO 4217 currency of the deal (empty: no amount)")
+    amount: Decimal | None = Field(description="The deal's whole amount, exact")
+    closed_at: datetime | None = Field(description="When the deal closed (UTC)")
+
+
+class AttributionReconciliationRow(ExportRow):
+    """Per model, dimension and currency: won = credited + unattributed."""
+
+    TABLE = "attribution_reconciliation"
+    DESCRIPTION = (
+        "What was won in the window against what each model credited and left unattributed, "
+        "per dimension and currency: won = credited + unattributed, to the minor unit."
+    )
+
+    model: str = Field(description="Attribution model")
+    dimension: str = Field(description="Credited dimension")
+    currency: str = Field(description="ISO 4217 currency")
+    won: Decimal = Field(description="Won in the window (the deals' amounts), exact")
+    credited: Decimal = Field(description="Sum of the model's credit lines, exact")
+    unattributed: Decimal = Field(description="Sum of the model's unattributed lines, exact")
+    won_deals: int = Field(description="Deals won in this currency")
+    credited_deals: int = Field(description="Of those, deals with credit lines")
+    unattributed_deals: int = Field(description="Of those, deals left unattributed")
 
 
 class AttributionTotalRow(ExportRow):
@@ -204,11 +270,12 @@ class SurvivalSummaryRow(ExportRow):
     )
 
     transition: str = Field(description="capture_to_qualified, qualified_to_lead, lead_to_won")
+    unit: str = Field(description="What a subject is: relationship, or account (lead to won)")
     segment_by: str | None = Field(description="Segment dimension (empty: everyone)")
     segment: str | None = Field(description="Segment value (empty: everyone)")
-    subjects: int = Field(description="Relationships at risk at time 0")
-    events: int = Field(description="Relationships that made the transition")
-    censored: int = Field(description="Relationships still open at the as-of date")
+    subjects: int = Field(description="Subjects at risk at time 0")
+    events: int = Field(description="Subjects that made the transition")
+    censored: int = Field(description="Subjects still open at the as-of date")
     median_days: float | None = Field(description="Median days to transition (empty: not reached)")
     median_lower: float | None = Field(description="Lower 95% bound of the median")
     median_upper: float | None = Field(description="Upper 95% bound of the median")
@@ -248,7 +315,11 @@ class DriverRow(ExportRow):
     p_value: float | None = Field(description="p-value of the coefficient")
     ph_violation: bool = Field(description="True when the feature fails the PH check")
     concordance: float | None = Field(description="Concordance index of the transition's model")
-    subjects: int = Field(description="Relationships in the model")
+    unit: str = Field(description="What a subject is: relationship, or account (lead to won)")
+    clustered_by: str | None = Field(
+        description="account when the errors are cluster-robust by account (empty: model-based)"
+    )
+    subjects: int = Field(description="Subjects in the model")
     events: int = Field(description="Transitions observed")
 
 
@@ -293,14 +364,23 @@ class RelationshipRow(ExportRow):
 
 
 class RelationshipRevenueRow(ExportRow):
-    """Won revenue per relationship and currency."""
+    """Won revenue per relationship and currency: credited, and of the deals it is on."""
 
     TABLE = "relationship_revenue"
-    DESCRIPTION = "Closed-won revenue of the deals each relationship is on, per currency."
+    DESCRIPTION = (
+        "Won revenue of the window per relationship and currency: `revenue` is credited to the "
+        "deal's primary relationship (sums to won revenue); `deals_revenue` counts every deal "
+        "the relationship is on (overlapping: never sum it)."
+    )
 
     contact_id: str = Field(description="Contact id")
     currency: str = Field(description="ISO 4217 currency")
-    revenue: Decimal = Field(description="Closed-won amount, exact")
+    revenue: Decimal = Field(
+        description="Won amount of the deals on which this is the primary relationship, exact"
+    )
+    deals_revenue: Decimal = Field(
+        description="Won amount of every deal this relationship is on (overlapping), exact"
+    )
 
 
 EXPORT_TABLES: tuple[type[ExportRow], ...] = (
@@ -308,8 +388,11 @@ EXPORT_TABLES: tuple[type[ExportRow], ...] = (
     RunSectionRow,
     FunnelRow,
     FunnelMoneyRow,
+    FunnelUnplacedRow,
     FunnelDelayRow,
     AttributionDealRow,
+    AttributionUnattributedRow,
+    AttributionReconciliationRow,
     AttributionTotalRow,
     AttributionComparisonRow,
     AttributionFailureRow,

@@ -1,7 +1,7 @@
 """Capture → cultivate → convert: qualification, stage moments and funnel metrics.
 
 Public interface (pure, no AWS):
-- `QualificationConfig`: the per-workspace qualification rule (defaults from domain.md).
+- `QualificationConfig`: the per-workspace qualification rule (defaults in docs/definitions.md).
 - `qualify(records, config, *, as_of) -> list[RelationshipState]`: per contact the score history,
   qualified episodes (`qualified_at`, `lapsed_at`), reciprocity and response times.
   `RelationshipTracker` is the incremental form (same result for any arrival order).

@@ -1,4 +1,7 @@
-"""Qualification rule: what makes a relationship "qualified", as configuration (domain.md)."""
+"""Qualification rule: what makes a relationship "qualified", as configuration.
+
+The rule and its defaults are defined in docs/definitions.md ("Qualified relationship").
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from rel2rev.records import Direction, InteractionType
 
 DEFAULT_WEIGHTS: dict[InteractionType, float] = {
-    # From domain.md: one-way and passive count little, two-way counts most.
+    # docs/definitions.md: one-way and passive count little, two-way counts most.
     InteractionType.VIEW: 0.0,
     InteractionType.LIKE: 0.5,
     InteractionType.FOLLOW: 0.5,
@@ -21,7 +24,7 @@ DEFAULT_WEIGHTS: dict[InteractionType, float] = {
     InteractionType.EVENT_ATTENDED: 3.0,
     InteractionType.CALL: 4.0,
     InteractionType.MEETING: 5.0,
-    # Types domain.md does not name, weighted by the same principle.
+    # Types the definitions do not weigh explicitly, weighted by the same principle.
     InteractionType.POST: 0.5,
     InteractionType.AD_CLICK: 0.5,
     InteractionType.EMAIL: 1.0,
@@ -33,15 +36,15 @@ DEFAULT_WEIGHTS: dict[InteractionType, float] = {
 
 
 class QualificationConfig(BaseSettings):
-    """Per-workspace qualification rule; defaults are domain.md's.
+    """Per-workspace qualification rule (docs/definitions.md, "Qualified relationship").
 
-    Score at time t = Σ weight(type) × direction_factor(direction) × exp(−age_days / half_life_days)
-    over the contact's interactions up to t (domain.md writes the decay as exp(−age / half_life),
-    so the score falls to 1/e of a touch's weight after `half_life_days`; kept as defined).
-    A relationship is qualified at the first interaction after which the score is ≥ `threshold`
-    and, when `require_reciprocity`, it has had at least one inbound and one outbound interaction.
-    It lapses at the first moment its decayed score falls below `lapse_threshold`; it may qualify
-    again later. Environment variables `REL2REV_QUALIFICATION_<FIELD>` override the defaults.
+    Score at time t = Σ weight(type) × direction_factor(direction) × 2^(−age_days / half_life_days)
+    over the contact's interactions up to t: a true half-life, a touch counts half after
+    `half_life_days`. A relationship is qualified at the first interaction after which the score
+    is ≥ `threshold` and, when `require_reciprocity`, it is two-way (an inbound and an outbound
+    conversational interaction, `rel2rev.records.CONVERSATIONAL_TYPES`). It lapses at the first
+    moment its decayed score falls below `lapse_threshold`; it may qualify again later.
+    Environment variables `REL2REV_QUALIFICATION_<FIELD>` override the defaults.
     """
 
     model_config = SettingsConfigDict(
@@ -52,12 +55,16 @@ class QualificationConfig(BaseSettings):
     direction_factors: dict[Direction, float] = Field(
         default_factory=lambda: {Direction.INBOUND: 1.0, Direction.OUTBOUND: 1.0}
     )
-    half_life_days: float = Field(30.0, gt=0)
+    half_life_days: float = Field(
+        30.0, gt=0, description="Days after which a touch's weight has halved (a true half-life)"
+    )
     threshold: float = Field(10.0, gt=0)
     lapse_threshold: float = Field(
         5.0, ge=0, description="Score below which a qualified relationship lapses (≤ threshold)"
     )
-    require_reciprocity: bool = True
+    require_reciprocity: bool = Field(
+        True, description="Qualify only two-way relationships (inbound and outbound conversation)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

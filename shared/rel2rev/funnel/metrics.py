@@ -10,6 +10,13 @@ Rows are split by the relationship's capture attributes (`by`): capture channel,
 campaign, owner or stakeholder type, so revenue (credited to each deal's primary relationship)
 and cost (of each relationship's interactions) land in the same row. Return on relationships =
 revenue ÷ cost per currency, where costs are known.
+
+Revenue ties out: `won` is every deal won (closed won) inside `period`, per currency; each is
+in exactly one row, or in `unplaced` with the reason it is in none (`no_captured_contact`: no
+linked contact had been captured; `captured_outside_period`: with capture cohorts, its primary
+relationship was captured before the period). Rows' revenue + unplaced = won, to the cent.
+Stage counts count *relationships* (a won deal with four contacts on it makes four "won"
+relationships); `won_deals` counts deals.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from rel2rev.funnel.qualification import RelationshipState, qualify
 from rel2rev.funnel.stages import ContactStages, Stage, contact_stages, primary_contacts, sum_money
 from rel2rev.money import Money
 from rel2rev.records import (
-    ONE_WAY_TYPES,
+    CONVERSATIONAL_TYPES,
+    REACTION_TYPES,
     DealStatus,
     Interaction,
     UtcDatetime,
@@ -65,15 +73,18 @@ class StageCounts(BaseModel):
 class Engagement(BaseModel):
     """Vanity beside relationship: one-way reactions vs two-way conversation.
 
-    `reactions`: one-way interactions (view, like, follow, share). `conversations`: every other
-    interaction. `exchanges`: inbound non-reaction interactions the company answered.
-    `reciprocal`: relationships with at least one inbound and one outbound interaction.
+    `reactions`: view, like, follow, share. `conversations`: conversational interactions
+    (comment, email, reply, DM, call, meeting, event attended). `signals`: the rest (posts,
+    forms, ad clicks, registrations, referrals). `exchanges`: inbound conversational
+    interactions the company answered. `reciprocal`: two-way relationships (an inbound and an
+    outbound conversational interaction). See docs/definitions.md.
     """
 
     model_config = ConfigDict(frozen=True)
 
     reactions: int = 0
     conversations: int = 0
+    signals: int = 0
     exchanges: int = 0
     reciprocal: int = 0
 
@@ -111,8 +122,21 @@ class ResponseTimeRow(BaseModel):
     mean_hours: float | None
 
 
+class UnplacedRevenue(BaseModel):
+    """Won revenue of the period that is in no row, and why (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: Literal["no_captured_contact", "captured_outside_period"]
+    deals: int
+    revenue: list[Money]
+
+
 class FunnelReport(BaseModel):
-    """Funnel metrics for a workspace and period; `rows()` flattens for CSV/Parquet."""
+    """Funnel metrics for a workspace and period; `rows()` flattens for CSV/Parquet.
+
+    `won`/`won_deals`: every deal won inside the period; rows' revenue + `unplaced` = `won`.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -125,6 +149,9 @@ class FunnelReport(BaseModel):
     segments: list[FunnelRow]
     total: FunnelRow
     response_times: list[ResponseTimeRow]
+    won: list[Money] = []
+    won_deals: int = 0
+    unplaced: list[UnplacedRevenue] = []
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat dict per segment row then the total; money as decimal strings per currency."""
@@ -200,7 +227,7 @@ class _Cell:
         revenue = sum_money(self.revenue)
         cost = sum_money(self.cost)
         per_qualified = (
-            [Money.of(m.amount / counts.qualified, m.currency) for m in revenue]
+            [Money.rounded(m.amount / counts.qualified, m.currency) for m in revenue]
             if counts.qualified
             else []
         )
@@ -210,7 +237,8 @@ class _Cell:
             for m in revenue
             if m.currency in spent
         }
-        reactions = sum(1 for i in self.interactions if i.type in ONE_WAY_TYPES)
+        reactions = sum(1 for i in self.interactions if i.type in REACTION_TYPES)
+        conversations = sum(1 for i in self.interactions if i.type in CONVERSATIONAL_TYPES)
         return FunnelRow(
             cohort=cohort,
             segment=segment,
@@ -224,7 +252,8 @@ class _Cell:
             return_on_relationships=ror,
             engagement=Engagement(
                 reactions=reactions,
-                conversations=len(self.interactions) - reactions,
+                conversations=conversations,
+                signals=len(self.interactions) - reactions - conversations,
                 exchanges=sum(1 for i in self.interactions if i.interaction_id in answered),
                 reciprocal=self.reciprocal,
             ),
@@ -289,7 +318,6 @@ def funnel_metrics(
     answered = {
         r.interaction_id for s in states for r in s.response_times if r.answered_at is not None
     }
-    answered -= {i.interaction_id for i in records.interactions if i.type in ONE_WAY_TYPES}
 
     def keys(s: ContactStages) -> tuple[str | None, str | None] | None:
         if cohort is None:
@@ -324,17 +352,29 @@ def funnel_metrics(
             cell.interactions.append(item)
             if item.cost is not None:
                 cell.cost.append(item.cost)
-    deals = {d.deal_id: d for d in records.deals}
-    for deal_id, primary in primary_contacts(records, stages).items():
-        deal = deals[deal_id]
-        key = contact_keys.get(primary.contact_id)
-        won = deal.status is DealStatus.WON and deal.closed_at is not None
-        if key is None or not won or deal.amount is None or deal.closed_at is None:
+    primary = primary_contacts(records, stages)
+    won: list[Money] = []
+    won_deals = 0
+    unplaced: dict[str, list[Money]] = defaultdict(list)
+    unplaced_deals: dict[str, int] = defaultdict(int)
+    for deal in records.deals:
+        closed = deal.closed_at
+        if deal.status is not DealStatus.WON or closed is None or closed > as_of:
             continue
-        if deal.closed_at > as_of or (cohort is None and not _inside(deal.closed_at, period)):
+        if not _inside(closed, period):
             continue
-        cells[key].revenue.append(deal.amount)
-        total.revenue.append(deal.amount)
+        won_deals += 1
+        amounts = [deal.amount] if deal.amount is not None else []
+        won += amounts
+        lead = primary.get(deal.deal_id)
+        key = contact_keys.get(lead.contact_id) if lead is not None else None
+        if key is None:
+            reason = "no_captured_contact" if lead is None else "captured_outside_period"
+            unplaced[reason] += amounts
+            unplaced_deals[reason] += 1
+            continue
+        cells[key].revenue += amounts
+        total.revenue += amounts
     return FunnelReport(
         workspace=records.workspace,
         as_of=as_of,
@@ -355,4 +395,14 @@ def funnel_metrics(
                 contact_keys.get(cid) is not None and (cohort is not None or _inside(at, period))
             ),
         ),
+        won=sum_money(won),
+        won_deals=won_deals,
+        unplaced=[
+            UnplacedRevenue(
+                reason=reason,  # type: ignore[arg-type]
+                deals=unplaced_deals[reason],
+                revenue=sum_money(unplaced[reason]),
+            )
+            for reason in sorted(unplaced_deals)
+        ],
     )

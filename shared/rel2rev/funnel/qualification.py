@@ -5,6 +5,14 @@ interactions. `RelationshipTracker` is the same computation fed one interaction 
 appending in time order folds in O(1); a late (out-of-order) or corrected interaction replays
 that contact's timeline, so the result never depends on arrival order. Both paths run one
 fold over integer-microsecond times, so they agree to the last bit.
+
+This fold is the one implementation of the definitions in docs/definitions.md: the score
+halves every `half_life_days`; a relationship is *two-way* (reciprocal) from the first moment
+it has had an inbound and an outbound *conversational* interaction
+(`rel2rev.records.CONVERSATIONAL_TYPES`); a *response time* is the delay from an inbound
+conversational interaction to the next outbound conversational one to the same contact.
+Reactions (likes, views, ...) and signals (forms, ad clicks, ...) count towards the score
+only. The survival features read reciprocity and response times from these states.
 """
 
 from __future__ import annotations
@@ -20,7 +28,14 @@ from operator import attrgetter, itemgetter
 from pydantic import BaseModel, ConfigDict
 
 from rel2rev.funnel.config import QualificationConfig
-from rel2rev.records import Direction, Interaction, InteractionType, UtcDatetime, WorkspaceRecords
+from rel2rev.records import (
+    CONVERSATIONAL_TYPES,
+    Direction,
+    Interaction,
+    InteractionType,
+    UtcDatetime,
+    WorkspaceRecords,
+)
 
 
 class ScorePoint(BaseModel):
@@ -42,7 +57,8 @@ class QualifiedEpisode(BaseModel):
 
 
 class ResponseTime(BaseModel):
-    """An inbound interaction and the company's next outbound one to the same contact."""
+    """An inbound conversational interaction and the company's next outbound conversational
+    one to the same contact (`answered_at` None while unanswered)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,6 +90,7 @@ class RelationshipState(BaseModel):
     outbound: int
     reciprocal_at: UtcDatetime | None
     response_times: list[ResponseTime]
+    """Every inbound conversational interaction, answered or not, in time order."""
 
     @property
     def qualified_at(self) -> datetime | None:
@@ -97,9 +114,10 @@ _DAY_US = 86_400_000_000
 
 _ORDER = itemgetter(0, 1)
 _ID = attrgetter("interaction_id")
-_Touch = tuple[int, str, float, bool, str, "str | None", datetime, datetime]
+_LN2 = math.log(2.0)
+_Touch = tuple[int, str, float, bool, str, "str | None", datetime, datetime, bool]
 """(occurred µs since epoch, interaction id, weight, inbound, channel, owner, updated_at,
-occurred_at); tuples sort by time then id, which is the order every fold uses."""
+occurred_at, conversational); tuples sort by time then id, the order every fold uses."""
 
 
 def _moment(us: int) -> datetime:
@@ -114,6 +132,8 @@ class _Fold:
     last_us: int | None = None
     inbound: int = 0
     outbound: int = 0
+    talked_in: bool = False
+    talked_out: bool = False
     reciprocal_us: int | None = None
     episodes: list[list[int | None]] = field(default_factory=list)
     history: list[tuple[datetime, float]] = field(default_factory=list)
@@ -129,15 +149,17 @@ class _Fold:
         half_life, lapse = config.half_life_days, config.lapse_threshold
         threshold, need_both = config.threshold, config.require_reciprocity
         score, last, n_in, n_out = self.score, self.last_us, self.inbound, self.outbound
+        talked_in, talked_out = self.talked_in, self.talked_out
         recip, episodes = self.reciprocal_us, self.episodes
         qualified = bool(episodes) and episodes[-1][1] is None
+        rate = _LN2 / half_life
         for touch in touches:
             us = touch[0]
             if last is not None:
                 age = (us - last) / _DAY_US
-                decayed = score * math.exp(-age / half_life)
+                decayed = score * math.exp(-age * rate)
                 if qualified and decayed < lapse:
-                    days = min(half_life * math.log(score / lapse), age)
+                    days = min(math.log(score / lapse) / rate, age)
                     episodes[-1][1] = last + round(days * _DAY_US)
                     qualified = False
                 score = decayed
@@ -145,14 +167,18 @@ class _Fold:
             last = us
             if touch[3]:
                 n_in += 1
-                if details:
-                    self.pending.append(touch)
+                if touch[8]:
+                    talked_in = True
+                    if details:
+                        self.pending.append(touch)
             else:
                 n_out += 1
-                if details:
-                    self.answered.extend((w, touch[5] or w[5], touch[7]) for w in self.pending)
-                    self.pending.clear()
-            if recip is None and n_in and n_out:
+                if touch[8]:
+                    talked_out = True
+                    if details:
+                        self.answered.extend((w, touch[5] or w[5], touch[7]) for w in self.pending)
+                        self.pending.clear()
+            if recip is None and talked_in and talked_out:
                 recip = us
             if details:
                 self.history.append((touch[7], score))
@@ -160,7 +186,7 @@ class _Fold:
                 episodes.append([us, None])
                 qualified = True
         self.score, self.last_us, self.inbound, self.outbound = score, last, n_in, n_out
-        self.reciprocal_us = recip
+        self.talked_in, self.talked_out, self.reciprocal_us = talked_in, talked_out, recip
 
     def snapshot(
         self, contact_id: str, as_of: datetime, config: QualificationConfig, *, details: bool
@@ -170,10 +196,11 @@ class _Fold:
         score = 0.0
         if self.last_us is not None:
             age = ((as_of - _EPOCH) // _US - self.last_us) / _DAY_US
-            score = self.score * math.exp(-age / config.half_life_days)
+            rate = _LN2 / config.half_life_days
+            score = self.score * math.exp(-age * rate)
             lapse = config.lapse_threshold
             if episodes and episodes[-1][1] is None and score < lapse:
-                days = min(config.half_life_days * math.log(self.score / lapse), age)
+                days = min(math.log(self.score / lapse) / rate, age)
                 episodes[-1][1] = self.last_us + round(days * _DAY_US)
         waits = [*self.answered, *((t, t[5], None) for t in self.pending)] if details else []
         # Already in (received, id) order: touches are folded in that order and each outbound
@@ -255,6 +282,7 @@ def _touch(item: Interaction, weights: _Weights) -> _Touch:
         item.owner,
         item.updated_at,
         item.occurred_at,
+        item.type in CONVERSATIONAL_TYPES,
     )
 
 

@@ -9,17 +9,19 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from rel2rev.attribution import (
     PREDICTIVE_MODELS,
     AttributionReport,
     Journey,
+    JourneyTable,
     build_journeys,
     run_models,
 )
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
 from rel2rev.funnel.metrics import FunnelReport
+from rel2rev.funnel.stages import primary_contacts, sum_money
+from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
 from rel2rev.job.results import (
     TRANSITIONS,
     AttributionDimension,
@@ -28,6 +30,7 @@ from rel2rev.job.results import (
     CompetingRisks,
     CreditLine,
     CurvePoint,
+    DealAttribution,
     DimensionTotal,
     Drivers,
     FunnelDimension,
@@ -45,10 +48,13 @@ from rel2rev.job.results import (
     SurvivalCurve,
     TimelineEntry,
     Transition,
+    UnattributedCredit,
+    UnplacedRevenue,
 )
 from rel2rev.money import Money
 from rel2rev.records import Deal, DealStatus, WorkspaceRecords
 from rel2rev.survival.results import KaplanMeierCurve
+from rel2rev.survival.spells import unit_of
 
 
 def _cohort_rows(report: FunnelReport) -> list[FunnelRow]:
@@ -67,6 +73,7 @@ def _cohort_rows(report: FunnelReport) -> list[FunnelRow]:
             cost=row.cost,
             vanity_interactions=row.engagement.reactions,
             relationship_interactions=row.engagement.conversations,
+            signal_interactions=row.engagement.signals,
         )
         for row in report.segments
         if row.cohort is not None
@@ -79,9 +86,11 @@ def funnel_results(
     states: Sequence[RelationshipState],
     stages: Sequence[ContactStages],
 ) -> FunnelResults:
-    """Cohort-month rows overall and per split dimension, plus median days between stages."""
+    """Cohort-month rows overall and per split dimension, median days between stages, and the
+    window's won revenue with the part no cohort row holds."""
     period = (run.window_start, run.window_end)
     rows: list[FunnelRow] = []
+    reports = []
     for by in (None, *run.parameters.funnel_by):
         report = funnel_metrics(
             records,
@@ -93,6 +102,7 @@ def funnel_results(
             states=states,
             stages=stages,
         )
+        reports.append(report)
         rows.extend(_cohort_rows(report))
     overall = funnel_metrics(
         records,
@@ -113,13 +123,24 @@ def funnel_results(
                 n=getattr(overall.counts, later),
             )
         )
-    return FunnelResults(rows=rows, delays=delays)
+    whole = reports[0]
+    return FunnelResults(
+        rows=rows,
+        delays=delays,
+        won=whole.won,
+        won_deals=whole.won_deals,
+        unplaced=[
+            UnplacedRevenue(reason=u.reason, deals=u.deals, revenue=u.revenue)
+            for u in whole.unplaced
+        ],
+    )
 
 
 def journeys_for(records: WorkspaceRecords, run: RunRecord) -> list[Journey]:
-    """Every deal's journey (and the non-converting ones) at the run's as-of."""
+    """The journey of every deal open at the run's as-of or closed in its window, and the
+    non-converting ones."""
     lookback = timedelta(days=run.parameters.lookback_days)
-    return build_journeys(records, as_of=run.window_end, lookback=lookback)
+    return build_journeys(records, as_of=run.window_end, lookback=lookback, since=run.window_start)
 
 
 HOLDOUT_FRACTION = 0.2
@@ -135,39 +156,59 @@ def attribution_results(
 ) -> AttributionResults:
     """Every model for every attribution dimension; failed models are listed, not raised.
 
-    The data-driven models that predict conversion are also scored once, by channel, on a
-    seeded holdout of `HOLDOUT_FRACTION` of the journeys.
+    Every won deal of the window is, under every model and dimension, credited or on an
+    unattributed line with its reason; `reconciliation` sums both against what was won. The
+    data-driven models that predict conversion are also scored once, by channel, on a seeded
+    holdout of `HOLDOUT_FRACTION` of the journeys.
     """
-    closed = {d.deal_id: d.closed_at for d in records.deals}
     scored = [m for m in run.parameters.models if m in PREDICTIVE_MODELS]
     split = {"holdout": HOLDOUT_FRACTION, "seed": HOLDOUT_SEED}
-    lines: list[CreditLine] = []
-    totals: list[DimensionTotal] = []
-    comparison: list[ComparisonCell] = []
-    failures: list[ModelFailure] = []
+    won = {j.journey_id: j for j in journeys if j.converted}
+    parts: list[AttributionResults] = []
     holdout: list[ModelHoldout] = []
+    table = JourneyTable.from_journeys(journeys)
     for by in run.parameters.attribution_by:
         with_holdout = by == HOLDOUT_BY and bool(scored)
-        report = run_models(journeys, run.parameters.models, by, **(split if with_holdout else {}))
+        report = run_models(table, run.parameters.models, by, **(split if with_holdout else {}))
         if with_holdout:
             holdout = _holdout_scores(report, scored)
-        part = _collect(report, by, closed)
-        lines += part.lines
-        totals += part.totals
-        comparison += part.comparison
-        failures += part.failures
+        parts.append(_collect(report, by, won))
     if scored and HOLDOUT_BY not in run.parameters.attribution_by:
-        report = run_models(journeys, scored, HOLDOUT_BY, detail=False, touches=False, **split)
+        report = run_models(table, scored, HOLDOUT_BY, detail=False, touches=False, **split)
         holdout = _holdout_scores(report, scored)
+    lines = [x for part in parts for x in part.lines]
+    gaps = [x for part in parts for x in part.unattributed]
+    deals = won_deals(journeys)
     return AttributionResults(
         models=list(run.parameters.models),
         dimensions=list(run.parameters.attribution_by),
+        deals=deals,
         lines=lines,
-        totals=totals,
-        comparison=comparison,
-        failures=failures,
+        unattributed=gaps,
+        won=sum_money(d.amount for d in deals if d.amount is not None),
+        won_deals=len(deals),
+        reconciliation=reconcile(
+            deal_attributions(lines, gaps, deals),
+            run.parameters.models,
+            run.parameters.attribution_by,
+        ),
+        totals=[x for part in parts for x in part.totals],
+        unattributed_totals=unattributed_totals(gaps),
+        comparison=[x for part in parts for x in part.comparison],
+        failures=[x for part in parts for x in part.failures],
         holdout=holdout,
     )
+
+
+def won_deals(journeys: Sequence[Journey]) -> list[DealAttribution]:
+    """Every won deal of the journeys, with its amount and close, and no line yet."""
+    return [
+        DealAttribution(
+            deal_id=j.journey_id, closed_at=j.closed_at or j.converted_at, amount=j.amount
+        )
+        for j in journeys
+        if j.converted
+    ]
 
 
 def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[ModelHoldout]:
@@ -196,13 +237,29 @@ def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[Mo
 
 
 def _collect(
-    report: AttributionReport, by: AttributionDimension, closed: dict[str, datetime | None]
+    report: AttributionReport, by: AttributionDimension, won: Mapping[str, Journey]
 ) -> AttributionResults:
+    def closed(deal_id: str) -> datetime | None:
+        journey = won.get(deal_id)
+        return None if journey is None else journey.closed_at or journey.converted_at
+
     lines: list[CreditLine] = []
+    gaps: list[UnattributedCredit] = []
     totals: list[DimensionTotal] = []
     comparison: list[ComparisonCell] = []
     failures: list[ModelFailure] = []
     for name, result in report.models.items():
+        gaps.extend(
+            UnattributedCredit(
+                deal_id=gap.deal_id,
+                model=name,
+                by=by,
+                reason=gap.reason,  # type: ignore[arg-type]
+                amount=gap.amount,
+                closed_at=closed(gap.deal_id),
+            )
+            for gap in result.unattributed
+        )
         if result.error is not None:
             failures.append(ModelFailure(model=name, by=by, reason=result.error))
             continue
@@ -214,7 +271,7 @@ def _collect(
                 value=line.value,
                 share=line.share,
                 amount=line.amount,
-                closed_at=closed.get(line.deal_id),
+                closed_at=closed(line.deal_id),
             )
             for line in result.deal_lines
         )
@@ -234,16 +291,20 @@ def _collect(
             ComparisonCell(model=model, by=by, value=row.value, share=share)
             for model, share in row.shares.items()
         )
-    return AttributionResults(lines=lines, totals=totals, comparison=comparison, failures=failures)
+    return AttributionResults(
+        lines=lines, unattributed=gaps, totals=totals, comparison=comparison, failures=failures
+    )
 
 
-def _revenue_of(deals: Mapping[str, Deal], stages: ContactStages) -> list[Money]:
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for deal_id in stages.deal_ids:
-        deal = deals.get(deal_id)
-        if deal is not None and deal.status is DealStatus.WON and deal.amount is not None:
-            sums[deal.amount.currency] += deal.amount.amount
-    return [Money(amount=a, currency=c) for c, a in sorted(sums.items())]
+def _won_in_window(records: WorkspaceRecords, run: RunRecord) -> dict[str, Deal]:
+    """The deals won in the run's window, by id."""
+    return {
+        d.deal_id: d
+        for d in records.deals
+        if d.status is DealStatus.WON
+        and d.closed_at is not None
+        and run.window_start <= d.closed_at < run.window_end
+    }
 
 
 def relationships(
@@ -270,7 +331,12 @@ def relationships(
                 )
             )
     out = []
-    deals = {d.deal_id: d for d in records.deals}
+    won = _won_in_window(records, run)
+    credited: dict[str, list[Money]] = defaultdict(list)
+    for deal_id, primary in primary_contacts(records, stages_of).items():
+        deal = won.get(deal_id)
+        if deal is not None and deal.amount is not None:
+            credited[primary.contact_id].append(deal.amount)
     for stages in stages_of:
         state = by_contact.get(stages.contact_id)
         contact = contacts.get(stages.contact_id)
@@ -300,7 +366,12 @@ def relationships(
                 inbound=state.inbound if state else 0,
                 outbound=state.outbound if state else 0,
                 median_response_hours=statistics.median(hours) if hours else None,
-                revenue=_revenue_of(deals, stages),
+                revenue=sum_money(credited.get(stages.contact_id, [])),
+                deals_revenue=sum_money(
+                    deal.amount
+                    for d in stages.deal_ids
+                    if (deal := won.get(d)) is not None and deal.amount is not None
+                ),
                 timeline=timelines[stages.contact_id],
                 score_history=[
                     ScorePoint(at=p.at, score=p.score) for p in (state.history if state else [])
@@ -320,6 +391,7 @@ def _curve(
 
     return SurvivalCurve(
         transition=transition,
+        unit=unit_of(transition),
         by=by,
         segment=km.segment,
         subjects=km.n,
@@ -396,6 +468,9 @@ def survival_drivers(
         out.append(
             Drivers(
                 transition=transition,
+                unit=report.unit,
+                clustered_by=report.clustered_by,
+                clusters=report.clusters,
                 subjects=report.n,
                 events=report.events,
                 concordance=report.concordance,

@@ -1,7 +1,9 @@
 """Run every section of a modelling run on one workspace's records, each failing alone.
 
 `compute_results(records, run)` is pure (no AWS): qualification, funnel, relationships,
-attribution (every model, every dimension), survival curves, drivers and competing risks.
+attribution (every model, every dimension), survival curves, drivers and competing risks. It
+first reads the records as they stood at the end of the as-of date (`rel2rev.cutoff`), so no
+record dated later changes any section.
 A section that raises is marked failed with its reason and the others still run; sections
 that need a failed one are marked skipped. Progress and timings go to the Powertools logger
 and metrics.
@@ -19,6 +21,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from rel2rev.attribution import Journey
+from rel2rev.cutoff import known_at
 from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, qualify
 from rel2rev.job import adapters
 from rel2rev.job.results import (
@@ -101,14 +104,20 @@ class Sections:
         return any(o.status is not SectionStatus.OK for o in self.outcomes)
 
 
-def counts_of(records: WorkspaceRecords, journeys: int) -> DataCounts:
-    """How much data the run read."""
+def counts_of(records: WorkspaceRecords, run: RunRecord, journeys: int) -> DataCounts:
+    """How much data the run read (as known at its as-of), and the deals won in its window."""
     return DataCounts(
         contacts=len(records.contacts),
         interactions=len(records.interactions),
         leads=len(records.leads),
         deals=len(records.deals),
-        won_deals=sum(1 for d in records.deals if d.status is DealStatus.WON),
+        won_deals=sum(
+            1
+            for d in records.deals
+            if d.status is DealStatus.WON
+            and d.closed_at is not None
+            and run.window_start <= d.closed_at < run.window_end
+        ),
         journeys=journeys,
     )
 
@@ -117,6 +126,7 @@ def compute_results(
     records: WorkspaceRecords, run: RunRecord, *, sections: Sections | None = None
 ) -> RunResults:
     """Every section's results; `run` comes back with sections, counts, versions and status."""
+    records = known_at(records, run.window_end)
     sections = sections or Sections(run.run_id)
     config = run.parameters.qualification
 
@@ -161,7 +171,7 @@ def compute_results(
         update={
             "status": status,
             "finished_at": datetime.now(UTC),
-            "counts": counts_of(records, len(journeys)),
+            "counts": counts_of(records, run, len(journeys)),
             "model_versions": model_versions(),
             "sections": list(sections.outcomes),
         }

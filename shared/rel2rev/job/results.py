@@ -38,10 +38,12 @@ Trigger = Literal["schedule", "api", "cli"]
 
 ALL_MODELS: tuple[str, ...] = (
     "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
-    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_simplified",
+    "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_rate",
     "additive_hazard",
 )  # fmt: skip
 """Attribution model names, as `rel2rev.attribution.run_models` knows them."""
+MODEL_ALIASES: dict[str, str] = {"shapley_simplified": "shapley"}
+"""Other names a model answers to (as `rel2rev.attribution.run.MODEL_ALIASES`)."""
 
 
 class _Frozen(BaseModel):
@@ -84,6 +86,7 @@ class RunParameters(_Frozen):
     @field_validator("models")
     @classmethod
     def _known_models(cls, models: tuple[str, ...]) -> tuple[str, ...]:
+        models = tuple(dict.fromkeys(MODEL_ALIASES.get(m, m) for m in models))
         unknown = [m for m in models if m not in ALL_MODELS]
         if unknown or not models:
             raise ValueError(f"unknown model(s) {unknown}; known: {', '.join(ALL_MODELS)}")
@@ -107,7 +110,7 @@ class DataCounts(_Frozen):
     interactions: int = 0
     leads: int = 0
     deals: int = 0
-    won_deals: int = 0
+    won_deals: int = Field(0, description="Deals won in the run's window")
     journeys: int = 0
 
 
@@ -198,12 +201,21 @@ class FunnelRow(_Frozen):
     qualified: int = 0
     lead: int = 0
     opportunity: int = 0
-    won: int = 0
+    won: int = Field(0, description="Relationships on a won deal (not deals)")
     lost: int = 0
-    revenue: list[Money] = Field(default_factory=list, description="Won amounts per currency")
+    revenue: list[Money] = Field(
+        default_factory=list,
+        description="Won in the window, per currency, of the deals whose primary relationship "
+        "is in this row",
+    )
     cost: list[Money] = Field(default_factory=list, description="Known costs per currency")
-    vanity_interactions: int = Field(0, description="One-way reactions: views, likes, follows")
-    relationship_interactions: int = Field(0, description="Two-way exchanges")
+    vanity_interactions: int = Field(0, description="Reactions: views, likes, follows, shares")
+    relationship_interactions: int = Field(
+        0, description="Conversational interactions: comments, e-mails, replies, DMs, calls, ..."
+    )
+    signal_interactions: int = Field(
+        0, description="Other interactions: posts, forms, ad clicks, registrations, referrals"
+    )
 
 
 class StageDelay(_Frozen):
@@ -215,11 +227,29 @@ class StageDelay(_Frozen):
     n: int
 
 
+class UnplacedRevenue(_Frozen):
+    """Won revenue of the window in no cohort row, and why."""
+
+    reason: Literal["no_captured_contact", "captured_outside_period"] = Field(
+        description="no_captured_contact: no linked contact was captured by the as-of date; "
+        "captured_outside_period: its primary relationship was captured before the window"
+    )
+    deals: int
+    revenue: list[Money] = Field(default_factory=list)
+
+
 class FunnelResults(_Frozen):
-    """Funnel rows per cohort month for the overall view and each split dimension."""
+    """Funnel rows per cohort month for the overall view and each split dimension.
+
+    `won`/`won_deals` are every deal won in the window; the overall rows' revenue plus
+    `unplaced` equals `won`, per currency, to the minor unit.
+    """
 
     rows: list[FunnelRow] = Field(default_factory=list)
     delays: list[StageDelay] = Field(default_factory=list)
+    won: list[Money] = Field(default_factory=list, description="Won in the window, per currency")
+    won_deals: int = Field(0, description="Deals won in the window")
+    unplaced: list[UnplacedRevenue] = Field(default_factory=list)
 
 
 # --- attribution ------------------------------------------------------------------------------
@@ -235,6 +265,63 @@ class CreditLine(_Frozen):
     share: float
     amount: Money
     closed_at: UtcDatetime | None = None
+
+
+UnattributedReason = Literal[
+    "no_linked_contact", "no_touch_in_lookback", "no_touches", "no_amount", "model_failed"
+]
+
+
+class UnattributedCredit(_Frozen):
+    """A won deal a model credited to no value of a dimension, and why (docs/definitions.md).
+
+    `amount` is the deal's whole amount (None when the deal has none: `no_amount`).
+    """
+
+    deal_id: str
+    model: str
+    by: AttributionDimension
+    reason: UnattributedReason
+    amount: Money | None
+    closed_at: UtcDatetime | None = None
+
+
+class DealAttribution(_Frozen):
+    """One won deal of the window: its amount, its credit lines and its unattributed lines.
+
+    For every model and dimension, the deal is either credited (lines summing to `amount`) or
+    on one unattributed line with the reason.
+    """
+
+    deal_id: str
+    closed_at: UtcDatetime | None = None
+    amount: Money | None = None
+    lines: list[CreditLine] = Field(default_factory=list)
+    unattributed: list[UnattributedCredit] = Field(default_factory=list)
+
+
+class Reconciliation(_Frozen):
+    """Per model, dimension and currency: won = credited + unattributed, to the minor unit."""
+
+    model: str
+    by: AttributionDimension
+    currency: str
+    won: Money = Field(description="Won in the window (the deals' amounts)")
+    credited: Money = Field(description="Sum of the credit lines")
+    unattributed: Money = Field(description="Sum of the unattributed lines")
+    won_deals: int
+    credited_deals: int
+    unattributed_deals: int
+
+
+class UnattributedTotal(_Frozen):
+    """Won revenue one model left unattributed for one dimension, per reason and currency."""
+
+    model: str
+    by: AttributionDimension
+    reason: UnattributedReason
+    amount: Money
+    deals: int
 
 
 class DimensionTotal(_Frozen):
@@ -285,13 +372,26 @@ class ModelHoldout(_Frozen):
 
 
 class AttributionResults(_Frozen):
-    """Per-deal lines, totals per value per currency, the comparison table, per model, and the
-    data-driven models' holdout scores."""
+    """Per-deal lines, totals per value per currency, the comparison table, per model, the won
+    deals left unattributed with their reason, the reconciliation, and the data-driven models'
+    holdout scores."""
 
     models: list[str] = Field(default_factory=list)
     dimensions: list[AttributionDimension] = Field(default_factory=list)
+    deals: list[DealAttribution] = Field(
+        default_factory=list,
+        description="The won deals of the window (amount, close); their lines are in `lines` "
+        "and `unattributed`",
+    )
     lines: list[CreditLine] = Field(default_factory=list)
+    unattributed: list[UnattributedCredit] = Field(default_factory=list)
+    won: list[Money] = Field(default_factory=list, description="Won in the window, per currency")
+    won_deals: int = Field(0, description="Deals won in the window")
+    reconciliation: list[Reconciliation] = Field(default_factory=list)
     totals: list[DimensionTotal] = Field(default_factory=list)
+    unattributed_totals: list[UnattributedTotal] = Field(
+        default_factory=list, description="Unattributed revenue per model, reason and currency"
+    )
     comparison: list[ComparisonCell] = Field(default_factory=list)
     failures: list[ModelFailure] = Field(default_factory=list)
     holdout: list[ModelHoldout] = Field(
@@ -312,10 +412,17 @@ class CurvePoint(_Frozen):
     at_risk: int
 
 
+SpellUnit = Literal["relationship", "account"]
+
+
 class SurvivalCurve(_Frozen):
-    """Time-to-transition for one segment (or everyone, when `segment` is None)."""
+    """Time-to-transition for one segment (or everyone, when `segment` is None).
+
+    `subjects` are relationships, or accounts for lead to won (`unit`).
+    """
 
     transition: Transition
+    unit: SpellUnit = "relationship"
     by: FunnelDimension | None = None
     segment: str | None = None
     subjects: int
@@ -339,9 +446,16 @@ class HazardRatio(_Frozen):
 
 
 class Drivers(_Frozen):
-    """What speeds a transition: Cox PH hazard ratios, concordance, PH check violations."""
+    """What speeds a transition: Cox PH hazard ratios, concordance, PH check violations.
+
+    `unit` says what a spell follows; `clustered_by` whether the standard errors are
+    cluster-robust (relationships of one account are not independent).
+    """
 
     transition: Transition
+    unit: SpellUnit = "relationship"
+    clustered_by: Literal["account"] | None = None
+    clusters: int | None = Field(None, description="Clusters behind the robust errors")
     subjects: int = 0
     events: int = 0
     concordance: float | None = None
@@ -363,8 +477,9 @@ class IncidencePoint(_Frozen):
 
 
 class CompetingRisks(_Frozen):
-    """Won vs lost from lead creation as competing risks."""
+    """Won vs lost from an account's first lead as competing risks (subjects are accounts)."""
 
+    unit: SpellUnit = "account"
     subjects: int = 0
     won: int = 0
     lost: int = 0
@@ -431,7 +546,16 @@ class Relationship(_Frozen):
     inbound: int = 0
     outbound: int = 0
     median_response_hours: float | None = None
-    revenue: list[Money] = Field(default_factory=list, description="Won deal amounts, by currency")
+    revenue: list[Money] = Field(
+        default_factory=list,
+        description="Won revenue credited to this relationship: the deals won in the window on "
+        "which it is the primary relationship, per currency (sums to won revenue)",
+    )
+    deals_revenue: list[Money] = Field(
+        default_factory=list,
+        description="Won revenue of every deal this relationship is on (overlapping between "
+        "relationships: never sum it)",
+    )
     timeline: list[TimelineEntry] = Field(default_factory=list)
     score_history: list[ScorePoint] = Field(default_factory=list)
 

@@ -15,6 +15,7 @@ from rel2rev.job.results import (
     FunnelRow,
     HazardRatio,
     ModelHoldout,
+    Reconciliation,
     Relationship,
     RunResults,
     SectionName,
@@ -48,8 +49,9 @@ TRANSITION_WORDS = {
         "first interaction",
     ),
     "qualified_to_lead": ("From qualified relationship to lead", "qualification"),
-    "lead_to_won": ("From lead to won deal", "lead creation"),
+    "lead_to_won": ("From lead to won deal (per account)", "the account's first lead"),
 }
+UNIT_WORDS = {"relationship": "relationships", "account": "accounts"}
 MODEL_WORDS = {
     "first": "First touch",
     "last": "Last touch",
@@ -63,8 +65,19 @@ MODEL_WORDS = {
     "inverse_j": "Inverse J",
     "markov": "Markov",
     "shapley": "Shapley",
-    "shapley_simplified": "Shapley (Zhao simplified)",
+    "shapley_rate": "Shapley (rate game)",
     "additive_hazard": "Additive hazard",
+}
+REASON_WORDS = {
+    "no_linked_contact": "no contact linked to the deal",
+    "no_touch_in_lookback": "no touch in the lookback before the close",
+    "no_touches": "no touches in the data",
+    "no_amount": "won without an amount",
+    "model_failed": "the model could not be fitted",
+}
+UNPLACED_WORDS = {
+    "no_captured_contact": "no linked contact had been captured",
+    "captured_outside_period": "its primary relationship was captured before the window",
 }
 HEADLINE_MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
 """Models drawn side by side in the charts (all models are in the tables)."""
@@ -98,6 +111,11 @@ def revenue_by_currency(rows: Sequence[FunnelRow], *, cost: bool = False) -> dic
     return dict(sorted(sums.items()))
 
 
+def won_by_currency(funnel: FunnelResults) -> dict[str, Decimal]:
+    """Every deal won in the window, per currency (the figure all others tie out to)."""
+    return {m.currency: m.amount for m in sorted(funnel.won, key=lambda m: m.currency)}
+
+
 def unavailable(results: RunResults, section_name: SectionName, what: str) -> str:
     """The note shown in place of a section that did not run, with the reason when known."""
     outcome = results.run.section(section_name)
@@ -114,15 +132,22 @@ def summary_section(results: RunResults) -> str:
     if results.funnel is not None:
         stages = overall_funnel(results.funnel)
         overall = [r for r in results.funnel.rows if r.by is None]
-        revenue = revenue_by_currency(overall)
+        revenue = won_by_currency(results.funnel)
         costs = revenue_by_currency(overall, cost=True)
         cards += [
             (f.integer(stages["captured"]), "Relationships captured", "people who interacted"),
             (f.integer(stages["qualified"]), "Qualified relationships", "two-way, right person"),
-            (f.integer(stages["won"]), "Relationships that won", "on a closed-won deal"),
+            (f.integer(results.funnel.won_deals), "Won deals", "closed won in the window"),
+            (
+                f.integer(stages["won"]),
+                "Relationships on a won deal",
+                "people on those deals' buying committees",
+            ),
         ]
         for currency, amount in revenue.items():
-            cards.append((f.money(amount, currency), f"Won revenue ({currency})", "closed won"))
+            cards.append(
+                (f.money(amount, currency), f"Won revenue ({currency})", "closed won in the window")
+            )
             if stages["qualified"]:
                 per = amount / stages["qualified"]
                 cards.append(
@@ -188,7 +213,13 @@ def funnel_section(results: RunResults) -> str:
             "stage before that made it."
         ),
         figure(chart, "Relationships reaching each funnel stage."),
-        paragraph(f"{f.integer(stages['lost'])} relationships ended on a lost deal."),
+        paragraph(
+            f"{f.integer(stages['won'])} relationships are on the buying committees of "
+            f"{f.integer(results.funnel.won_deals)} won deals: a deal won with four people on it "
+            "counts four relationships and one deal. "
+            f"{f.integer(stages['lost'])} relationships ended on a lost deal."
+        ),
+        *_unplaced_note(results.funnel),
     ]
     if results.funnel.delays:
         body.append(
@@ -223,6 +254,24 @@ def funnel_section(results: RunResults) -> str:
     return section("funnel", title, body)
 
 
+def _unplaced_note(funnel: FunnelResults) -> list[str]:
+    """Won revenue no capture cohort holds, said with its reason, so the cohorts tie out."""
+    if not funnel.unplaced:
+        return []
+    parts = [
+        f"{_revenue_text(u.revenue)} from {f.integer(u.deals)} deal(s): "
+        f"{UNPLACED_WORDS.get(u.reason, u.reason)}"
+        for u in funnel.unplaced
+    ]
+    return [
+        note(
+            "Won revenue in no capture cohort below (it is in the won total above): "
+            + "; ".join(parts)
+            + "."
+        )
+    ]
+
+
 def engagement_section(results: RunResults) -> str:
     """Vanity (one-way reactions) vs relationship (two-way exchanges) counts."""
     title = "Vanity metrics vs relationships"
@@ -240,15 +289,16 @@ def engagement_section(results: RunResults) -> str:
     stages = overall_funnel(results.funnel)
     body = [
         paragraph(
-            "Likes, views and follows are easy to collect and say little about revenue. "
-            "Two-way exchanges (replies, messages, calls, meetings) are what build "
-            "relationships. The bars compare the two for the relationships each channel "
-            "captured."
+            "Likes, views, follows and shares are easy to collect and say little about "
+            "revenue. Conversation (comments, e-mails, replies, messages, calls, meetings, "
+            "events attended) is what builds relationships. The bars compare the two for the "
+            "relationships each channel captured; other signals (forms, ad clicks, posts) are "
+            "in neither bar."
         ),
         key_figures(
             [
-                (f.integer(total_vanity), "One-way reactions", "likes, views, follows"),
-                (f.integer(total_mutual), "Two-way exchanges", "replies, DMs, calls, meetings"),
+                (f.integer(total_vanity), "Reactions", "likes, views, follows, shares"),
+                (f.integer(total_mutual), "Conversations", "replies, DMs, calls, meetings"),
                 (f.integer(stages["qualified"]), "Qualified relationships", "the real asset"),
             ]
         ),
@@ -323,7 +373,8 @@ def survival_section(results: RunResults) -> str:
             "number of days; the shaded band is the 95% confidence range. Relationships still "
             "open at the report date count as 'not yet', never as 'never' (they are censored), "
             "so the curves are not biased towards fast deals. The median is the day by which "
-            "half had made the step."
+            "half had made the step. From lead to won deal the unit is the account (its buying "
+            "committee), not each person on it: a deal is won once, however many people it has."
         ),
     ]
     if not results.survival.curves:
@@ -345,9 +396,10 @@ def survival_section(results: RunResults) -> str:
             )
             body.append(figure(chart, f"{heading}: Kaplan-Meier estimate with 95% bands."))
         estimable = [c for c in curves if c.insufficient is None]
+        units = UNIT_WORDS[curves[0].unit]
         body.append(
             table(
-                ["Group", "Relationships", "Made the step", "Still open", "Median (95% CI)"],
+                ["Group", units.capitalize(), "Made the step", "Still open", "Median (95% CI)"],
                 [
                     [
                         _segment_name(c),
@@ -364,7 +416,7 @@ def survival_section(results: RunResults) -> str:
         if too_few:
             body.append(
                 note(
-                    "Too few relationships to estimate: "
+                    f"Too few {units} to estimate: "
                     + "; ".join(f"{_segment_name(c)} ({c.insufficient})" for c in too_few)
                     + "."
                 )
@@ -433,11 +485,17 @@ def drivers_section(results: RunResults) -> str:
             if drivers.concordance is not None
             else "Concordance not available"
         )
+        clustering = (
+            f"; 95% ranges robust to the {f.integer(drivers.clusters or 0)} accounts' "
+            "relationships not being independent"
+            if drivers.clustered_by == "account"
+            else ""
+        )
         body.append(
             figure(
                 chart,
                 f"{quality}; {f.integer(drivers.events)} events in "
-                f"{f.integer(drivers.subjects)} relationships.",
+                f"{f.integer(drivers.subjects)} {UNIT_WORDS[drivers.unit]}{clustering}.",
             )
         )
         if drivers.ph_violations:
@@ -476,9 +534,10 @@ def drivers_section(results: RunResults) -> str:
                 )
             body.append(
                 paragraph(
-                    f"Of {f.integer(competing.subjects)} leads, {f.integer(competing.won)} were "
-                    f"won, {f.integer(competing.lost)} lost and {f.integer(competing.censored)} "
-                    "are still open. The curves give the chance of each outcome by a given day, "
+                    f"Of {f.integer(competing.subjects)} accounts with a lead, "
+                    f"{f.integer(competing.won)} won a deal, {f.integer(competing.lost)} lost "
+                    f"first and {f.integer(competing.censored)} are still open. The curves give "
+                    "the chance of each outcome by a given day since the account's first lead, "
                     "accounting for the other (Aalen-Johansen)."
                 )
             )
@@ -505,38 +564,46 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
     for t in attribution.totals:
         if t.by == by and t.amount.currency == currency:
             revenue[t.value][t.model] = t.amount.amount
-    models = [m for m in attribution.models if any(m in per for per in revenue.values())]
-    if not revenue or not models:
+    checks = {
+        r.model: r for r in attribution.reconciliation if r.by == by and r.currency == currency
+    }
+    models = [m for m in attribution.models if m in checks]
+    if not models:
         return []
     values = sorted(revenue, key=lambda v: -sum(revenue[v].values()))
     headline = [m for m in HEADLINE_MODELS if m in models] or models[:7]
     top = values[:TOP_CHARTED]
-    chart = bar_chart(
-        f"Revenue by {by} under each model ({currency})",
-        f"Attributed {currency} revenue for the top {len(top)} {by} values, one bar per model.",
-        top,
-        [
-            Series(
-                name=model_name(m),
-                values=tuple(float(revenue[v].get(m, Decimal(0))) for v in top),
-            )
-            for m in headline
-        ],
-        fmt=lambda v: f.money_short(v, currency),
-    )
+    body = [f"<h3>By {by} ({currency})</h3>"]
+    if top:
+        chart = bar_chart(
+            f"Revenue by {by} under each model ({currency})",
+            f"Attributed {currency} revenue for the top {len(top)} {by} values, one bar per model.",
+            top,
+            [
+                Series(
+                    name=model_name(m),
+                    values=tuple(float(revenue[v].get(m, Decimal(0))) for v in top),
+                )
+                for m in headline
+            ],
+            fmt=lambda v: f.money_short(v, currency),
+        )
+        body.append(
+            figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue.")
+        )
     others = [m for m in models if m not in headline]
-    return [
-        f"<h3>By {by} ({currency})</h3>",
-        figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue."),
+    body.append(
         _revenue_table(
-            by, currency, values, revenue, models=headline, which="the models in the chart"
-        ),
-        *(
-            [_revenue_table(by, currency, values, revenue, models=others, which="other models")]
-            if others
-            else []
-        ),
-    ]
+            by, currency, values, revenue, checks, models=headline, which="the models in the chart"
+        )
+    )
+    if others:
+        body.append(
+            _revenue_table(
+                by, currency, values, revenue, checks, models=others, which="other models"
+            )
+        )
+    return body
 
 
 def _revenue_table(
@@ -544,24 +611,57 @@ def _revenue_table(
     currency: str,
     values: Sequence[str],
     revenue: dict[str, dict[str, Decimal]],
+    checks: dict[str, Reconciliation],
     *,
     models: Sequence[str],
     which: str,
 ) -> str:
-    """Exact attributed revenue, one row per value and one column per model, with totals."""
+    """Exact attributed revenue, one row per value and one column per model; then what each
+    model credited, left unattributed, and what was won (each column ties out)."""
     rows: list[list[Cell | str]] = [
         [v, *[num(f.money(revenue[v].get(m, Decimal(0)), currency)) for m in models]]
         for v in values
     ]
-    totals: list[Cell | str] = [Cell("Total")]
-    for m in models:
-        total = sum((revenue[v].get(m, Decimal(0)) for v in values), Decimal(0))
-        totals.append(num(f.money(total, currency)))
+    rows.append(
+        [Cell("Credited"), *[num(f.money(checks[m].credited.amount, currency)) for m in models]]
+    )
+    rows.append(
+        [
+            Cell("Not attributed"),
+            *[num(f.money(checks[m].unattributed.amount, currency)) for m in models],
+        ]
+    )
+    rows.append([Cell("Won"), *[num(f.money(checks[m].won.amount, currency)) for m in models]])
     return table(
         [f.label(by), *[model_name(m) for m in models]],
-        [*rows, totals],
-        caption=f"Attributed revenue by {by}, {which}, {currency} (exact)",
+        rows,
+        caption=f"Attributed revenue by {by}, {which}, {currency} (exact): credited + not "
+        "attributed = won",
     )
+
+
+def _unattributed_block(attribution: AttributionResults) -> list[str]:
+    """Why won revenue is not attributed, per reason, currency and model."""
+    if not attribution.unattributed_totals:
+        return []
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for t in attribution.unattributed_totals:
+        key = (
+            t.by,
+            t.reason,
+            f"{f.money(t.amount.amount, t.amount.currency)} in {t.deals} deal(s)",
+        )
+        grouped[key].append(model_name(t.model))
+    return [
+        table(
+            ["Dimension", "Why", "Amount", "Models"],
+            [
+                [f.label(by), REASON_WORDS.get(reason, reason), num(amount), ", ".join(models)]
+                for (by, reason, amount), models in sorted(grouped.items())
+            ],
+            caption="Won revenue no value was credited with, and why",
+        )
+    ]
 
 
 def _holdout_block(scores: Sequence[ModelHoldout]) -> list[str]:
@@ -673,13 +773,16 @@ def attribution_section(results: RunResults) -> str:
             "rule; data-driven models (Markov, Shapley, additive hazard) learn from converting "
             "and non-converting journeys which touches made a difference. Where the models "
             "agree, the answer is robust; where they disagree, the data-driven ones deserve "
-            "more weight. Every model's credits add up to exactly the won revenue."
+            "more weight. A won deal with no touch to credit (nobody linked to it, or no touch "
+            "in the lookback) is shown as not attributed, never dropped: under every model, "
+            "what is credited plus what is not attributed is exactly the won revenue."
         )
     ]
-    currencies = sorted({t.amount.currency for t in attribution.totals})
+    currencies = sorted({r.currency for r in attribution.reconciliation})
     for by in attribution.dimensions:
         for currency in currencies:
             body += _attribution_block(attribution, by, currency)
+    body += _unattributed_block(attribution)
     body += _holdout_block(attribution.holdout)
     if attribution.failures:
         body.append(
@@ -718,8 +821,19 @@ def _revenue_text(amounts: Sequence[Money]) -> str:
     return ", ".join(f.money(a, c) for c, a in sorted(sums.items())) or "—"
 
 
+def _money_sums(amounts: Sequence[Money]) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for m in amounts:
+        sums[m.currency] += m.amount
+    return sums
+
+
+def _sums_text(sums: dict[str, Decimal]) -> str:
+    return ", ".join(f.money(a, c) for c, a in sorted(sums.items()) if a) or "—"
+
+
 def people_section(results: RunResults) -> str:
-    """Top relationships and owners."""
+    """Top relationships and owners; revenue is credited once per deal, so it sums to won."""
     title = "Top relationships and owners"
     if results.relationships is None:
         return section(
@@ -734,7 +848,10 @@ def people_section(results: RunResults) -> str:
         paragraph(
             "The strongest relationships by won revenue and then by relationship score (which "
             "weighs two-way exchanges most and fades with time), and how each relationship "
-            "owner's portfolio is doing."
+            "owner's portfolio is doing. Each won deal's revenue is credited once, to its "
+            "primary relationship (the earliest-captured person linked to the deal), so these "
+            "figures add up to the won revenue. 'Deals it is on' counts a deal for everyone on "
+            "its buying committee: those figures overlap and are never added up."
         ),
         table(
             [
@@ -745,7 +862,8 @@ def people_section(results: RunResults) -> str:
                 "Stage",
                 "Score",
                 "In / out",
-                "Won revenue",
+                "Won revenue credited",
+                "Deals it is on (overlapping)",
             ],
             [
                 [
@@ -757,6 +875,7 @@ def people_section(results: RunResults) -> str:
                     num(f"{r.score:,.1f}"),
                     num(f"{f.integer(r.inbound)} / {f.integer(r.outbound)}"),
                     num(_revenue_text(r.revenue)),
+                    num(_revenue_text(r.deals_revenue)),
                 ]
                 for r in ranked
             ],
@@ -783,28 +902,61 @@ def people_section(results: RunResults) -> str:
             fmt=lambda v: f.integer(round(v)),
         )
         body.append(figure(chart, "Relationships held and qualified, per owner."))
-        rows: list[list[Cell | str]] = []
-        for o in order:
-            mine = owners[o]
-            delays = [x.median_response_hours for x in mine if x.median_response_hours is not None]
-            rows.append(
-                [
-                    o,
-                    num(f.integer(len(mine))),
-                    num(f.integer(sum(x.qualified for x in mine))),
-                    num(f.integer(sum(x.stages.won_at is not None for x in mine))),
-                    num(f.hours(statistics.median(delays) if delays else None)),
-                    num(_revenue_text([m for x in mine for m in x.revenue])),
-                ]
-            )
-        body.append(
-            table(
-                ["Owner", "Relationships", "Qualified", "Won", "Typical reply time", "Won revenue"],
-                rows,
-                caption="Relationship owners",
-            )
-        )
+        body.append(_owner_table(results, owners, order))
     return section("people", title, body)
+
+
+def _owner_table(
+    results: RunResults, owners: dict[str, list[Relationship]], order: Sequence[str]
+) -> str:
+    """Owners with their credited revenue; the last rows make the column sum to won revenue."""
+    rows: list[list[Cell | str]] = []
+    for o in order:
+        mine = owners[o]
+        delays = [x.median_response_hours for x in mine if x.median_response_hours is not None]
+        rows.append(
+            [
+                o,
+                num(f.integer(len(mine))),
+                num(f.integer(sum(x.qualified for x in mine))),
+                num(f.integer(sum(x.stages.won_at is not None for x in mine))),
+                num(f.hours(statistics.median(delays) if delays else None)),
+                num(_revenue_text([m for x in mine for m in x.revenue])),
+            ]
+        )
+    rest = [r for o, mine in owners.items() if o not in order for r in mine]
+    if rest:
+        rows.append(
+            [
+                Cell(f"{len(owners) - len(order)} other owners"),
+                num(f.integer(len(rest))),
+                num(f.integer(sum(x.qualified for x in rest))),
+                num(f.integer(sum(x.stages.won_at is not None for x in rest))),
+                num("—"),
+                num(_revenue_text([m for x in rest for m in x.revenue])),
+            ]
+        )
+    if results.funnel is not None:
+        won = won_by_currency(results.funnel)
+        credited = _money_sums([m for mine in owners.values() for x in mine for m in x.revenue])
+        missing = {c: won.get(c, Decimal(0)) - credited.get(c, Decimal(0)) for c in won}
+        if any(missing.values()):
+            rows.append(
+                [Cell("No captured relationship"), "", "", "", "", num(_sums_text(missing))]
+            )
+        rows.append([Cell("Won in the window"), "", "", "", "", num(_sums_text(won))])
+    return table(
+        [
+            "Owner",
+            "Relationships",
+            "Qualified",
+            "On a won deal",
+            "Typical reply time",
+            "Won revenue credited",
+        ],
+        rows,
+        caption="Relationship owners: credited revenue adds up to the won revenue",
+    )
 
 
 # --- window and caveats -----------------------------------------------------------------------
@@ -824,7 +976,7 @@ def _sample_table(survival: SurvivalResults) -> str:
         estimated = [c for c in curves if c.insufficient is None]
         small = [c for c in estimated if _is_small(c)]
         examples = ", ".join(
-            f"{_segment_name(c)} ({f.integer(c.subjects)} relationships, "
+            f"{_segment_name(c)} ({f.integer(c.subjects)} {UNIT_WORDS[c.unit]}, "
             f"{f.integer(c.events)} events)"
             for c in sorted(small, key=lambda c: c.subjects)[:3]
         )
@@ -840,7 +992,7 @@ def _sample_table(survival: SurvivalResults) -> str:
     return table(
         ["Time to convert", "Groups estimated", "On small samples", "Not estimated", "Smallest"],
         rows,
-        caption=f"Sample sizes behind the curves (small: under {SMALL_SUBJECTS} relationships "
+        caption=f"Sample sizes behind the curves (small: under {SMALL_SUBJECTS} subjects "
         f"or {SMALL_EVENTS} events)",
     )
 
@@ -869,13 +1021,14 @@ def caveats_section(results: RunResults) -> str:
     if results.survival is not None:
         open_counts = [
             f"{TRANSITION_WORDS[c.transition][0].lower()}: {f.integer(c.censored)} of "
-            f"{f.integer(c.subjects)}"
+            f"{f.integer(c.subjects)} {UNIT_WORDS[c.unit]}"
             for c in results.survival.curves
             if c.segment is None
         ]
         if open_counts:
             items.append(
-                "Censoring — relationships still open at the report date were counted as 'not "
+                "Censoring — relationships and accounts still open at the report date were "
+                "counted as 'not "
                 "yet', not dropped: " + "; ".join(open_counts) + "."
             )
         if any(_is_small(c) for c in results.survival.curves if c.insufficient is None):

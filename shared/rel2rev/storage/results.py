@@ -4,8 +4,9 @@ Key design (see docs/data-model.md, "Results table"):
 - run record:   pk `WS#{workspace}`, sk `RUN#{run_id}`; gsi1pk `WS#{workspace}#RUNS`,
   gsi1sk `{as_of}#{created_at}#{run_id}` (latest as-of first, then latest created).
 - results:      pk `RESULT#{workspace}#{run_id}`, sk one of `FUNNEL`, `ATTRIBUTION`,
-  `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (per-deal credit lines, in close order),
-  `DEALID#{deal_id}` (the same lines, by id), `REL#{contact_id}` (relationship detail).
+  `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (one won deal: its amount, credit lines and
+  unattributed lines, in close order), `DEALID#{deal_id}` (the same, by id),
+  `REL#{contact_id}` (relationship detail).
   Bodies are gzip-compressed JSON of the `rel2rev.job.results` models; result items carry
   `expires_at` (the table's TTL attribute), `RESULTS_RETENTION` after the run was created.
 The run id is deterministic (`run_id_for`), so creating a run twice returns the first one.
@@ -17,7 +18,6 @@ import base64
 import binascii
 import gzip
 import json
-from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -25,13 +25,14 @@ from typing import Any, TypeVar
 import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rel2rev.errors import InputError, NotFoundError
+from rel2rev.job.reconciliation import deal_attributions
 from rel2rev.job.results import (
     AttributionResults,
-    CreditLine,
+    DealAttribution,
     FunnelResults,
     Relationship,
     RunRecord,
@@ -41,7 +42,6 @@ from rel2rev.job.results import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-LINES = TypeAdapter(list[CreditLine])
 _OPEN_DEALS = "~open"  # sorts after every ISO timestamp: deals without a close time come last
 RESULTS_RETENTION = timedelta(days=400)
 """Result items expire (table TTL `expires_at`) this long after their run was created; run
@@ -189,15 +189,15 @@ class ResultsStore:
         if results.survival is not None:
             add("SURVIVAL", results.survival.model_dump_json().encode())
         if results.attribution is not None:
-            summary = results.attribution.model_copy(update={"lines": []})
+            attribution = results.attribution
+            summary = attribution.model_copy(update={"lines": [], "unattributed": [], "deals": []})
             add("ATTRIBUTION", summary.model_dump_json().encode())
-            per_deal: dict[str, list[CreditLine]] = defaultdict(list)
-            for line in results.attribution.lines:
-                per_deal[line.deal_id].append(line)
-            for deal_id, lines in per_deal.items():
-                body = LINES.dump_json(lines)
-                add(f"DEAL#{_time_key(lines[0].closed_at)}#{deal_id}", body)
-                add(f"DEALID#{deal_id}", body)
+            for deal in deal_attributions(
+                attribution.lines, attribution.unattributed, attribution.deals
+            ):
+                body = deal.model_dump_json().encode()
+                add(f"DEAL#{_time_key(deal.closed_at)}#{deal.deal_id}", body)
+                add(f"DEALID#{deal.deal_id}", body)
         for relationship in results.relationships or []:
             add(f"REL#{relationship.contact_id}", relationship.model_dump_json().encode())
         with self._table.batch_writer() as batch:
@@ -226,10 +226,10 @@ class ResultsStore:
         item = self._section(workspace, run_id, "ATTRIBUTION", "attribution results")
         return _unpack(item, AttributionResults)
 
-    def deal_lines(self, workspace: str, run_id: str, deal_id: str) -> list[CreditLine]:
-        """Every credit line of one deal."""
+    def deal(self, workspace: str, run_id: str, deal_id: str) -> DealAttribution:
+        """One won deal's amount, credit lines and unattributed lines."""
         item = self._section(workspace, run_id, f"DEALID#{deal_id}", f"deal {deal_id!r}")
-        return LINES.validate_json(gzip.decompress(bytes(item["body"])))
+        return _unpack(item, DealAttribution)
 
     def deal_pages(
         self,
@@ -240,8 +240,8 @@ class ResultsStore:
         end: datetime | None,
         limit: int,
         cursor: str | None = None,
-    ) -> tuple[list[list[CreditLine]], str | None]:
-        """Deals closed in [start, end] (all deals when both None), in close order, paginated."""
+    ) -> tuple[list[DealAttribution], str | None]:
+        """Won deals closed in [start, end] (all when both None), in close order, paginated."""
         pk = f"RESULT#{workspace}#{run_id}"
         low = f"DEAL#{_time_key(start)}" if start else "DEAL#"
         high = f"DEAL#{_time_key(end)}#~" if end else "DEAL#~~"
@@ -253,10 +253,7 @@ class ResultsStore:
         if start_key is not None:
             kwargs["ExclusiveStartKey"] = start_key
         page = self._table.query(**kwargs)
-        deals = [
-            LINES.validate_json(gzip.decompress(bytes(item["body"])))
-            for item in page.get("Items", [])
-        ]
+        deals = [_unpack(item, DealAttribution) for item in page.get("Items", [])]
         return deals, encode_cursor(page.get("LastEvaluatedKey"))
 
     def relationship(self, workspace: str, run_id: str, contact_id: str) -> Relationship:

@@ -79,7 +79,8 @@ def competing_risks(
     stages: list[ContactStages] | None = None,
     alpha: float = 0.05,
 ) -> CompetingRisksReport:
-    """Probability over time since lead of having won, and of having lost (Aalen-Johansen)."""
+    """Probability over time since an account's first lead of having won, and of having lost
+    (Aalen-Johansen); one spell per account (see `rel2rev.survival.spells`)."""
     spells = spells_from_records(
         records,
         transition=Transition.LEAD_TO_WON,
@@ -97,9 +98,9 @@ def competing_risks(
     won, lost = int(np.sum(outcomes == EVENT)), int(np.sum(outcomes == COMPETING))
     reason = None
     if n < MIN_SPELLS:
-        reason = f"{n} leads (at least {MIN_SPELLS} needed)"
+        reason = f"{n} accounts with a lead (at least {MIN_SPELLS} needed)"
     elif won + lost == 0:
-        reason = f"no lead among {n} has been won or lost yet"
+        reason = f"no account among {n} with a lead has won or lost yet"
     return CompetingRisksReport(
         workspace=records.workspace,
         as_of=as_of,

@@ -1,10 +1,14 @@
 """Cox proportional hazards: which relationship features speed a transition up.
 
-`fit_cox(prepared, features)` fits lifelines' `CoxPHFitter` (Efron ties) on a prepared frame;
-`fit_time_varying_cox(intervals, features)` fits `CoxTimeVaryingFitter` on start/stop rows.
-`survival_drivers(records, ...)` builds both from stored records. Constant and collinear
-features are dropped (and named, with why); too few events, no usable feature or a failed fit
-give a report whose `insufficient` says why, never an exception or a NaN.
+`fit_cox(prepared, features, cluster=...)` fits lifelines' `CoxPHFitter` (Efron ties) on a
+prepared frame, with cluster-robust (sandwich) standard errors when spells share a cluster;
+`fit_time_varying_cox(intervals, features)` fits `CoxTimeVaryingFitter` on start/stop rows
+(lifelines has no robust variance for it: its errors assume independent units, and the report
+says so). `survival_drivers(records, ...)` builds both from stored records, on the units of
+`rel2rev.survival.spells`: accounts for lead to won, relationships clustered by account for the
+other transitions. Constant and collinear features are dropped (and named, with why); too few
+events, no usable feature or a failed fit give a report whose `insufficient` says why, never an
+exception or a NaN.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class CoxFit:
     ph_violations: list[str]
     insufficient: Insufficient | None
     ph_spells: int = 0
+    clusters: int | None = None
 
 
 def usable_features(frame: pd.DataFrame, features: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -135,16 +140,21 @@ def _separated(ratios: list[HazardRatio]) -> list[str]:
     ]
 
 
-def _ph_pvalues(fitter: CoxPHFitter, data: pd.DataFrame, penalizer: float) -> tuple[pd.Series, int]:
+def _ph_pvalues(
+    fitter: CoxPHFitter, data: pd.DataFrame, penalizer: float, cluster: str | None
+) -> tuple[pd.Series, int]:
     """PH test p-values (rank time transform) and the number of spells it ran on.
 
     lifelines' scaled Schoenfeld residuals cost a Python loop per spell, so above
-    `MAX_PH_SPELLS` the test runs on a seeded random subsample, refitted.
+    `MAX_PH_SPELLS` the test runs on a seeded random subsample, refitted the same way.
     """
     if len(data) > MAX_PH_SPELLS:
         data = data.sample(MAX_PH_SPELLS, random_state=0)
-        fitter = CoxPHFitter(penalizer=penalizer).fit(data, "duration", "event")
-    return proportional_hazard_test(fitter, data, time_transform="rank").summary["p"], len(data)
+        fitter = CoxPHFitter(penalizer=penalizer).fit(
+            data, "duration", "event", cluster_col=cluster
+        )
+    test = proportional_hazard_test(fitter, data, time_transform="rank")
+    return test.summary["p"], len(data)
 
 
 def _failed(n: int, events: int, dropped: dict[str, str], reason: str) -> CoxFit:
@@ -177,25 +187,37 @@ def _check(n: int, events: int, kept: list[str], dropped: dict[str, str]) -> str
 
 
 def fit_cox(
-    prepared: pd.DataFrame, features: list[str], *, penalizer: float = 0.0, check_ph: bool = True
+    prepared: pd.DataFrame,
+    features: list[str],
+    *,
+    penalizer: float = 0.0,
+    check_ph: bool = True,
+    cluster: str | None = None,
 ) -> CoxFit:
     """Cox PH on `duration`/`event` of a prepared frame, with the PH test (rank time).
 
-    Features whose estimate runs off to infinity (separation) are dropped, named, and the
-    model refitted without them.
+    `cluster` names a column of cluster ids: when some clusters hold several spells, the
+    standard errors (and so the intervals and p-values) are cluster-robust. Features whose
+    estimate runs off to infinity (separation) are dropped, named, and the model refitted
+    without them.
     """
     n, events = len(prepared), int(prepared["event"].sum())
+    clusters = int(prepared[cluster].nunique()) if cluster is not None and n else None
+    if clusters is not None and clusters == n:
+        cluster = None  # one spell per cluster: the robust and model errors coincide
+    extra = [cluster] if cluster is not None else []
     kept, dropped = supported_features(prepared, features) if n else ([], {})
     while True:
         reason = _check(n, events, kept, dropped)
         if reason is not None:
             return _failed(n, events, dropped, reason)
         data = prepared[[*kept, "duration", "event"]].astype(float)
+        data[extra] = prepared[extra]
         fitter = CoxPHFitter(penalizer=penalizer)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fitter.fit(data, duration_col="duration", event_col="event")
+                fitter.fit(data, duration_col="duration", event_col="event", cluster_col=cluster)
         except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
             return _failed(n, events, dropped, f"the fit failed: {str(exc).splitlines()[0]}")
         separated = _separated(_ratios(fitter, {}))
@@ -207,7 +229,9 @@ def fit_cox(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ph, ph_spells = (
-                _ph_pvalues(fitter, data, penalizer) if check_ph else (pd.Series(dtype=float), 0)
+                _ph_pvalues(fitter, data, penalizer, cluster)
+                if check_ph
+                else (pd.Series(dtype=float), 0)
             )
     except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError):
         ph, ph_spells = pd.Series(dtype=float), 0  # reported as no PH p-values, not hidden
@@ -223,6 +247,7 @@ def fit_cox(
         ph_violations=sorted(k for k, p in ph_p.items() if p < 0.05),
         insufficient=None,
         ph_spells=ph_spells,
+        clusters=clusters if cluster is not None else None,
     )
 
 
@@ -336,8 +361,9 @@ def survival_drivers(
     Static (default): interaction counts by type, reciprocity and response time at the spell
     start, plus stakeholder type, capture channel and owner indicators; with the concordance
     index and the proportional-hazards test (features with p < 0.05 listed in `ph_violations`).
-    `time_varying=True`: counts of reactions, inbound and outbound touches and reciprocity as
-    they accumulate during the spell (CoxTimeVaryingFitter; no concordance or PH test).
+    `time_varying=True`: counts of reactions, inbound and outbound conversational touches and
+    two-way as they accumulate during the spell (CoxTimeVaryingFitter; no concordance or PH
+    test, errors not clustered). The report names the unit and the clustering used.
     """
     spells = spells_from_records(
         records,
@@ -354,7 +380,7 @@ def survival_drivers(
         fit = fit_time_varying_cox(intervals, list(TIME_VARYING), penalizer=penalizer)
     else:
         features = [*spells.features, *segment_indicators(prepared)]
-        fit = fit_cox(prepared, features, penalizer=penalizer)
+        fit = fit_cox(prepared, features, penalizer=penalizer, cluster="cluster")
     return CoxReport(
         workspace=records.workspace,
         transition=spells.transition.value,
@@ -371,4 +397,7 @@ def survival_drivers(
         ph_violations=fit.ph_violations,
         ph_spells=fit.ph_spells,
         insufficient=fit.insufficient,
+        unit=spells.unit,
+        clustered_by="account" if fit.clusters is not None else None,
+        clusters=fit.clusters,
     )

@@ -150,4 +150,5 @@ def survival_analysis(
         excluded=spells.excluded,
         overall=overall,
         segments=segments,
+        unit=spells.unit,
     )

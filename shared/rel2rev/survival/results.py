@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +67,9 @@ class SurvivalReport(_Result):
     excluded: int
     overall: KaplanMeierCurve
     segments: list[KaplanMeierCurve]
+    unit: Literal["relationship", "account"] = Field(
+        "relationship", description="What one spell follows: a relationship or an account"
+    )
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat dict per curve point, segments after the overall curve."""
@@ -116,6 +119,13 @@ class CoxReport(_Result):
     ph_violations: list[str]
     ph_spells: int = Field(0, description="Spells the PH test ran on (a subsample if large)")
     insufficient: Insufficient | None = None
+    unit: Literal["relationship", "account"] = Field(
+        "relationship", description="What one spell follows: a relationship or an account"
+    )
+    clustered_by: Literal["account"] | None = Field(
+        None, description="Standard errors are cluster-robust by this (None: model-based)"
+    )
+    clusters: int | None = Field(None, description="Number of clusters, when clustered")
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat dict per feature."""
@@ -126,7 +136,8 @@ class CoxReport(_Result):
 
 
 class CompetingRisksReport(_Result):
-    """Aalen-Johansen cumulative incidence of won and lost after lead."""
+    """Aalen-Johansen cumulative incidence of won and lost after lead (units: accounts, as
+    lead to won is followed per buying committee)."""
 
     workspace: str
     as_of: UtcDatetime

@@ -1,21 +1,29 @@
 """From stored records to spells: who is at risk of which transition, since when, with what.
 
-A spell starts at the transition's start stage and ends at its end stage (or is open). Units
-are relationships (contacts), with the stage moments of `rel2rev.funnel.stages`:
-- `capture_to_qualified`: from capture to qualification;
-- `qualified_to_lead`: from qualification to the contact's first lead;
-- `lead_to_won`: from lead to the first won close of the contact's deals at or after the lead,
-  with the first lost close after the lead as the competing outcome.
-A relationship that reached the end stage before the start stage did not go through this
-transition and is excluded (and counted). Static features are measured at the spell start, so
-models never see the future; `touches` hold the interactions for time-varying models.
+A spell starts at the transition's start stage and ends at its end stage (or is open), with
+the stage moments of `rel2rev.funnel.stages`. The *unit* at risk depends on the transition
+(docs/definitions.md, "Survival"):
+- `capture_to_qualified`, `qualified_to_lead`: relationships (contacts), from capture to
+  qualification and from qualification to the contact's first lead. Contacts of one account
+  are not independent, so every spell carries its `cluster` (the account, or the contact when
+  it has none) and the Cox models cluster their standard errors on it.
+- `lead_to_won`: buying committees. A deal's outcome is one event of its account, not one per
+  contact on it: the unit is the account (a contact without an account is its own unit), from
+  its first lead (any member's, or the account's) to the first won close of its deals at or
+  after that lead, with the first lost close as the competing outcome. Its segment (capture
+  channel, owner, stakeholder type) is its earliest-captured member's.
+A unit that reached the end stage before the start stage did not go through this transition
+and is excluded (and counted). Static features are measured at the spell start, so models
+never see the future; `touches` hold the unit's interactions for time-varying models.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -23,10 +31,16 @@ import pandas as pd
 from rel2rev.funnel.config import QualificationConfig
 from rel2rev.funnel.qualification import RelationshipState, qualify
 from rel2rev.funnel.stages import ContactStages, contact_stages
-from rel2rev.records import ONE_WAY_TYPES, DealStatus, Direction, WorkspaceRecords
+from rel2rev.records import (
+    DealStatus,
+    Direction,
+    WorkspaceRecords,
+    interaction_class,
+)
 
 SEGMENTS = ("channel", "owner", "stakeholder")
 """Columns every spell frame carries and KM can split by."""
+NONE_LABEL = "(none)"
 
 
 class Transition(StrEnum):
@@ -37,6 +51,7 @@ class Transition(StrEnum):
     LEAD_TO_WON = "lead_to_won"
 
 
+Unit = Literal["relationship", "account"]
 _ENDPOINTS = {
     Transition.CAPTURE_TO_QUALIFIED: ("captured_at", "qualified_at"),
     Transition.QUALIFIED_TO_LEAD: ("qualified_at", "lead_at"),
@@ -44,18 +59,24 @@ _ENDPOINTS = {
 }
 
 
+def unit_of(transition: Transition | str) -> Unit:
+    """What one spell of `transition` follows: a relationship, or an account's committee."""
+    return "account" if Transition(transition) is Transition.LEAD_TO_WON else "relationship"
+
+
 @dataclass(frozen=True)
 class Spells:
     """Spells of one transition.
 
-    `frame`: one row per spell with `id`, `start`, `end` (NaT = not reached), `competing`
-    (moment of the competing outcome, NaT if none), the segment columns and static features.
-    `touches`: `id`, `at`, `group` (reaction, inbound, outbound), `type`, `inbound`, one row per
-    interaction of the spell's relationship up to `as_of`. `excluded`: spells dropped because
-    the end came before the start.
+    `frame`: one row per spell with `id` (the unit), `cluster`, `start`, `end` (NaT = not
+    reached), `competing` (moment of the competing outcome, NaT if none), the segment columns
+    and static features. `touches`: `id`, `at`, `group` (reaction, inbound, outbound, signal:
+    inbound/outbound are conversational interactions), `type`, one row per interaction of the
+    spell's unit up to `as_of`. `excluded`: spells dropped because the end came before the start.
     """
 
     transition: Transition
+    unit: Unit
     frame: pd.DataFrame
     touches: pd.DataFrame
     features: tuple[str, ...]
@@ -64,12 +85,22 @@ class Spells:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_NAT = np.iinfo(np.int64).min
+"""numpy's NaT is the smallest int64 under a datetime64 view."""
 
 
-def _utc(values: list[datetime | None]) -> pd.Series:
-    """Aware datetimes (None = NaT) as a UTC series, exact to the microsecond, fast."""
-    micros = [np.nan if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
-    return pd.Series(pd.to_datetime(np.array(micros, dtype="float64"), unit="us", utc=True))
+def utc_series(values: list[datetime | None]) -> pd.Series:
+    """Aware datetimes (None = NaT) as a UTC series, exact to the microsecond.
+
+    Built from integer microseconds with NaT as the missing value: no float array ever holds
+    a NaN on the way (converting NaN floats to datetimes can raise FloatingPointError).
+    """
+    micros = np.fromiter(
+        (_NAT if v is None else (v - _EPOCH) // _MICROSECOND for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    return pd.Series(micros.view("datetime64[us]")).dt.tz_localize("UTC")
 
 
 def spells_from_records(
@@ -85,103 +116,156 @@ def spells_from_records(
 ) -> Spells:
     """Spells of `transition` started by `as_of`, with static features at each spell's start.
 
-    Pass `states` (from `qualify`) and `stages` (from `contact_stages`) computed at the same
-    `as_of` to share them between models; `features=False` skips the static features and
-    `touches=False` the touch frame (Kaplan-Meier and Aalen-Johansen need neither).
+    Pass `states` (from `qualify` with details, as the features read response times) and
+    `stages` (from `contact_stages`) computed at the same `as_of` to share them between
+    models; `features=False` skips the static features and `touches=False` the touch frame
+    (Kaplan-Meier and Aalen-Johansen need neither).
     """
     transition = Transition(transition)
     if states is None:
-        states = qualify(records, config, as_of=as_of, details=False)
+        states = qualify(records, config, as_of=as_of, details=features)
     if stages is None:
         stages = contact_stages(records, states, as_of=as_of)
-    start_col, end_col = _ENDPOINTS[transition]
-    started = [s for s in stages if getattr(s, start_col) is not None]
-    frame = _stage_frame(started, start_col, end_col)
+    members = _units(stages, transition)
     if transition is Transition.LEAD_TO_WON:
-        frame["end"], frame["competing"] = _outcomes_after_lead(records, started, as_of)
+        frame = _account_frame(records, stages, members, as_of)
+    else:
+        start_col, end_col = _ENDPOINTS[transition]
+        frame = _relationship_frame(stages, start_col, end_col)
     before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
     excluded = int(before.sum())
     frame = frame.loc[~before].reset_index(drop=True)
     wanted = set(frame["id"]) if features or touches else set()
-    touch_frame = _touch_frame(records, as_of, wanted)
+    unit_of_contact = {c: unit for unit, people in members.items() for c in people}
+    touch_frame = _touch_frame(records, as_of, unit_of_contact, wanted)
     if not features:
-        return Spells(transition, frame, touch_frame, (), excluded)
-    frame, names = _static_features(frame, touch_frame)
-    return Spells(transition, frame, touch_frame, names, excluded)
+        return Spells(transition, unit_of(transition), frame, touch_frame, (), excluded)
+    frame, names = _static_features(frame, touch_frame, states, unit_of_contact)
+    return Spells(transition, unit_of(transition), frame, touch_frame, names, excluded)
 
 
-def _stage_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
+def cluster_of(stages: ContactStages) -> str:
+    """The account a relationship belongs to (its own id when it has none)."""
+    return f"account:{stages.account_id}" if stages.account_id else f"contact:{stages.contact_id}"
+
+
+def _units(stages: list[ContactStages], transition: Transition) -> dict[str, list[str]]:
+    """Unit id -> member contact ids (one contact per unit for relationship transitions)."""
+    if unit_of(transition) == "relationship":
+        return {s.contact_id: [s.contact_id] for s in stages}
+    units: dict[str, list[str]] = defaultdict(list)
+    for s in stages:
+        units[cluster_of(s)].append(s.contact_id)
+    return units
+
+
+def _segment_columns(stages: list[ContactStages]) -> dict[str, list[str]]:
+    return {
+        "channel": [s.channel or NONE_LABEL for s in stages],
+        "owner": [s.owner or NONE_LABEL for s in stages],
+        "stakeholder": [
+            s.stakeholder_type.value if s.stakeholder_type else NONE_LABEL for s in stages
+        ],
+    }
+
+
+def _relationship_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
+    started = [s for s in stages if getattr(s, start_col) is not None]
     return pd.DataFrame(
         {
-            "id": pd.Series([s.contact_id for s in stages], dtype="object"),
-            "start": _utc([getattr(s, start_col) for s in stages]),
-            "end": _utc([getattr(s, end_col) for s in stages]),
-            "competing": _utc([None] * len(stages)),
-            "channel": [s.channel or "(none)" for s in stages],
-            "owner": [s.owner or "(none)" for s in stages],
-            "stakeholder": [
-                s.stakeholder_type.value if s.stakeholder_type else "(none)" for s in stages
-            ],
+            "id": pd.Series([s.contact_id for s in started], dtype="object"),
+            "cluster": pd.Series([cluster_of(s) for s in started], dtype="object"),
+            "start": utc_series([getattr(s, start_col) for s in started]),
+            "end": utc_series([getattr(s, end_col) for s in started]),
+            "competing": utc_series([None] * len(started)),
+            **_segment_columns(started),
         }
     )
 
 
-def _outcomes_after_lead(
-    records: WorkspaceRecords, stages: list[ContactStages], as_of: datetime
-) -> tuple[pd.Series, pd.Series]:
-    """First won and first lost close of each contact's deals at or after its lead moment."""
+def _account_frame(
+    records: WorkspaceRecords,
+    stages_of: list[ContactStages],
+    members: dict[str, list[str]],
+    as_of: datetime,
+) -> pd.DataFrame:
+    """One lead-to-won spell per unit with a lead: first lead, first won / lost close after it."""
+    stages = {s.contact_id: s for s in stages_of}
+    account_leads: dict[str, datetime] = {}
+    for lead in records.leads:
+        at = lead.created_at
+        if lead.account_id is None or at is None or at > as_of:
+            continue
+        unit = f"account:{lead.account_id}"
+        account_leads[unit] = min(at, account_leads.get(unit, at))
     deals = {d.deal_id: d for d in records.deals}
-    won: list[datetime | None] = []
-    lost: list[datetime | None] = []
-    for s in stages:
+    rows: list[tuple[str, datetime, datetime | None, datetime | None, ContactStages]] = []
+    for unit, people in sorted(members.items()):
+        group = [stages[c] for c in people]
+        leads = [s.lead_at for s in group if s.lead_at is not None]
+        if unit in account_leads:
+            leads.append(account_leads[unit])
+        if not leads:
+            continue
+        start = min(leads)
         closes: dict[DealStatus, list[datetime]] = {DealStatus.WON: [], DealStatus.LOST: []}
-        for deal in (deals[d] for d in s.deal_ids):
+        for deal_id in sorted({d for s in group for d in s.deal_ids}):
+            deal = deals[deal_id]
             at = deal.closed_at
-            lead = s.lead_at
-            if (
-                deal.status in closes
-                and at is not None
-                and lead is not None
-                and lead <= at <= as_of
-            ):
+            if deal.status in closes and at is not None and start <= at <= as_of:
                 closes[deal.status].append(at)
-        won.append(min(closes[DealStatus.WON], default=None))
-        lost.append(min(closes[DealStatus.LOST], default=None))
-    return _utc(won), _utc(lost)
-
-
-def _touch_frame(records: WorkspaceRecords, as_of: datetime, ids: set[str]) -> pd.DataFrame:
-    kept = (
-        [i for i in records.interactions if i.occurred_at <= as_of and i.contact_id in ids]
-        if ids
-        else []
-    )
+        captured = [s for s in group if s.captured_at is not None] or group
+        primary = min(captured, key=lambda s: (s.captured_at or as_of, s.contact_id))
+        won = min(closes[DealStatus.WON], default=None)
+        rows.append((unit, start, won, min(closes[DealStatus.LOST], default=None), primary))
     return pd.DataFrame(
         {
-            "id": pd.Series([i.contact_id for i in kept], dtype="object"),
-            "at": _utc([i.occurred_at for i in kept]),
-            "group": pd.Series(
-                [
-                    "reaction"
-                    if i.type in ONE_WAY_TYPES
-                    else ("inbound" if i.direction is Direction.INBOUND else "outbound")
-                    for i in kept
-                ],
-                dtype="object",
-            ),
-            "type": pd.Series([i.type.value for i in kept], dtype="object"),
-            "inbound": pd.Series([i.direction is Direction.INBOUND for i in kept], dtype="bool"),
+            "id": pd.Series([r[0] for r in rows], dtype="object"),
+            "cluster": pd.Series([r[0] for r in rows], dtype="object"),
+            "start": utc_series([r[1] for r in rows]),
+            "end": utc_series([r[2] for r in rows]),
+            "competing": utc_series([r[3] for r in rows]),
+            **_segment_columns([r[4] for r in rows]),
+        }
+    )
+
+
+def _touch_frame(
+    records: WorkspaceRecords, as_of: datetime, unit_of_contact: dict[str, str], ids: set[str]
+) -> pd.DataFrame:
+    kept = [
+        (unit_of_contact[i.contact_id], i)
+        for i in records.interactions
+        if i.occurred_at <= as_of and unit_of_contact.get(i.contact_id) in ids
+    ]
+    groups = []
+    for _, i in kept:
+        kind = interaction_class(i.type)
+        if kind == "conversation":
+            kind = "inbound" if i.direction is Direction.INBOUND else "outbound"
+        groups.append(kind)
+    return pd.DataFrame(
+        {
+            "id": pd.Series([unit for unit, _ in kept], dtype="object"),
+            "at": utc_series([i.occurred_at for _, i in kept]),
+            "group": pd.Series(groups, dtype="object"),
+            "type": pd.Series([i.type.value for _, i in kept], dtype="object"),
         }
     )
 
 
 def _static_features(
-    frame: pd.DataFrame, touches: pd.DataFrame
+    frame: pd.DataFrame,
+    touches: pd.DataFrame,
+    states: list[RelationshipState],
+    unit_of_contact: dict[str, str],
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """log(1 + count) per interaction type, reciprocity and response time, all at spell start.
+    """log(1 + count) per interaction type, two-way and response time, all at spell start.
 
-    Response time: each inbound touch paired with the contact's next outbound one (as in
-    qualification); the median delay of those answered by the spell start, in log(1 + hours).
+    Two-way and response times are the qualification fold's (`RelationshipState`), so they
+    mean what they mean everywhere: a unit is two-way at its start when a member relationship
+    was; its response time is the median delay of the members' inbound conversational
+    interactions answered by the start, in log(1 + hours).
     """
     known = touches.merge(frame[["id", "start"]], on="id")
     known = known.loc[known["at"] <= known["start"]]
@@ -190,22 +274,38 @@ def _static_features(
     frame = frame.merge(counts, left_on="id", right_index=True, how="left")
     count_cols = [str(c) for c in counts.columns]
     frame[count_cols] = frame[count_cols].fillna(0.0)
-    sides = known.groupby("id")["inbound"].agg(["any", "all"])
-    both = sides["any"] & ~sides["all"]
-    frame["reciprocal"] = frame["id"].map(both.astype(float)).fillna(0.0)
-    inbound = known.loc[known["inbound"], ["id", "at", "start"]].sort_values("at")
-    outbound = known.loc[~known["inbound"], ["id", "at"]].rename(columns={"at": "answered_at"})
-    paired = pd.merge_asof(
-        inbound,
-        outbound.sort_values("answered_at"),
-        left_on="at",
-        right_on="answered_at",
-        by="id",
-        direction="forward",
+    wanted = set(frame["id"])
+    two_way: list[tuple[str, datetime]] = []
+    answers: list[tuple[str, datetime, float]] = []
+    for state in states:
+        unit = unit_of_contact.get(state.contact_id)
+        if unit is None or unit not in wanted:
+            continue
+        if state.reciprocal_at is not None:
+            two_way.append((unit, state.reciprocal_at))
+        answers += [
+            (unit, r.answered_at, r.hours)
+            for r in state.response_times
+            if r.answered_at is not None and r.hours is not None
+        ]
+    starts = frame.set_index("id")["start"]
+    since = pd.DataFrame(
+        {
+            "id": pd.Series([u for u, _ in two_way], dtype="object"),
+            "at": utc_series([at for _, at in two_way]),
+        }
     )
-    paired = paired.loc[paired["answered_at"] <= paired["start"]]
-    delay = (paired["answered_at"] - paired["at"]).dt.total_seconds() / 3600.0
-    hours = frame["id"].map(delay.groupby(paired["id"]).median())
+    since = since.loc[since["at"] <= since["id"].map(starts)]
+    frame["reciprocal"] = frame["id"].isin(set(since["id"])).astype(float)
+    replies = pd.DataFrame(
+        {
+            "id": pd.Series([u for u, _, _ in answers], dtype="object"),
+            "at": utc_series([at for _, at, _ in answers]),
+            "hours": pd.Series([h for _, _, h in answers], dtype="float64"),
+        }
+    )
+    replies = replies.loc[replies["at"] <= replies["id"].map(starts)]
+    hours = frame["id"].map(replies.groupby("id")["hours"].median())
     frame["answered_before"] = hours.notna().astype(float)
     frame["log_response_hours"] = np.log1p(hours.fillna(0.0).clip(lower=0.0))
     features = (*count_cols, "reciprocal", "answered_before", "log_response_hours")

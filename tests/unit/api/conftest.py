@@ -10,11 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
 from rel2rev.job.results import (
     AttributionResults,
     ComparisonCell,
     CreditLine,
     CurvePoint,
+    DealAttribution,
     DimensionTotal,
     Drivers,
     FunnelResults,
@@ -25,6 +27,7 @@ from rel2rev.job.results import (
     RunStatus,
     SurvivalCurve,
     SurvivalResults,
+    UnattributedCredit,
     new_run,
 )
 from rel2rev.local.template import TemplateModel
@@ -114,6 +117,23 @@ LINES = [
     _line("d2", "linear", "linkedin", "1", "30.00", "USD", APRIL),
     _line("d2", "first", "linkedin", "1", "30.00", "USD", APRIL),
 ]
+WON = [
+    DealAttribution(deal_id="d1", closed_at=MAY, amount=Money.of("100.01", "EUR")),
+    DealAttribution(deal_id="d2", closed_at=APRIL, amount=Money.of("30.00", "USD")),
+    DealAttribution(deal_id="d3", closed_at=MAY, amount=Money.of("20.00", "EUR")),
+]
+"""d3 was won with no touch in the lookback: no model credits it."""
+GAPS = [
+    UnattributedCredit(
+        deal_id="d3",
+        model=model,
+        by="channel",
+        reason="no_touch_in_lookback",
+        amount=Money.of("20.00", "EUR"),
+        closed_at=MAY,
+    )
+    for model in ("linear", "first")
+]
 
 
 def sample_results(workspace: str = "acme", status: RunStatus = RunStatus.SUCCEEDED) -> RunResults:
@@ -154,7 +174,15 @@ def sample_results(workspace: str = "acme", status: RunStatus = RunStatus.SUCCEE
     attribution = AttributionResults(
         models=["linear", "first"],
         dimensions=["channel"],
+        deals=WON,
         lines=LINES,
+        unattributed=GAPS,
+        won=[Money.of("120.01", "EUR"), Money.of("30.00", "USD")],
+        won_deals=3,
+        reconciliation=reconcile(
+            deal_attributions(LINES, GAPS, WON), ["linear", "first"], ["channel"]
+        ),
+        unattributed_totals=unattributed_totals(GAPS),
         totals=totals,
         comparison=[
             ComparisonCell(model="linear", by="channel", value="email", share=0.25),

@@ -137,6 +137,46 @@ def test_attribution_totals_per_currency_and_comparison(stored: dict[str, Any]) 
     assert {t["model"] for t in one["totals"]} == {"first"}
 
 
+def _ties_out(body: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(model, currency) -> (won, credited, unattributed), after checking they add up."""
+    out = {}
+    for row in body["reconciliation"]:
+        won, credited, missing = (
+            Decimal(row[k]["amount"]) for k in ("won", "credited", "unattributed")
+        )
+        assert won == credited + missing
+        out[(row["model"], row["currency"])] = (str(won), str(credited), str(missing))
+    return out
+
+
+def test_attribution_shows_what_no_model_credited_and_ties_out(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution")
+    assert status == 200
+    assert body["won"] == [
+        {"amount": "120.01", "currency": "EUR"},
+        {"amount": "30.00", "currency": "USD"},
+    ]
+    assert body["won_deals"] == 3
+    assert {
+        (g["model"], g["reason"], g["amount"]["amount"], g["deals"]) for g in body["unattributed"]
+    } == {
+        ("linear", "no_touch_in_lookback", "20.00", 1),
+        ("first", "no_touch_in_lookback", "20.00", 1),
+    }
+    assert _ties_out(body)[("linear", "EUR")] == ("120.01", "100.01", "20.00")
+    query = {"from": "2026-05-01", "to": "2026-05-31", "model": "first"}
+    status, _, may = call("GET", "/v1/attribution", query=query)
+    assert status == 200
+    assert _ties_out(may) == {("first", "EUR"): ("120.01", "100.01", "20.00")}
+    assert may["won_deals"] == 2
+
+
+def test_shapley_simplified_is_an_alias_of_shapley(stored: dict[str, Any]) -> None:
+    status, _, body = call("GET", "/v1/attribution", query={"model": "shapley_simplified"})
+    assert status == 200
+    assert body["models"] == ["shapley"]
+
+
 def test_attribution_window_recomputes_from_deal_lines(stored: dict[str, Any]) -> None:
     query = {"model": "linear", "from": "2026-05-01", "to": "2026-05-31"}
     status, _, body = call("GET", "/v1/attribution", query=query)
@@ -164,13 +204,18 @@ def test_deals_paginate_in_close_order_and_reconcile(stored: dict[str, Any]) -> 
         cursor = body["next_cursor"]
         if cursor is None:
             break
-    assert [d["deal_id"] for d in seen] == ["d2", "d1"]
+    assert [d["deal_id"] for d in seen] == ["d2", "d1", "d3"]
     for deal in seen:
         for model in ("linear", "first"):
             total = sum(
                 Decimal(x["amount"]["amount"]) for x in deal["lines"] if x["model"] == model
             )
-            assert total == Decimal(deal["amount"]["amount"])
+            gaps = [g for g in deal["unattributed"] if g["model"] == model]
+            if gaps:
+                assert total == 0
+                assert [g["reason"] for g in gaps] == ["no_touch_in_lookback"]
+            else:
+                assert total == Decimal(deal["amount"]["amount"])
 
 
 def test_deals_as_csv(stored: dict[str, Any]) -> None:
@@ -180,8 +225,11 @@ def test_deals_as_csv(stored: dict[str, Any]) -> None:
     assert status == 200
     assert headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert sum(Decimal(r["amount"]) for r in rows if r["currency"] == "EUR") == Decimal("100.01")
+    assert sum(Decimal(r["amount"]) for r in rows if r["currency"] == "EUR") == Decimal("120.01")
     assert {r["model"] for r in rows} == {"linear"}
+    assert [(r["deal_id"], r["value"], r["unattributed"]) for r in rows if r["unattributed"]] == [
+        ("d3", "", "no_touch_in_lookback")
+    ]
 
 
 def test_a_forged_cursor_is_400(stored: dict[str, Any]) -> None:

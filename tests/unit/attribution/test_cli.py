@@ -160,13 +160,13 @@ def test_holdout_and_bootstrap_are_reported(tmp_path: Path) -> None:
     ]
     source = write(tmp_path, "p.csv", "\n".join(rows) + "\n")
     out = tmp_path / "o.json"
-    argv = ["--format", "paths", "--model", "markov", "shapley", "--holdout", "0.3"]
+    argv = ["--format", "paths", "--model", "markov", "shapley_rate", "--holdout", "0.3"]
     assert (
         main(["attribute", "--input", str(source), *argv, "--bootstrap", "20", "--out", str(out)])
         == 0
     )
     doc = json.loads(out.read_text())["models"]
-    for model in ("markov", "shapley"):
+    for model in ("markov", "shapley_rate"):
         assert 0.0 < doc[model]["holdout"]["log_loss"] < 1.0
         assert 0.5 < doc[model]["holdout"]["auc"] <= 1.0
         low, high = doc[model]["share_intervals"]["a"]

@@ -108,11 +108,12 @@ def test_lookback_is_configurable() -> None:
 
 
 def test_accounts_and_contacts_without_deals_are_non_converting_journeys() -> None:
-    journeys = build_journeys(records(), as_of=T0 + timedelta(days=60))
+    journeys = build_journeys(records(), as_of=T0 + timedelta(days=61))
+    assert journeys[0].journey_id == "deal-1"
     rest = {j.journey_id: j for j in journeys[1:]}
     assert set(rest) == {"account:lone.com", "contact:eve"}
     assert not rest["contact:eve"].converted
-    assert rest["contact:eve"].ends_at == T0 + timedelta(days=60)
+    assert rest["contact:eve"].ends_at == T0 + timedelta(days=61)
     assert [t.channel for t in rest["account:lone.com"].touches] == ["podcast"]
 
 
@@ -120,8 +121,82 @@ def test_open_deals_end_at_as_of_and_do_not_convert() -> None:
     base = records()
     deal = base.deals[0].model_copy(update={"status": DealStatus.OPEN, "closed_at": None})
     data = base.model_copy(update={"deals": [deal]})
-    journeys = build_journeys(data, as_of=T0 + timedelta(days=96))
+    journeys = build_journeys(data, as_of=T0 + timedelta(days=96, hours=1))
     assert not journeys[0].converted
     assert journeys[0].amount is None
-    assert journeys[0].ends_at == T0 + timedelta(days=96)
+    assert journeys[0].ends_at == T0 + timedelta(days=96, hours=1)
     assert [t.channel for t in journeys[0].touches] == ["email", "webinar", "ads", "display"]
+
+
+def test_a_deal_won_after_as_of_is_open_and_sees_no_later_touch() -> None:
+    """The issue's example: won 2025-03-10, run as of 2025-03-01, a touch on 2025-03-05."""
+    as_of = datetime(2025, 3, 2, tzinfo=UTC)  # the run as of 2025-03-01 cuts at midnight
+    won = Deal(
+        **{**COMMON, "updated_at": datetime(2025, 3, 10, tzinfo=UTC)},
+        deal_id="d",
+        account_id="acme.com",
+        amount=Money.of("500.00", "EUR"),
+        status=DealStatus.WON,
+        created_at=datetime(2025, 2, 1, tzinfo=UTC),
+        closed_at=datetime(2025, 3, 10, tzinfo=UTC),
+    )
+    data = WorkspaceRecords(
+        workspace="w",
+        contacts=[Contact(**COMMON, contact_id="ada", account_id="acme.com")],
+        interactions=[
+            Interaction(
+                **COMMON,
+                interaction_id=f"i{day}",
+                contact_id="ada",
+                type=InteractionType.CALL,
+                direction=Direction.OUTBOUND,
+                channel=channel,
+                occurred_at=datetime(2025, 3, day, tzinfo=UTC),
+            )
+            for day, channel in ((1, "email"), (5, "ads"))
+        ],
+        deals=[won],
+    )
+    (journey,) = build_journeys(data, as_of=as_of)
+    assert not journey.converted
+    assert journey.amount is None
+    assert journey.ends_at == as_of
+    assert [t.channel for t in journey.touches] == ["email"]
+    later = build_journeys(data, as_of=datetime(2025, 3, 11, tzinfo=UTC))
+    assert later[0].converted
+    assert [t.channel for t in later[0].touches] == ["email", "ads"]
+
+
+def test_won_deals_without_touches_say_why() -> None:
+    data = records()
+    lonely = Deal(
+        **COMMON,
+        deal_id="deal-2",
+        amount=Money.of("10.00", "EUR"),
+        status=DealStatus.WON,
+        closed_at=T0 + timedelta(days=100),
+    )
+    silent = lonely.model_copy(
+        update={
+            "deal_id": "deal-3",
+            "account_id": "lone.com",
+            "closed_at": T0 + timedelta(days=150),
+        }
+    )
+    journeys = build_journeys(
+        data.model_copy(update={"deals": [*data.deals, lonely, silent]}),
+        as_of=T0 + timedelta(days=200),
+    )
+    reasons = {j.journey_id: j.unattributed_reason for j in journeys if j.converted}
+    assert reasons == {
+        "deal-1": None,
+        "deal-2": "no_linked_contact",
+        "deal-3": "no_touch_in_lookback",
+    }
+
+
+def test_deals_closed_before_the_window_make_no_journey() -> None:
+    journeys = build_journeys(
+        records(), as_of=T0 + timedelta(days=200), since=T0 + timedelta(days=101)
+    )
+    assert "deal-1" not in {j.journey_id for j in journeys}

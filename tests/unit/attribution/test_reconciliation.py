@@ -53,13 +53,19 @@ def test_every_model_reconciles_every_deal(data: list[Journey]) -> None:
     report = run_models(data, ALL_MODELS, touches=False)
     amounts = {j.journey_id: j.amount for j in data if j.converted and j.amount is not None}
     for name, result in report.models.items():
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for gap in result.unattributed:
+            assert gap.amount is not None
+            sums[gap.deal_id] += gap.amount.amount
         if result.error is not None:
             assert result.error.startswith("insufficient data: ")
+            assert {g.reason for g in result.unattributed} <= {"model_failed"}
+            assert sums == {k: v.amount for k, v in amounts.items()}, name
             continue
-        sums: dict[str, Decimal] = defaultdict(Decimal)
         for line in result.deal_lines:
             assert line.amount.currency == amounts[line.deal_id].currency  # type: ignore[union-attr]
             assert line.amount.amount >= 0
+            assert line.share > 0
             sums[line.deal_id] += line.amount.amount
         assert sums == {k: v.amount for k, v in amounts.items()}, name
         revenue = sum(
@@ -97,7 +103,7 @@ def test_vectorised_split_matches_money_allocate(
 
     from rel2rev.attribution.credit import deal_lines
     from rel2rev.attribution.table import JourneyTable
-    from rel2rev.money import Money, allocate
+    from rel2rev.money import Money
 
     journeys = [
         journey(f"d{i}", channels, amount="1", currency=currency)
@@ -107,18 +113,60 @@ def test_vectorised_split_matches_money_allocate(
     amounts = [Money.from_minor_units(units, cur) for _, units, cur in deals]
     table = JourneyTable(**{**table.__dict__, "amounts": amounts})  # type: ignore[arg-type]
     weights = np.array([rng.random() for _ in range(table.n_touches)])  # type: ignore[attr-defined]
+    weights[weights < 0.2] = 0.0  # some values weigh nothing
     got = {
         (line.deal_id, line.value): line.amount
         for line in deal_lines(table, "channel", "m", weights)
     }
-    codes, labels = table.codes("channel")
     for row, money in enumerate(amounts):
-        by_value: dict[str, float] = {}
-        for i in range(int(table.offsets[row]), int(table.offsets[row + 1])):
-            by_value[labels[codes[i]]] = by_value.get(labels[codes[i]], 0.0) + float(weights[i])
-        positive = {v: w for v, w in by_value.items() if w > 0}
-        expected = allocate(money, positive or by_value)  # zero-weight values get no line
+        expected = documented_split(table, row, weights, money)
         assert {v: got[(f"d{row}", v)] for v in expected} == expected
+        assert {v for d, v in got if d == f"d{row}"} == set(expected)
+
+
+def documented_split(table: object, row: int, weights: object, money: object) -> dict[str, object]:
+    """The rule `deal_lines` documents, written out: each value's share of the deal (touch
+    weights summed in touch order, the total over values in label order; all zero: even),
+    rounded to an integer weight round(share × 2^32), split by `allocate` in first-touch
+    order; values with weight 0 get no line."""
+    import numpy as np
+
+    from rel2rev.money import allocate
+
+    codes, labels = table.codes("channel")  # type: ignore[attr-defined]
+    raw: dict[int, float] = {}
+    for i in range(int(table.offsets[row]), int(table.offsets[row + 1])):  # type: ignore[attr-defined]
+        raw[int(codes[i])] = raw.get(int(codes[i]), 0.0) + float(weights[i])  # type: ignore[index]
+    total = 0.0
+    for code in sorted(raw):
+        total += raw[code]
+    share = {c: (w / total if total > 0 else 1.0 / len(raw)) for c, w in raw.items()}
+    scaled = {labels[c]: int(np.rint(s * 2**32)) for c, s in share.items()}
+    return allocate(money, {v: w for v, w in scaled.items() if w > 0})  # type: ignore[arg-type]
+
+
+def test_issue_example_u_shaped_on_a_billion_matches_the_documented_rule() -> None:
+    """Thousands of splits of EUR 999,999,999.99 (and of small amounts) under U-shaped."""
+    import numpy as np
+
+    from rel2rev.attribution.positional import PRESETS, position_weights
+    from rel2rev.attribution.table import JourneyTable
+    from rel2rev.money import Money
+
+    rng = np.random.default_rng(9)
+    data = []
+    for i in range(3000):
+        channels = list(rng.choice(CHANNELS, size=int(rng.integers(1, 9))))
+        amount = "999999999.99" if i % 2 else f"{int(rng.integers(1, 10**6))}.{i % 100:02d}"
+        data.append(journey(f"d{i}", channels, amount=amount, lead_day=0.5, opportunity_day=1.5))
+    table = JourneyTable.from_journeys(data)
+    lines = run_models(table, ["u_shaped"], touches=False).models["u_shaped"].deal_lines
+    got: dict[str, dict[str, Money]] = defaultdict(dict)
+    for line in lines:
+        got[line.deal_id][line.value] = line.amount
+    weights = position_weights(table, PRESETS["u_shaped"])
+    for row, j in enumerate(data):
+        assert got[j.journey_id] == documented_split(table, row, weights, j.amount), j.journey_id
 
 
 def test_amounts_beyond_float_precision_take_the_exact_path() -> None:

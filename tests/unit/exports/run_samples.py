@@ -10,6 +10,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
 from rel2rev.job.results import (
     AttributionResults,
     ComparisonCell,
@@ -17,6 +18,7 @@ from rel2rev.job.results import (
     CreditLine,
     CurvePoint,
     DataCounts,
+    DealAttribution,
     DimensionTotal,
     Drivers,
     FunnelResults,
@@ -35,6 +37,8 @@ from rel2rev.job.results import (
     StageMoments,
     SurvivalCurve,
     SurvivalResults,
+    UnattributedCredit,
+    UnplacedRevenue,
 )
 from rel2rev.money import Money, allocate
 
@@ -76,9 +80,42 @@ def _deals(rng: random.Random) -> list[tuple[str, Money, datetime, dict[str, flo
     return deals
 
 
+UNTOUCHED = ("D500", Money.of("2500.00", "EUR"), END - timedelta(days=9))
+"""A won deal no model can credit: its committee had no touch in the lookback."""
+FAILED = ("shapley_rate", "campaign")
+"""A model that could not be fitted on one dimension: all its deals are unattributed."""
+
+
 def _attribution(rng: random.Random) -> AttributionResults:
     lines: list[CreditLine] = []
-    for deal_id, amount, closed, weights in _deals(rng):
+    gaps: list[UnattributedCredit] = []
+    deals = _deals(rng)
+    won = [DealAttribution(deal_id=d, closed_at=c, amount=a) for d, a, c, _ in deals]
+    won.append(DealAttribution(deal_id=UNTOUCHED[0], closed_at=UNTOUCHED[2], amount=UNTOUCHED[1]))
+    for model in (*MODELS, FAILED[0]):
+        for by in ("channel", "campaign"):
+            gaps.append(
+                UnattributedCredit(
+                    deal_id=UNTOUCHED[0],
+                    model=model,
+                    by=by,
+                    reason="model_failed" if (model, by) == FAILED else "no_touch_in_lookback",
+                    amount=UNTOUCHED[1],
+                    closed_at=UNTOUCHED[2],
+                )
+            )
+    gaps += [
+        UnattributedCredit(
+            deal_id=deal_id,
+            model=FAILED[0],
+            by=FAILED[1],
+            reason="model_failed",
+            amount=amount,
+            closed_at=closed,
+        )
+        for deal_id, amount, closed, _ in deals
+    ]
+    for deal_id, amount, closed, weights in deals:
         for model in MODELS:
             skewed = {c: w ** (1 + MODELS.index(model) / 3) for c, w in weights.items()}
             parts = allocate(amount, skewed)
@@ -133,17 +170,43 @@ def _attribution(rng: random.Random) -> AttributionResults:
         for t in dimension_totals
         if t.amount.currency == "EUR"
     ]
+    for deal_id, amount, closed, weights in deals:
+        parts = allocate(amount, weights)
+        lines += [
+            CreditLine(
+                deal_id=deal_id,
+                model=FAILED[0],
+                by="channel",
+                value=c,
+                share=weights[c] / sum(weights.values()),
+                amount=m,
+                closed_at=closed,
+            )
+            for c, m in parts.items()
+        ]
+    models = [*MODELS, FAILED[0]]
     return AttributionResults(
-        models=[*MODELS, "shapley_simplified"],
+        models=models,
         dimensions=["channel", "campaign"],
+        deals=won,
         lines=lines,
+        unattributed=gaps,
+        won=[
+            Money.of(sum((d.amount.amount for d in won if d.amount.currency == c), Decimal()), c)
+            for c in ("EUR", "USD")
+        ],
+        won_deals=len(won),
+        reconciliation=reconcile(
+            deal_attributions(lines, gaps, won), models, ["channel", "campaign"]
+        ),
         totals=dimension_totals,
+        unattributed_totals=unattributed_totals(gaps),
         comparison=comparison,
         failures=[
             ModelFailure(
-                model="shapley_simplified",
-                by="campaign",
-                reason="only one campaign on converting journeys",
+                model=FAILED[0],
+                by=FAILED[1],
+                reason="insufficient data: only one campaign on converting journeys",
             )
         ],
         holdout=[
@@ -157,7 +220,7 @@ def _attribution(rng: random.Random) -> AttributionResults:
                 seed=0,
             ),
             ModelHoldout(
-                model="shapley",
+                model="shapley_rate",
                 log_loss=0.4588,
                 auc=None,
                 train_journeys=160,
@@ -194,9 +257,11 @@ def _km(rate: float, subjects: int, band: float) -> list[CurvePoint]:
 def _survival() -> SurvivalResults:
     curves = []
     for ti, transition in enumerate(("capture_to_qualified", "qualified_to_lead", "lead_to_won")):
+        unit = "account" if transition == "lead_to_won" else "relationship"
         curves.append(
             SurvivalCurve(
                 transition=transition,
+                unit=unit,
                 subjects=400 - 100 * ti,
                 events=220 - 60 * ti,
                 censored=180 - 40 * ti,
@@ -210,6 +275,7 @@ def _survival() -> SurvivalResults:
             curves.append(
                 SurvivalCurve(
                     transition=transition,
+                    unit=unit,
                     by="channel",
                     segment=channel,
                     subjects=120 - 30 * ci,
@@ -233,6 +299,7 @@ def _survival() -> SurvivalResults:
     curves.append(
         SurvivalCurve(
             transition="lead_to_won",
+            unit="account",
             by="owner",
             segment="dana.weiss",
             subjects=3,
@@ -244,6 +311,8 @@ def _survival() -> SurvivalResults:
     drivers = [
         Drivers(
             transition="capture_to_qualified",
+            clustered_by="account",
+            clusters=150,
             subjects=400,
             events=220,
             concordance=0.71,
@@ -258,7 +327,11 @@ def _survival() -> SurvivalResults:
             ],
             ph_violations=["likes"],
         ),
-        Drivers(transition="lead_to_won", insufficient="too few events (4) for 5 features"),
+        Drivers(
+            transition="lead_to_won",
+            unit="account",
+            insufficient="too few events (4) for 5 features",
+        ),
     ]
     points = [
         IncidencePoint(
@@ -304,6 +377,7 @@ def _funnel(rng: random.Random) -> FunnelResults:
                         cost=[Money.of(Decimal("1500.05"), "EUR")],
                         vanity_interactions=captured * rng.randint(5, 15),
                         relationship_interactions=captured * rng.randint(1, 4),
+                        signal_interactions=captured,
                     )
                 )
     delays = [
@@ -315,7 +389,22 @@ def _funnel(rng: random.Random) -> FunnelResults:
             ("opportunity", "won", 34.0, 60),
         )
     ]
-    return FunnelResults(rows=rows, delays=delays)
+    overall = [r for r in rows if r.by is None]
+    unplaced = UnplacedRevenue(
+        reason="captured_outside_period", deals=2, revenue=[Money.of("4321.09", "EUR")]
+    )
+    won = {
+        c: sum((m.amount for r in overall for m in r.revenue if m.currency == c), Decimal())
+        for c in ("EUR", "USD")
+    }
+    won["EUR"] += Decimal("4321.09")
+    return FunnelResults(
+        rows=rows,
+        delays=delays,
+        won=[Money.of(a, c) for c, a in won.items()],
+        won_deals=sum(r.won for r in overall) // 3 + 2,
+        unplaced=[unplaced],
+    )
 
 
 def _relationships(rng: random.Random) -> list[Relationship]:
@@ -344,7 +433,10 @@ def _relationships(rng: random.Random) -> list[Relationship]:
                 inbound=rng.randint(0, 20),
                 outbound=rng.randint(0, 20),
                 median_response_hours=rng.uniform(0.2, 90) if i % 3 else None,
-                revenue=[
+                revenue=[Money.of(Decimal(rng.randrange(1000, 99999_99)) / 100, "EUR")]
+                if won and i % 8 == 1
+                else [],
+                deals_revenue=[
                     Money.of(Decimal(rng.randrange(1000, 99999_99)) / 100, "EUR"),
                     Money.of("0.01", "EUR"),
                 ]

@@ -146,9 +146,11 @@ def test_survival_command_writes_every_requested_model(tmp_path: Path) -> None:
     assert main(args) == 0
     body = json.loads(out.read_text())
     assert body["survival"]["transition"] == "lead_to_won"
-    assert body["survival"]["events"] == 3
-    assert body["drivers"][0]["insufficient"]["reason"].startswith("3 events")
-    assert (body["competing"]["won"], body["competing"]["lost"]) == (3, 3)
+    # lead to won follows accounts: a0's three won deals are one event, a2's losses one outcome
+    assert (body["survival"]["unit"], body["survival"]["n"]) == ("account", 4)
+    assert body["survival"]["events"] == 1
+    assert body["drivers"][0]["insufficient"]["reason"].startswith("1 events")
+    assert (body["competing"]["won"], body["competing"]["lost"]) == (1, 1)
     assert main([*args[:-2], "--out", str(tmp_path / "lead.csv")]) == 0
     assert (tmp_path / "lead-competing.csv").is_file()
 

@@ -124,7 +124,7 @@ def test_total_funnel_by_event_date() -> None:
     # i8 is after the period; reactions: 2 likes + 1 view; exchanges: i1 and i3 were answered?
     # i1 (Jan 5) is answered by i2 (Jan 6 09:00); i3 comes after it and is never answered.
     assert total.engagement.model_dump() == {
-        "reactions": 3, "conversations": 4, "exchanges": 1, "reciprocal": 1,
+        "reactions": 3, "conversations": 4, "signals": 0, "exchanges": 1, "reciprocal": 1,
     }  # fmt: skip
     assert report.segments == []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -47,7 +46,7 @@ def state_of(interactions: list[Interaction], as_of: datetime, **config: float):
 def test_score_without_reciprocity_never_qualifies_until_the_company_answers() -> None:
     inbound = [touch(n, InteractionType.MEETING, IN, T0 + timedelta(minutes=n)) for n in range(3)]
     before = state_of(inbound, T0 + timedelta(hours=1))
-    assert before.score == pytest.approx(sum(5 * math.exp(-(60 - n) / 1440 / 30) for n in range(3)))
+    assert before.score == pytest.approx(sum(5 * 2 ** (-(60 - n) / 1440 / 30) for n in range(3)))
     assert before.qualified_at is None
     assert before.reciprocal_at is None
     answer = touch(9, InteractionType.EMAIL, OUT, T0 + timedelta(days=1))
@@ -55,7 +54,7 @@ def test_score_without_reciprocity_never_qualifies_until_the_company_answers() -
     assert after.qualified_at == answer.occurred_at
     assert after.reciprocal_at == answer.occurred_at
     assert after.history[-1].score == pytest.approx(
-        sum(5 * math.exp(-(1 - m / 1440) / 30) for m in range(3)) + 1.0
+        sum(5 * 2 ** (-(1 - m / 1440) / 30) for m in range(3)) + 1.0
     )
 
 
@@ -72,7 +71,7 @@ def test_decay_keeps_slow_relationships_below_threshold() -> None:
     ]
     late = touch(3, InteractionType.DM, IN, T0 + timedelta(days=30, hours=1))
     slow = state_of([*first, late], late.occurred_at)
-    assert slow.score == pytest.approx(4 * math.exp(-(30 + 1 / 24) / 30) + 5 * math.exp(-1) + 3)
+    assert slow.score == pytest.approx(4 * 2 ** (-(30 + 1 / 24) / 30) + 5 * 2**-1 + 3)
     assert slow.qualified_at is None
     soon = touch(3, InteractionType.DM, IN, T0 + timedelta(hours=2))
     fast = state_of([*first, soon], soon.occurred_at)
@@ -86,7 +85,7 @@ def test_lapse_moment_is_when_the_decayed_score_crosses_the_lapse_threshold() ->
     ]
     state = state_of(pair, T0 + timedelta(days=60))
     assert state.qualified_at == T0
-    expected = T0 + timedelta(days=30 * math.log(2))  # 10·e^(−d/30) = 5
+    expected = T0 + timedelta(days=30)  # 10·2^(−d/30) = 5 after exactly one half-life
     assert state.lapsed_at is not None
     assert abs((state.lapsed_at - expected).total_seconds()) < 1e-3
     assert not state.qualified
@@ -119,6 +118,30 @@ def test_response_times_pair_each_inbound_with_the_next_outbound() -> None:
         ("i2", 2.0, "ann"),
         ("i4", None, None),
     ]
+
+
+def test_half_life_halves_the_score_after_half_life_days() -> None:
+    one = [touch(1, InteractionType.MEETING, IN, T0)]
+    for days in (7.5, 30.0, 45.0):
+        state = state_of(one, T0 + timedelta(days=days), half_life_days=days)
+        assert state.score == pytest.approx(2.5, rel=1e-12)
+
+
+def test_reactions_and_signals_are_not_conversation() -> None:
+    """An inbound like and an outbound email is not two-way; an outbound view is no answer."""
+    timeline = [
+        touch(1, InteractionType.LIKE, IN, T0),
+        touch(2, InteractionType.FORM_SUBMISSION, IN, T0 + timedelta(minutes=1)),
+        touch(3, InteractionType.EMAIL, OUT, T0 + timedelta(hours=1)),
+        touch(4, InteractionType.EMAIL_REPLY, IN, T0 + timedelta(hours=2)),
+        touch(5, InteractionType.VIEW, OUT, T0 + timedelta(hours=3)),
+        touch(6, InteractionType.POST, OUT, T0 + timedelta(hours=4)),
+        touch(7, InteractionType.CALL, OUT, T0 + timedelta(hours=6)),
+    ]
+    state = state_of(timeline, T0 + timedelta(days=1), threshold=1000.0, lapse_threshold=0.0)
+    assert state.reciprocal_at == T0 + timedelta(hours=2)
+    assert [(r.interaction_id, r.hours) for r in state.response_times] == [("i4", 4.0)]
+    assert (state.inbound, state.outbound) == (3, 4)
 
 
 def _world(seed: int) -> list[Interaction]:

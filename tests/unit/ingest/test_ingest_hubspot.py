@@ -192,7 +192,7 @@ def test_deal_mapping_stage_amount_close_date_and_associations() -> None:
                 propertyName="dealstage",
                 propertyValue="presentationscheduled",
             ),
-            item("deal.propertyChange", 9001, propertyName="amount", propertyValue="1234.567"),
+            item("deal.propertyChange", 9001, propertyName="amount", propertyValue="1234.570"),
             item("deal.propertyChange", 9001, propertyName="closedate", propertyValue=closed_ms),
             item(
                 "deal.associationChange",
@@ -225,6 +225,15 @@ def test_deal_mapping_stage_amount_close_date_and_associations() -> None:
     removed = payloads[7]
     assert isinstance(removed, DealContactRemoved)
     assert removed.deal_id == "hubspot:9002"
+
+
+def test_an_amount_finer_than_the_currency_unit_is_a_400_naming_the_field() -> None:
+    with pytest.raises(InputError) as caught:
+        deliver([item("deal.propertyChange", 9001, propertyName="amount", propertyValue="9.995")])
+    assert caught.value.status == 400
+    (detail,) = caught.value.details
+    assert detail["path"] == "[0].propertyValue"
+    assert "finer than the EUR minor unit" in detail["message"]
 
 
 def test_contact_properties_and_lifecycle_lead() -> None:

@@ -266,7 +266,7 @@ def test_amount_without_any_currency_is_left_out() -> None:
     assert isinstance(deal, DealUpsert)
     assert deal.amount is None
     with_code = OPPORTUNITY.replace(
-        "<sf:Amount>", "<sf:CurrencyIsoCode>JPY</sf:CurrencyIsoCode><sf:Amount>"
+        "<sf:Amount>", "<sf:CurrencyIsoCode>KWD</sf:CurrencyIsoCode><sf:Amount>"
     )
     sink = RecordingSink()
     receive_webhook(
@@ -275,4 +275,21 @@ def test_amount_without_any_currency_is_left_out() -> None:
     deal = sink.enqueued[0].payload
     assert isinstance(deal, DealUpsert)
     assert deal.amount is not None
-    assert (deal.amount.amount, deal.amount.currency) == (Decimal(12500), "JPY")
+    assert (deal.amount.amount, deal.amount.currency) == (Decimal("12500.5"), "KWD")
+
+
+def test_an_amount_finer_than_the_currency_unit_is_a_400_naming_the_field() -> None:
+    conn = CONNECTIONS["salesforce"].model_copy(update={"currency": None})
+    in_yen = OPPORTUNITY.replace(
+        "<sf:Amount>", "<sf:CurrencyIsoCode>JPY</sf:CurrencyIsoCode><sf:Amount>"
+    )
+    with pytest.raises(InputError) as caught:
+        receive_webhook(
+            raw("salesforce", envelope(in_yen), XML, query=TOKEN),
+            lambda w, s: conn,
+            RecordingSink(),
+            NOW,
+        )
+    assert caught.value.status == 400
+    assert [d["path"].rsplit(".", 1)[-1] for d in caught.value.details] == ["Amount"]
+    assert "finer than the JPY minor unit" in caught.value.details[0]["message"]

@@ -55,10 +55,12 @@ def test_model_names_agree_with_the_attribution_library_and_the_api() -> None:
 
     from rel2rev.api.routes import ModelName
     from rel2rev.attribution import ALL_MODELS as LIBRARY_MODELS
-    from rel2rev.job.results import ALL_MODELS
+    from rel2rev.attribution.run import MODEL_ALIASES as LIBRARY_ALIASES
+    from rel2rev.job.results import ALL_MODELS, MODEL_ALIASES
 
     assert tuple(LIBRARY_MODELS) == ALL_MODELS
-    assert get_args(ModelName) == ALL_MODELS
+    assert LIBRARY_ALIASES == MODEL_ALIASES
+    assert get_args(ModelName) == (*ALL_MODELS, *MODEL_ALIASES)
 
 
 def test_attribution_results_stored_before_holdout_scores_still_load() -> None:

@@ -114,9 +114,9 @@ def test_user_text_is_escaped(page: str) -> None:
 def test_key_figures_use_separators_and_currency(page: str, results: RunResults) -> None:
     assert results.funnel is not None
     overall = [r for r in results.funnel.rows if r.by is None]
-    eur = sum((m.amount for r in overall for m in r.revenue if m.currency == "EUR"), Decimal(0))
+    eur = next(m.amount for m in results.funnel.won if m.currency == "EUR")
     captured = sum(r.captured for r in overall)
-    assert f.money(eur, "EUR") in page
+    assert f'{f.money(eur, "EUR")}</div><div class="kpi-label">Won revenue (EUR)' in page
     assert f"{captured:,}" in page
     assert re.search(r"€\d{1,3}(,\d{3})+\.\d{2}", page)
     assert "$" in page  # the USD figures
@@ -141,7 +141,7 @@ def test_attribution_tables_show_every_model_and_exact_totals(
             Decimal(0),
         )
         assert f.money(total, currency) in page
-    assert "Shapley (Zhao simplified) by campaign: only one campaign" in page
+    assert "Shapley (rate game) by campaign: insufficient data: only one campaign" in page
 
 
 def test_holdout_scores_say_which_model_explains_the_data_best(
@@ -150,7 +150,7 @@ def test_holdout_scores_say_which_model_explains_the_data_best(
     assert results.attribution is not None
     assert [h.model for h in results.attribution.holdout] == [
         "markov",
-        "shapley",
+        "shapley_rate",
         "additive_hazard",
     ]
     attribution = page[
@@ -162,11 +162,11 @@ def test_holdout_scores_say_which_model_explains_the_data_best(
     assert "not used to fit" in block
     assert "Holdout AUC of each data-driven model" in block  # the chart
     assert "Best ranking on held-out journeys: Markov (AUC 0.71)" in block
-    rows = re.findall(r"<tr><td>(Markov|Shapley)</td>(.*?)</tr>", block)
+    rows = re.findall(r"<tr><td>(Markov|Shapley \(rate game\))</td>(.*?)</tr>", block)
     assert rows == [
         ("Markov", '<td class="num">0.712</td><td class="num">0.421</td>'
                    '<td class="num">160 journeys</td><td class="num">40 journeys</td>'),
-        ("Shapley", '<td class="num">—</td><td class="num">0.459</td>'
+        ("Shapley (rate game)", '<td class="num">—</td><td class="num">0.459</td>'
                     '<td class="num">160 journeys</td><td class="num">40 journeys</td>'),
     ]  # fmt: skip
     assert "a dash means the held-out journeys all had the same outcome" in block
@@ -193,7 +193,7 @@ def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> 
     assert "20 Nov 2025" in caveats
     assert "20 Nov 2026" in caveats
     assert "Censoring" in caveats
-    assert "180 of 400" in caveats
+    assert "180 of 400 relationships" in caveats
     assert "no events: every relationship is still open" in page
     assert "Some groups rest on small samples" in caveats
     assert "Owner: chen.wu (12 relationships, 4 events)" in caveats
@@ -254,3 +254,40 @@ def test_failed_survival_parts_say_why(results: RunResults) -> None:
     assert "The driver analysis is not available for this run: singular matrix." in page
     assert "Won vs lost is not available for this run: no leads." in page
     assert _structure(page).charts["timing"] == 3
+
+
+def test_every_revenue_table_ties_out_to_what_was_won(page: str, results: RunResults) -> None:
+    """Credited + not attributed = won under every model, and the not-attributed reasons."""
+    assert results.attribution is not None
+    attribution = page[
+        page.index('<section id="attribution">') : page.index('<section id="people">')
+    ]
+    for check in results.attribution.reconciliation:
+        assert check.won.amount == check.credited.amount + check.unattributed.amount
+    eur_won = f.money(Decimal("345350.96"), "EUR")
+    assert attribution.count(f'<td class="num">{eur_won}</td>') >= len(results.attribution.models)
+    assert "credited + not attributed = won" in attribution
+    assert "no touch in the lookback before the close" in attribution
+    assert "the model could not be fitted" in attribution
+
+
+def test_people_revenue_is_credited_once_and_overlap_is_labelled(
+    page: str, results: RunResults
+) -> None:
+    assert results.funnel is not None
+    assert results.relationships is not None
+    people = page[page.index('<section id="people">') : page.index('<section id="caveats">')]
+    assert "Deals it is on (overlapping)" in people
+    assert "Won revenue credited" in people
+    assert "Won in the window" in people
+    eur_won = next(m.amount for m in results.funnel.won if m.currency == "EUR")
+    credited = sum((m.amount for r in results.relationships for m in r.revenue), Decimal(0))
+    assert f.money(eur_won - credited, "EUR") in people  # no captured relationship
+    assert f.money(eur_won, "EUR") in people
+
+
+def test_won_deals_and_relationships_on_won_deals_are_different_numbers(page: str) -> None:
+    summary = page[page.index('<section id="summary">') : page.index('<section id="funnel">')]
+    assert "Won deals" in summary
+    assert "Relationships on a won deal" in summary
+    assert "counts four relationships and one deal" in page

@@ -140,11 +140,11 @@ def test_capture_to_qualified_and_qualified_to_lead_run_on_records() -> None:
         for i in records.interactions
         if i.direction is Direction.INBOUND
     }
-    met = sum(  # the comment has decayed below 1 point after 30·ln 2 days
+    met = sum(  # the comment has decayed below 1 point after one half-life (30 days)
         1
         for i in records.interactions
         if i.direction is Direction.OUTBOUND
-        and 2 * math.exp(-(i.occurred_at - first[i.contact_id]) / timedelta(days=30)) + 5 >= 6
+        and 2 * 2 ** (-(i.occurred_at - first[i.contact_id]) / timedelta(days=30)) + 5 >= 6
     )
     assert 0 < met < 60
     qualified = survival_analysis(

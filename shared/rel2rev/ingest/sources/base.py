@@ -137,6 +137,13 @@ def parse_instant(value: object) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def error_text(exc: ValueError) -> str:
+    """A one-line message for a value error (pydantic's own messages, without their frame)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+    return str(exc)
+
+
 def parse_amount(value: object) -> Decimal:
     """A finite Decimal from a decimal text or JSON number (never through float)."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):

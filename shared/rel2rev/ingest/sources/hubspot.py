@@ -34,6 +34,7 @@ from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
     SIGNATURE_TOLERANCE_SECONDS,
     accepted,
+    error_text,
     load_json,
     parse_amount,
     parse_instant,
@@ -187,12 +188,13 @@ class HubSpotAdapter:
         for index, item in enumerate(document):
             try:
                 native = HubSpotEvent.model_validate(item)
-                payload = _payload(native, connection)
             except ValidationError as exc:
                 details.extend(validation_details(exc, f"[{index}]"))
                 continue
+            try:
+                payload = _payload(native, connection)
             except ValueError as exc:
-                details.append({"path": f"[{index}].propertyValue", "message": str(exc)})
+                details.append({"path": f"[{index}].propertyValue", "message": error_text(exc)})
                 continue
             if payload is not None:
                 events.append(_event(native, payload, request))

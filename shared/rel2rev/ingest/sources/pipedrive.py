@@ -31,6 +31,7 @@ from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
     accepted,
     constant_time_equal,
+    error_text,
     load_json,
     parse_amount,
     parse_instant,
@@ -246,7 +247,7 @@ def _deal(data: dict[str, Any], connection: Connection) -> Payload | None:
         try:
             amount = Money.of(parse_amount(data["value"]), currency.upper())
         except ValueError as exc:
-            raise _FieldError("value", str(exc)) from None
+            raise _FieldError("value", error_text(exc)) from None
     closed_at = None
     if status is DealStatus.WON:
         closed_at = _time(data, "won_time") or _time(data, "close_time")

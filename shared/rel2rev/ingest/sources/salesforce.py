@@ -35,6 +35,7 @@ from rel2rev.ingest.events import (
 from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
     constant_time_equal,
+    error_text,
     parse_amount,
     parse_instant,
     validation_details,
@@ -343,7 +344,7 @@ def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Pay
         try:
             amount = Money.of(parse_amount(raw), currency)
         except ValueError as exc:
-            raise _FieldError("Amount", str(exc)) from None
+            raise _FieldError("Amount", error_text(exc)) from None
     contact = n.text("ContactId")
     deal = DealUpsert(
         deal_id=f"salesforce:{_sf_id(n)}",

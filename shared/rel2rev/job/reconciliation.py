@@ -1,0 +1,137 @@
+"""Won = credited + unattributed: per-deal grouping and the reconciliation of a run's figures.
+
+Pure functions over the result models, shared by the job (which stores the reconciliation),
+the results store (one item per deal) and the API (the same sums over a date range).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from rel2rev.job.results import (
+    AttributionDimension,
+    CreditLine,
+    DealAttribution,
+    DimensionTotal,
+    Reconciliation,
+    UnattributedCredit,
+    UnattributedTotal,
+)
+from rel2rev.money import Money
+
+
+def deal_attributions(
+    lines: Iterable[CreditLine],
+    gaps: Iterable[UnattributedCredit],
+    won: Iterable[DealAttribution],
+) -> list[DealAttribution]:
+    """Every won deal with its credit and unattributed lines, in the order of `won`."""
+    by_deal: dict[str, tuple[list[CreditLine], list[UnattributedCredit]]] = {}
+    deals = list(won)
+    for deal in deals:
+        by_deal[deal.deal_id] = ([], [])
+    for line in lines:
+        by_deal[line.deal_id][0].append(line)
+    for gap in gaps:
+        by_deal[gap.deal_id][1].append(gap)
+    return [
+        deal.model_copy(
+            update={"lines": by_deal[deal.deal_id][0], "unattributed": by_deal[deal.deal_id][1]}
+        )
+        for deal in deals
+    ]
+
+
+def reconcile(
+    deals: Iterable[DealAttribution],
+    models: Sequence[str],
+    dimensions: Sequence[AttributionDimension],
+) -> list[Reconciliation]:
+    """Per model, dimension and currency: what the deals won, what was credited and what was
+    left unattributed (sums of minor units, so exact), with deal counts.
+
+    `won` comes from the deals' own amounts, independently of any model's lines, so a row
+    whose credited + unattributed differs from won points at a lost or doubled deal.
+    """
+    won: dict[str, int] = defaultdict(int)
+    won_deals: dict[str, int] = defaultdict(int)
+    credited: dict[tuple[str, str, str], int] = defaultdict(int)
+    credited_deals: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    missing: dict[tuple[str, str, str], int] = defaultdict(int)
+    missing_deals: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for deal in deals:
+        if deal.amount is None:
+            continue
+        currency = deal.amount.currency
+        won[currency] += deal.amount.minor_units
+        won_deals[currency] += 1
+        for line in deal.lines:
+            key = (line.model, line.by, currency)
+            credited[key] += line.amount.minor_units
+            credited_deals[key].add(deal.deal_id)
+        for gap in deal.unattributed:
+            if gap.amount is not None:
+                key = (gap.model, gap.by, currency)
+                missing[key] += gap.amount.minor_units
+                missing_deals[key].add(deal.deal_id)
+    return [
+        Reconciliation(
+            model=model,
+            by=by,
+            currency=currency,
+            won=Money.from_minor_units(won[currency], currency),
+            credited=Money.from_minor_units(credited[(model, by, currency)], currency),
+            unattributed=Money.from_minor_units(missing[(model, by, currency)], currency),
+            won_deals=won_deals[currency],
+            credited_deals=len(credited_deals[(model, by, currency)]),
+            unattributed_deals=len(missing_deals[(model, by, currency)]),
+        )
+        for model in models
+        for by in dimensions
+        for currency in sorted(won)
+    ]
+
+
+def credited_totals(lines: Iterable[CreditLine]) -> list[DimensionTotal]:
+    """Revenue and credited conversions (sum of shares) per (model, by, value, currency)."""
+    units: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    conversions: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    for line in lines:
+        key = (line.model, line.by, line.value, line.amount.currency)
+        units[key] += line.amount.minor_units
+        conversions[key] += line.share
+    return [
+        DimensionTotal(
+            model=model,
+            by=by,  # type: ignore[arg-type]
+            value=value,
+            amount=Money.from_minor_units(units[key], currency),
+            conversions=conversions[key],
+        )
+        for key in sorted(units)
+        for model, by, value, currency in [key]
+    ]
+
+
+def unattributed_totals(gaps: Iterable[UnattributedCredit]) -> list[UnattributedTotal]:
+    """Unattributed revenue and deals per (model, by, reason, currency)."""
+    units: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    deals: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for gap in gaps:
+        if gap.amount is None:
+            continue
+        key = (gap.model, gap.by, gap.reason, gap.amount.currency)
+        units[key] += gap.amount.minor_units
+        deals[key] += 1
+    return [
+        UnattributedTotal(
+            model=model,
+            by=by,  # type: ignore[arg-type]
+            reason=reason,  # type: ignore[arg-type]
+            amount=Money.from_minor_units(units[key], currency),
+            deals=deals[key],
+        )
+        for key in sorted(units)
+        for model, by, reason, currency in [key]
+    ]
