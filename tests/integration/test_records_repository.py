@@ -24,7 +24,8 @@ from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.webhook import archive_key
 from rel2rev.local.resources import LocalNames, provision
 from rel2rev.local.template import TemplateModel
-from rel2rev.records import Identifier, IdentifierKind
+from rel2rev.money import Money
+from rel2rev.records import DealStatus, Identifier, IdentifierKind
 from rel2rev.storage import EventQueue, Outcome, RawArchive, RecordRepository
 from rel2rev.storage.queue import EventMessage
 from rel2rev.storage.sink import AwsWebhookSink
@@ -214,3 +215,71 @@ def test_archive_lists_requests_by_source_and_day(aws: tuple[boto3.Session, Loca
     assert len(long_window) == 3
     (request,) = archive.iter_archived("acme", "hubspot", days[0].date(), days[0].date())
     assert (request.request_id, request.body) == ("r0", b"{}")
+
+
+def test_a_run_reads_old_deals_won_in_its_window_and_everything_linked(
+    repo: RecordRepository,
+) -> None:
+    """A deal created long before the window and won inside it, whose people were captured
+    long before too, with a touch in the lookback before the window starts."""
+    long_ago = T0 - timedelta(days=700)
+    ada = [email("ada@acme.example")]
+    repo.apply_event(
+        event(ContactUpsert(identifiers=ada, account_id="acme.example", created_at=long_ago),
+              long_ago, "ada")
+    )  # fmt: skip
+    repo.apply_event(
+        event(ContactUpsert(identifiers=[email("bob@solo.example")], created_at=long_ago),
+              long_ago, "bob")
+    )  # fmt: skip
+    repo.apply_event(touch(-60 * 24 * 20, ada))  # 20 days before the window
+    bob_touch = touch(-60 * 24 * 3, [email("bob@solo.example")])
+    repo.apply_event(bob_touch)
+    won = DealUpsert(
+        deal_id="big",
+        account_id="acme.example",
+        amount=Money.of("90000.00", "EUR"),
+        status=DealStatus.OPEN,
+        created_at=long_ago,
+    )
+    repo.apply_event(event(won, long_ago, "big-open"))
+    closed = won.model_copy(update={"status": DealStatus.WON, "closed_at": T0 + timedelta(days=2)})
+    repo.apply_event(event(closed, T0 + timedelta(days=2), "big-won"))
+    start, end = T0, T0 + timedelta(days=30)
+    plain = repo.records_in_window("acme", start, end)
+    assert [d.deal_id for d in plain.deals] == ["big"], "anchored at its close"
+    run = repo.records_for_run("acme", start, end, timedelta(days=90))
+    assert [d.deal_id for d in run.deals] == ["big"]
+    assert len(run.contacts) == 2, "captured 700 days ago, found through the account and by id"
+    assert {c.account_id for c in run.contacts} == {"acme.example", None}
+    assert len(run.interactions) == 2, "the lookback before the window is read"
+    (deal,) = run.deals
+    assert [(r.status, str(r.amount)) for r in deal.revisions] == [
+        (DealStatus.OPEN, "90000.00 EUR"),
+        (DealStatus.WON, "90000.00 EUR"),
+    ]
+    assert [r.at for r in deal.revisions] == [long_ago, T0 + timedelta(days=2)]
+
+
+def test_deal_revisions_do_not_depend_on_arrival_order(repo: RecordRepository) -> None:
+    """Three changes of one deal delivered newest first: the revisions are in source-clock
+    order, and the current state is the newest."""
+    base = DealUpsert(deal_id="d", account_id="x.example", created_at=T0)
+    changes = [
+        (base.model_copy(update={"amount": Money.of("100.00", "EUR"), "stage": "demo"}), 0),
+        (base.model_copy(update={"amount": Money.of("150.00", "EUR"), "stage": "proposal"}), 5),
+        (
+            base.model_copy(update={"status": DealStatus.WON, "closed_at": T0 + timedelta(days=9)}),
+            9,
+        ),
+    ]
+    for payload, day in reversed(changes):
+        at = T0 + timedelta(days=day)
+        repo.apply_event(event(payload, at, f"d-{day}"))
+    (deal,) = repo.records_in_window("acme", T0 - timedelta(days=1), T0 + timedelta(days=30)).deals
+    assert [(r.at, r.stage, r.status, r.amount) for r in deal.revisions] == [
+        (T0, "demo", DealStatus.OPEN, Money.of("100.00", "EUR")),
+        (T0 + timedelta(days=5), "proposal", DealStatus.OPEN, Money.of("150.00", "EUR")),
+        (T0 + timedelta(days=9), "proposal", DealStatus.WON, Money.of("150.00", "EUR")),
+    ]
+    assert (deal.status, deal.amount) == (DealStatus.WON, Money.of("150.00", "EUR"))

@@ -8,7 +8,7 @@ on the embedded moto stack and in tests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from time import perf_counter
 from typing import Protocol
 
@@ -35,8 +35,8 @@ Exporter = Callable[[RunResults], dict[str, bytes]]
 class RecordsReader(Protocol):
     """What the job needs from the records repository."""
 
-    def records_in_window(
-        self, workspace: str, start: datetime, end: datetime
+    def records_for_run(
+        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
     ) -> WorkspaceRecords: ...
 
 
@@ -64,7 +64,10 @@ def execute_run(
     logger.info("run started", run_id=run.run_id, workspace=run.workspace, as_of=str(run.as_of))
     clock = perf_counter()
     try:
-        window = records.records_in_window(run.workspace, run.window_start, run.window_end)
+        lookback = timedelta(days=run.parameters.lookback_days)
+        window = records.records_for_run(
+            run.workspace, run.window_start, run.window_end, lookback
+        )
         logger.info(
             "window read",
             run_id=run.run_id,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rel2rev.money import Money, allocate
 from rel2rev.records import (
+    CONVERSATIONAL_TYPES,
     Contact,
     ContactRole,
     Deal,
@@ -39,19 +40,11 @@ from rel2rev.simulate import catalogue as cat
 from rel2rev.simulate.truth import GroundTruth, WorldCounts
 
 CRMS = ("hubspot", "salesforce", "pipedrive")
-_CONVERSATIONAL_INBOUND = frozenset(
-    {
-        InteractionType.COMMENT,
-        InteractionType.DM,
-        InteractionType.EMAIL_REPLY,
-        InteractionType.MEETING,
-        InteractionType.CALL,
-        InteractionType.EVENT_ATTENDED,
-        InteractionType.FORM_SUBMISSION,
-        InteractionType.REFERRAL,
-    }
-)
-_LEAD_TRIGGERS = _CONVERSATIONAL_INBOUND - {InteractionType.COMMENT}
+_LEAD_TRIGGERS = (CONVERSATIONAL_TYPES - {InteractionType.COMMENT, InteractionType.EMAIL}) | {
+    InteractionType.FORM_SUBMISSION,
+    InteractionType.REFERRAL,
+}
+"""Inbound interactions that can make a contact a lead (a hand raised, not a comment)."""
 
 
 def _today() -> datetime:
@@ -377,10 +370,11 @@ class _Generator:
             now = at
             if kind == "touch":
                 assert isinstance(item, _Touch)
-                if item.direction is Direction.OUTBOUND:
-                    outbound_seen = True
-                elif item.type in _CONVERSATIONAL_INBOUND:
-                    inbound_seen = True
+                if item.type in CONVERSATIONAL_TYPES:  # two-way as docs/definitions.md says
+                    if item.direction is Direction.OUTBOUND:
+                        outbound_seen = True
+                    else:
+                        inbound_seen = True
                 two_way = inbound_seen and outbound_seen
                 item.weight = (
                     cat.CHANNEL_BY_NAME[item.channel].hazard

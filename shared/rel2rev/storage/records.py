@@ -92,11 +92,20 @@ def _people(event: Event) -> list[Sequence[Identifier]]:
     return [role.contact for role in payload.contact_roles]
 
 
+def _moment(value: object) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
 def _anchor(state: RecordState) -> datetime:
-    """The moment that places a record in a month shard: when it happened or was created."""
-    moment = state.fields.get("occurred_at") or state.fields.get("created_at")
+    """The moment that places a record in a month shard: when it happened or was created; a
+    closed deal when it closed (so a run finds the deals won or lost in its window)."""
+    fields = state.fields
+    closed = fields.get("closed_at")
+    if state.kind is RecordKind.DEAL and fields.get("status") in {"won", "lost"} and closed:
+        return _moment(closed)
+    moment = fields.get("occurred_at") or fields.get("created_at")
     if moment is not None:
-        return datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+        return _moment(moment)
     return min(apply.version_time(v) for v in [state.version, *state.versions.values()] if v)
 
 
@@ -396,13 +405,70 @@ class RecordRepository:
             keys.BY_ACCOUNT, partition, "begins_with({sk}, :kind)", kind=f"{kind.value}#"
         )
 
+    def records_for_run(
+        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
+    ) -> WorkspaceRecords:
+        """What a run of the window [start, end) reads: every record anchored in
+        [start - lookback, end) (the lookback keeps the touches before the window's first
+        conversions), then everything linked to them that is anchored earlier: the contacts,
+        leads and deals of every account they name (ByAccount queries, in parallel) and the
+        contacts they name by id (batch reads). A deal won in the window is anchored at its
+        close, so it is found however long ago it was created.
+        """
+        window = self.records_in_window(workspace, start - lookback, end)
+        contacts = {c.contact_id: c for c in window.contacts}
+        leads = {lead.lead_id: lead for lead in window.leads}
+        deals = {d.deal_id: d for d in window.deals}
+        accounts = {
+            a
+            for a in (
+                *(c.account_id for c in window.contacts),
+                *(i.account_id for i in window.interactions),
+                *(lead.account_id for lead in window.leads),
+                *(d.account_id for d in window.deals),
+            )
+            if a
+        }
+
+        def linked(account_id: str) -> list[Record]:
+            partition = keys.account_partition(workspace, account_id)
+            return list(self._query(keys.BY_ACCOUNT, partition))
+
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            for found in pool.map(linked, sorted(accounts)):
+                for record in found:
+                    if isinstance(record, Contact):
+                        contacts.setdefault(record.contact_id, record)
+                    elif isinstance(record, Lead):
+                        leads.setdefault(record.lead_id, record)
+                    elif isinstance(record, Deal):
+                        deals.setdefault(record.deal_id, record)
+        named = {
+            *(i.contact_id for i in window.interactions),
+            *(lead.contact_id for lead in leads.values() if lead.contact_id),
+            *(r.contact_id for d in deals.values() for r in d.contact_roles),
+        } - contacts.keys()
+        pks = [keys.record_pk(workspace, RecordKind.CONTACT, c) for c in sorted(named)]
+        for item in self._get_items(pks).values():
+            record = _record(item)
+            if isinstance(record, Contact):
+                contacts[record.contact_id] = record
+        return WorkspaceRecords(
+            workspace=workspace,
+            contacts=list(contacts.values()),
+            interactions=window.interactions,
+            leads=list(leads.values()),
+            deals=list(deals.values()),
+        )
+
     def records_in_window(self, workspace: str, start: datetime, end: datetime) -> WorkspaceRecords:
         """Every record anchored in [start, end): month shards queried in parallel, paginated.
 
         The sort key `{anchor}#{kind}#{id}` makes `BETWEEN start AND end` exactly [start, end).
 
-        A record's anchor is when it happened (interactions) or was created (contacts, leads,
-        deals; the first source clock seen when the source sent no creation time).
+        A record's anchor is when it happened (interactions), closed (won or lost deals) or was
+        created (contacts, leads, open deals; the first source clock seen when the source sent
+        no creation time).
         """
         lo, hi = keys.clock(start), keys.clock(end)
 

@@ -1,7 +1,7 @@
 """`execute_run` / `run_now` against moto: stored results, exports, failure modes, idempotency."""
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
@@ -26,7 +26,9 @@ class InMemoryRecords:
         self.records = records
         self.reads = 0
 
-    def records_in_window(self, workspace: str, start: datetime, end: datetime) -> WorkspaceRecords:
+    def records_for_run(
+        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
+    ) -> WorkspaceRecords:
         self.reads += 1
         if self.records is None:
             raise ConnectionError("records table unreachable")

@@ -107,10 +107,10 @@ def _recomputed_shares(world: World) -> dict[str, dict[str, float]]:
     """Each won deal's channel shares, recomputed from the stored records alone."""
     truth = world.truth
     multiplier = truth.reciprocity_multiplier
-    conversational = {
-        InteractionType.COMMENT, InteractionType.DM, InteractionType.EMAIL_REPLY,
-        InteractionType.MEETING, InteractionType.CALL, InteractionType.EVENT_ATTENDED,
-        InteractionType.FORM_SUBMISSION, InteractionType.REFERRAL,
+    conversational = {  # docs/definitions.md, "Two-way", written out
+        InteractionType.COMMENT, InteractionType.EMAIL, InteractionType.EMAIL_REPLY,
+        InteractionType.DM, InteractionType.CALL, InteractionType.MEETING,
+        InteractionType.EVENT_ATTENDED,
     }  # fmt: skip
     by_account: dict[str | None, list[Interaction]] = defaultdict(list)
     for i in sorted(world.records.interactions, key=lambda i: i.occurred_at):
@@ -124,10 +124,9 @@ def _recomputed_shares(world: World) -> dict[str, dict[str, float]]:
         for i in by_account[deal.account_id]:
             if i.occurred_at > deal.closed_at:
                 break
-            if i.direction is Direction.OUTBOUND:
-                outbound = True
-            elif i.type in conversational:
-                inbound = True
+            if i.type in conversational:
+                outbound |= i.direction is Direction.OUTBOUND
+                inbound |= i.direction is Direction.INBOUND
             age = (deal.closed_at - i.occurred_at).total_seconds() / 86400
             weight = truth.channel_effects[i.channel] * (multiplier if inbound and outbound else 1)
             hazard[i.channel] += weight * 2 ** (-age / truth.half_life_days)
