@@ -285,7 +285,7 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
     _row(f"rel2rev {len(heuristics)} position models", wall_heur, peak, "", "")
     for name in ("first", "last", "linear"):
         print(f"      {name:<30} planted L1 {l1_deviation(got[name], p):5.1f} pts")
-    models = ("shapley", "shapley_simplified")
+    models = ("shapley", "shapley_rate")
     for name in models:
         shap, wall, peak = measure(lambda name=name: rel2rev_models(frame, (name,)))
         _row(f"rel2rev {name}", wall, peak, "",
@@ -298,7 +298,14 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
         conversions = int(timed.conversions.sum())
         print(f"  timed hazard world: {hazard:,} journeys, {timed.n_touches:,} touches, ", end="")
         print(f"{conversions:,} conversions")
-        for name in ("additive_hazard", "markov", "shapley", "time_decay", "linear"):
+        for name in (
+            "additive_hazard",
+            "markov",
+            "shapley",
+            "shapley_rate",
+            "time_decay",
+            "linear",
+        ):
             fitted, wall, peak = measure(
                 lambda name=name: _shares(
                     model_credit(timed, name).conversions, timed.codes("channel")[1]

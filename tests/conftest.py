@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,21 @@ MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
 MAX_TRANSACTION_ITEMS = 100
 MAX_ITEM_BYTES = 400 * 1024
+
+
+def _powertools_environment() -> None:
+    """The Powertools settings every deployed function has (the template's Globals), set
+    before any test module imports the code, so domain code run in-process behaves as in
+    Lambda (its metrics flush under their namespace)."""
+    from rel2rev.local.template import load_template
+
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        if name.startswith("POWERTOOLS_METRICS_"):
+            os.environ.setdefault(name, str(value))
+
+
+_powertools_environment()
 
 
 def _value_size(value: dict[str, Any]) -> int:

@@ -24,6 +24,7 @@ from rel2rev.job.results import (
     Transition,
     UnattributedReason,
     UnattributedTotal,
+    UnplacedRevenue,
 )
 from rel2rev.money import Money
 
@@ -41,7 +42,7 @@ class FunnelGroup(_Body):
     qualified: int
     lead: int
     opportunity: int
-    won: int
+    won: int = Field(description="Relationships on a won deal (not deals)")
     lost: int
     qualification_rate: float | None = Field(description="qualified / captured")
     lead_rate: float | None = Field(description="lead / qualified")
@@ -58,7 +59,9 @@ class FunnelGroup(_Body):
 
 
 class FunnelResponse(_Body):
-    """`GET /v1/funnel`."""
+    """`GET /v1/funnel`: cohort groups, plus what the whole run window won and the part of it
+    no capture cohort holds (the overall groups' revenue + `unplaced` = `won` when no
+    `from`/`to` narrows the cohorts)."""
 
     run_id: str
     as_of: date
@@ -68,6 +71,9 @@ class FunnelResponse(_Body):
     cohort: str | None
     groups: list[FunnelGroup]
     delays: list[StageDelay]
+    won: list[Money] = Field(description="Won in the run's window, per currency")
+    won_deals: int = Field(description="Deals won in the run's window")
+    unplaced: list[UnplacedRevenue] = Field(description="Won revenue in no capture cohort, and why")
 
 
 class AttributionResponse(_Body):

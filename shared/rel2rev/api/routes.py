@@ -154,6 +154,9 @@ def get_funnel(
         cohort=cohort,
         groups=funnel_groups(funnel, start=start, end=end, by=by, per_cohort=cohort == "month"),
         delays=funnel.delays,
+        won=funnel.won,
+        won_deals=funnel.won_deals,
+        unplaced=funnel.unplaced,
     )
 
 

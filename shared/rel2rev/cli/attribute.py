@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from rich.table import Table
 
 from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
 from rel2rev.attribution.io import FORMATS, read_input
+from rel2rev.attribution.run import MODEL_ALIASES
 from rel2rev.errors import InputError
 from rel2rev.money import is_known_currency
 
@@ -58,7 +61,7 @@ def _decay(text: str) -> str | timedelta:
 def _check(args: argparse.Namespace) -> list[str]:
     models: list[str] = args.model or list(ALL_MODELS)
     for name in models:
-        if name not in ALL_MODELS:
+        if name not in ALL_MODELS and name not in MODEL_ALIASES:
             raise InputError(f"--model: unknown model {name!r}; known: {' '.join(ALL_MODELS)}")
     if not is_known_currency(args.currency.upper()):
         raise InputError(f"--currency: unknown ISO 4217 currency {args.currency!r}")
@@ -100,17 +103,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unattributed(result: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "deal_id": gap.deal_id,
+            "reason": gap.reason,
+            "amount": str(gap.amount.amount) if gap.amount else None,
+            "currency": gap.amount.currency if gap.amount else None,
+        }
+        for gap in result.unattributed
+    ]
+
+
 def to_json(report: AttributionReport) -> dict[str, Any]:
-    """`{"models": {NAME: {"shares", "conversions", "revenue", ...}}}`.
+    """`{"won": {CURRENCY: amount}, "models": {NAME: {"shares", "conversions", "revenue",
+    "deal_lines", "unattributed", ...}}}`.
 
     `revenue` maps each value to its amount (a decimal string) when the data has one currency,
     and to `{currency: amount}` when it has several; `revenue_by_currency` is always keyed by
-    currency first. A model that could not run has only `error`.
+    currency first. `unattributed` lists the converting journeys the model gave no line, with
+    the reason: per currency, revenue + unattributed = won. A model that could not run has
+    `error` and `unattributed` only.
     """
     models: dict[str, Any] = {}
     for name, result in report.models.items():
         if result.error is not None:
-            models[name] = {"error": result.error}
+            models[name] = {"error": result.error, "unattributed": _unattributed(result)}
             continue
         by_currency = {
             cur: {v: str(m.amount) for v, m in values.items()}
@@ -133,6 +151,7 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
                  "amount": str(line.amount.amount), "currency": line.amount.currency}
                 for line in result.deal_lines
             ],
+            "unattributed": _unattributed(result),
         }  # fmt: skip
         if result.share_intervals:
             entry["share_intervals"] = {
@@ -143,15 +162,26 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
         if result.diagnostics:
             entry["diagnostics"] = result.diagnostics
         models[name] = entry
-    return {"by": report.by, "models": models}
+    won = {c: str(m.amount) for c, m in report.won.items()}
+    return {"by": report.by, "won": won, "models": models}
 
 
 def to_frame(report: AttributionReport) -> pd.DataFrame:
-    """Long table: one row per model, value and currency (or no currency without revenue)."""
+    """Long table: one row per model, value and currency (or no currency without revenue),
+    then one row per model, currency and reason of the revenue it left unattributed (empty
+    value, the reason in `unattributed`): per model and currency, `revenue` sums to won."""
     rows: list[dict[str, Any]] = []
     for name, result in report.models.items():
+        missing: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for gap in result.unattributed:
+            if gap.amount is not None:
+                missing[(gap.amount.currency, gap.reason)] += gap.amount.amount
+        gaps = [
+            {"model": name, "currency": c, "revenue": str(a), "unattributed": reason}
+            for (c, reason), a in sorted(missing.items())
+        ]
         if result.error is not None:
-            rows.append({"model": name, "error": result.error})
+            rows += [{"model": name, "error": result.error}, *gaps]
             continue
         for value, share in result.shares.items():
             base = {"model": name, "value": value, "share": share,
@@ -161,7 +191,10 @@ def to_frame(report: AttributionReport) -> pd.DataFrame:
                 rows.append(base)
             for currency, money in amounts:
                 rows.append(base | {"currency": currency, "revenue": str(money.amount)})
-    columns = ["model", "value", "share", "conversions", "currency", "revenue", "error"]
+        rows += gaps
+    columns = [
+        "model", "value", "share", "conversions", "currency", "revenue", "unattributed", "error",
+    ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -180,6 +213,28 @@ def write(report: AttributionReport, out: Path) -> None:
         to_frame(report).to_parquet(out, index=False)
 
 
+def _tie_out(report: AttributionReport) -> Table:
+    """Per model and currency: credited + unattributed = won."""
+    table = Table(title="Revenue: credited + unattributed = won")
+    for column in ("model", "currency", "credited", "unattributed", "won"):
+        table.add_column(column, justify="left" if column in ("model", "currency") else "right")
+    for name, result in report.models.items():
+        for currency, won in report.won.items():
+            credited = sum(
+                (m.amount for m in result.revenue.get(currency, {}).values()), Decimal(0)
+            )
+            missing = sum(
+                (
+                    g.amount.amount
+                    for g in result.unattributed
+                    if g.amount is not None and g.amount.currency == currency
+                ),
+                Decimal(0),
+            )
+            table.add_row(name, currency, str(credited), str(missing), str(won.amount))
+    return table
+
+
 def _print(report: AttributionReport) -> None:
     console = Console(width=max(Console().width, 120))
     values = [row.value for row in report.comparison]
@@ -191,6 +246,8 @@ def _print(report: AttributionReport) -> None:
         if result.error is None:
             table.add_row(name, *(f"{result.shares.get(v, 0.0):.1%}" for v in values))
     console.print(table)
+    if report.won:
+        console.print(_tie_out(report))
     for name, result in report.models.items():
         if result.error is not None:
             console.print(f"{name}: {result.error}", style="yellow", markup=False)

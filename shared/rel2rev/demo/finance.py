@@ -1,15 +1,15 @@
 """Finance's side of the demo: pull attribution through the API with a key, and reconcile.
 
 `FinanceClient` is a plain HTTP client of the finance API (bearer API key, JSON bodies parsed
-into the API's own response models). `reconcile` checks, deal by deal and model by model,
-that the credit lines sum exactly to the deal amount and that the amount is the one the CRM
-booked.
+into the API's own response models). `reconcile` checks, deal by deal, model by model and
+dimension by dimension, that each won deal is either credited (lines summing exactly to the
+amount the CRM booked) or on one unattributed line with its reason.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,7 @@ class Reconciliation:
 
     deals: int = 0
     checks: int = 0
+    unattributed: int = 0
     models: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -80,12 +81,18 @@ class Reconciliation:
         return not self.problems and not self.missing
 
 
-def reconcile(credits: Sequence[DealCredit], booked: Mapping[str, Money]) -> Reconciliation:
-    """Check every (deal, model, dimension) line set sums to the booked amount, to the cent.
+def reconcile(
+    credits: Sequence[DealCredit],
+    booked: Mapping[str, Money],
+    models: Sequence[str],
+    dimensions: Sequence[str],
+) -> Reconciliation:
+    """Check every (deal, model, dimension): its lines sum to the booked amount, to the cent,
+    or it is on exactly one unattributed line.
 
     `booked` maps the stored deal id of every won deal to the amount the CRM booked.
     """
-    result = Reconciliation()
+    result = Reconciliation(models=set(models))
     seen: set[str] = set()
     for deal in credits:
         seen.add(deal.deal_id)
@@ -101,11 +108,27 @@ def reconcile(credits: Sequence[DealCredit], booked: Mapping[str, Money]) -> Rec
             if line.amount.currency != expected.currency:
                 result.problems.append(f"{deal.deal_id}: {line.model} line in {line.amount}")
             sums[(line.model, line.by)] += line.amount.minor_units
-        for (model, by), units in sorted(sums.items()):
-            result.models.add(model)
-            result.checks += 1
-            if units != expected.minor_units:
-                got = Money.from_minor_units(units, expected.currency)
-                result.problems.append(f"{deal.deal_id}: {model} by {by} sums to {got}")
+        gaps = defaultdict(int, _counts((g.model, g.by) for g in deal.unattributed))
+        for model in models:
+            for by in dimensions:
+                result.checks += 1
+                credited, missing = (model, by) in sums, gaps[(model, by)]
+                if missing:
+                    result.unattributed += 1
+                if credited == bool(missing) or missing > 1:
+                    result.problems.append(
+                        f"{deal.deal_id}: {model} by {by} credited {credited}, "
+                        f"unattributed {missing} times"
+                    )
+                elif credited and sums[(model, by)] != expected.minor_units:
+                    got = Money.from_minor_units(sums[(model, by)], expected.currency)
+                    result.problems.append(f"{deal.deal_id}: {model} by {by} sums to {got}")
     result.missing = sorted(set(booked) - seen)
     return result
+
+
+def _counts(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    for key in keys:
+        counted[key] += 1
+    return counted

@@ -259,7 +259,12 @@ class DemoFlow:
         client = FinanceClient(stack.api_url, self.api_key)
         with self.console.status("finance: pulling per-deal credit lines"):
             deals = client.deals()
-        check = reconcile(deals, self.result.plan.booked)
+        run = self.result.run
+        assert run is not None
+        parameters = run.parameters
+        check = reconcile(
+            deals, self.result.plan.booked, parameters.models, parameters.attribution_by
+        )
         self.result.reconciliation = check
         self.result.attribution = client.attribution(by="channel")
         self.result.funnel = client.funnel()

@@ -12,7 +12,7 @@ from rel2rev.demo.flow import DemoResult, recoveries
 
 REVENUE_MODELS = ("linear", "markov", "additive_hazard")
 """The three models shown side by side: a heuristic and two data-driven ones."""
-DATA_DRIVEN = frozenset({"markov", "shapley", "shapley_simplified", "additive_hazard"})
+DATA_DRIVEN = frozenset({"markov", "shapley", "shapley_rate", "additive_hazard"})
 
 
 def _money(amount: Decimal) -> str:
@@ -31,11 +31,40 @@ def funnel_table(result: DemoResult) -> Table | None:
     for name in stages:
         table.add_column(name, justify="right")
     table.add_row(*(str(getattr(group, n)) for n in stages))
-    revenue = " + ".join(f"{_money(m.amount)} {m.currency}" for m in group.revenue)
+    revenue = " + ".join(f"{_money(m.amount)} {m.currency}" for m in result.funnel.won)
     table.caption = (
-        f"won revenue {revenue}; {group.relationship_interactions} two-way exchanges beside "
-        f"{group.vanity_interactions} one-way reactions (likes, follows, views)"
+        f"{group.won} relationships on {result.funnel.won_deals} won deals, won revenue "
+        f"{revenue}; {group.relationship_interactions} conversational interactions beside "
+        f"{group.vanity_interactions} reactions (likes, follows, views, shares)"
     )
+    return table
+
+
+def tie_out_table(result: DemoResult) -> Table | None:
+    """Per currency: won = attributed + not attributed, from the finance API, with the models
+    that agree on the split on one row."""
+    if result.attribution is None or not result.attribution.reconciliation:
+        return None
+    groups: dict[tuple[str, Decimal, Decimal, Decimal], list[str]] = defaultdict(list)
+    for row in result.attribution.reconciliation:
+        key = (row.currency, row.won.amount, row.credited.amount, row.unattributed.amount)
+        groups[key].append(row.model)
+    table = Table(
+        title="Won revenue = attributed + not attributed (finance API, by channel)",
+        title_justify="left",
+    )
+    for column in ("currency", "won", "attributed", "not attributed", "models"):
+        table.add_column(column, justify="left" if column in ("currency", "models") else "right")
+    every = len(result.attribution.models)
+    for (currency, won, credited, missing), models in sorted(groups.items()):
+        ties = "" if credited + missing == won else " ✗"
+        table.add_row(
+            currency,
+            f"{won:,}",
+            f"{credited:,}",
+            f"{missing:,}{ties}",
+            f"all {every}" if len(models) == every else ", ".join(models),
+        )
     return table
 
 
@@ -110,15 +139,21 @@ def print_summary(result: DemoResult, console: Console) -> None:
             f"{counts.interactions} interactions ({world.interactions} in the world: "
             f"redeliveries stored once), {counts.deals} deals, {counts.won_deals} won."
         )
-    for table in [funnel_table(result), *revenue_tables(result), recovery_table(result)]:
+    for table in [
+        funnel_table(result),
+        tie_out_table(result),
+        *revenue_tables(result),
+        recovery_table(result),
+    ]:
         if table is not None:
             console.print(table)
     check = result.reconciliation
     if check is not None:
         verdict = "[green]every deal reconciles to the cent[/green]" if check.ok else "[red]FAILED"
         console.print(
-            f"Finance: {check.deals} won deals × {len(check.models)} models "
-            f"({check.checks} line sets) pulled through the API with an API key: {verdict}."
+            f"Finance: {check.deals} won deals × {len(check.models)} models × dimensions "
+            f"({check.checks} checks, {check.unattributed} on an unattributed line with its "
+            f"reason) pulled through the API with an API key: {verdict}."
         )
     if result.report is not None:
         console.print(

@@ -65,9 +65,7 @@ def execute_run(
     clock = perf_counter()
     try:
         lookback = timedelta(days=run.parameters.lookback_days)
-        window = records.records_for_run(
-            run.workspace, run.window_start, run.window_end, lookback
-        )
+        window = records.records_for_run(run.workspace, run.window_start, run.window_end, lookback)
         logger.info(
             "window read",
             run_id=run.run_id,

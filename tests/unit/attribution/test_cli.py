@@ -171,3 +171,42 @@ def test_holdout_and_bootstrap_are_reported(tmp_path: Path) -> None:
         assert 0.5 < doc[model]["holdout"]["auc"] <= 1.0
         low, high = doc[model]["share_intervals"]["a"]
         assert low <= doc[model]["shares"]["a"] <= high
+
+
+def test_unattributed_revenue_is_shown_and_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A converting journey without revenue, and a model that cannot run: the CLI says what
+    was left unattributed and why, and per model credited + unattributed = won."""
+    rows = TOUCHES + "d4,2026-01-04T00:00:00Z,email,1,,\n"
+    source = write(tmp_path, "t.csv", rows)
+    out = tmp_path / "out.json"
+    argv = ["attribute", "--input", str(source), "--format", "touches", "--by", "campaign",
+            "--model", "linear", "markov", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "credited + unattributed = won" in printed
+    doc = json.loads(out.read_text())
+    assert doc["won"] == {"USD": "110.01"}
+    linear = doc["models"]["linear"]
+    assert linear["unattributed"] == [
+        {"deal_id": "d4", "reason": "no_amount", "amount": None, "currency": None}
+    ]
+    assert sum(float(v) for v in linear["revenue"].values()) == pytest.approx(110.01)
+    frame_out = tmp_path / "out.csv"
+    assert main([*argv[:-2], "--model", "shapley_simplified", "--out", str(frame_out)]) == 0
+    frame = pd.read_csv(frame_out)
+    assert set(frame["model"]) == {"linear", "markov", "shapley"}
+
+
+def test_a_failed_model_leaves_all_its_revenue_unattributed(tmp_path: Path) -> None:
+    rows = [f"d1,2026-01-{day:02d}T00:00:00Z,c{day},100.00,EUR" for day in range(1, 22)]
+    source = write(tmp_path, "t.csv", "journey_id,ts,channel,revenue,currency\n" + "\n".join(rows))
+    out = tmp_path / "out.csv"
+    assert main(["attribute", "--input", str(source), "--format", "touches", "--model",
+                 "shapley_rate", "--out", str(out)]) == 0  # fmt: skip
+    frame = pd.read_csv(out, dtype=str)
+    gap = frame[frame["unattributed"].notna()]
+    assert list(zip(gap["model"], gap["currency"], gap["revenue"], gap["unattributed"])) == [
+        ("shapley_rate", "EUR", "100.00", "model_failed")
+    ]

@@ -73,9 +73,9 @@ def _won_in_window(world: WorkspaceRecords, results: RunResults) -> dict[str, De
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for deal in world.deals:
         closed = deal.closed_at
-        if deal.status is DealStatus.WON and deal.amount is not None and closed is not None:
-            if run.window_start <= closed < run.window_end:
-                sums[deal.amount.currency] += deal.amount.amount
+        won = deal.status is DealStatus.WON and deal.amount is not None and closed is not None
+        if won and run.window_start <= closed < run.window_end:  # type: ignore[operator]
+            sums[deal.amount.currency] += deal.amount.amount  # type: ignore[union-attr]
     return dict(sums)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from rel2rev.api.models import DealCredit, DealLine
+from rel2rev.api.models import DealCredit, DealGap, DealLine
 from rel2rev.demo.delivery import (
     demo_connections,
     native_deliveries,
@@ -120,12 +120,17 @@ def test_redeliveries_repeat_some_requests_exactly() -> None:
         assert d.build() == originals[d.label.removesuffix(" (redelivery)")].build()
 
 
-def _credit(deal_id: str, amount: str, lines: dict[str, list[str]]) -> DealCredit:
+def _credit(
+    deal_id: str, amount: str, lines: dict[str, list[str]], gaps: tuple[str, ...] = ()
+) -> DealCredit:
     money = Money.of(amount, "EUR")
     return DealCredit(
         deal_id=deal_id,
         closed_at=END,
         amount=money,
+        unattributed=[
+            DealGap(model=model, by="channel", reason="no_touch_in_lookback") for model in gaps
+        ],
         lines=[
             DealLine(
                 model=model,
@@ -142,22 +147,30 @@ def _credit(deal_id: str, amount: str, lines: dict[str, list[str]]) -> DealCredi
 
 def test_reconcile_checks_every_model_to_the_cent() -> None:
     booked = {"d1": Money.of("100.00", "EUR"), "d2": Money.of("10.01", "EUR")}
+    models = ["linear", "markov"]
     good = [
         _credit("d1", "100.00", {"linear": ["50.00", "50.00"], "markov": ["99.99", "0.01"]}),
-        _credit("d2", "10.01", {"linear": ["5.01", "5.00"]}),
+        _credit("d2", "10.01", {"linear": ["5.01", "5.00"]}, gaps=("markov",)),
     ]
-    check = reconcile(good, booked)
+    check = reconcile(good, booked, models, ["channel"])
     assert check.ok
-    assert (check.deals, check.checks, check.models) == (2, 3, {"linear", "markov"})
+    assert (check.deals, check.checks, check.unattributed) == (2, 4, 1)
+    assert check.models == {"linear", "markov"}
     off = [
-        _credit("d1", "100.00", {"linear": ["50.00", "49.99"]}),
+        _credit("d1", "100.00", {"linear": ["50.00", "49.99"]}, gaps=("markov", "markov")),
         _credit("d9", "1.00", {"linear": ["1.00"]}),
     ]
-    check = reconcile(off, booked)
+    check = reconcile(off, booked, models, ["channel"])
     assert not check.ok
     assert any("linear by channel sums to 99.99 EUR" in p for p in check.problems)
+    assert any(
+        "markov by channel credited False, unattributed 2 times" in p for p in check.problems
+    )
     assert any(p.startswith("d9") for p in check.problems)
     assert check.missing == ["d2"]
+    lost = [_credit("d1", "100.00", {"linear": ["100.00"]}), good[1]]
+    check = reconcile(lost, booked, models, ["channel"])
+    assert check.problems == ["d1: markov by channel credited False, unattributed 0 times"]
 
 
 def test_schedule_event_is_the_templates_scheduler_input() -> None:
