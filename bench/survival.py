@@ -18,6 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from rel2rev.funnel import contact_stages, qualify
+from rel2rev.job.compute import records_held
 from rel2rev.money import Money
 from rel2rev.records import (
     Contact,
@@ -119,6 +120,12 @@ def main() -> None:
     )
     print(f"{len(records.contacts)} contacts, {len(records.interactions)} interactions, "
           f"{len(records.leads)} leads, {len(records.deals)} deals")  # fmt: skip
+    with records_held():  # as the job holds its records
+        steps(records)
+
+
+def steps(records: WorkspaceRecords) -> None:
+    """Time every step of the survival section on `records`."""
     laps: dict[str, tuple[float, float]] = {}
     states = timed(
         "qualification (details=False)",

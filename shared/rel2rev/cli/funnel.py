@@ -11,13 +11,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from rel2rev.cutoff import known_at
 from rel2rev.dataset import read_dataset
 from rel2rev.errors import InputError
 from rel2rev.funnel import FunnelReport, QualificationConfig, funnel_metrics
 from rel2rev.records import WorkspaceRecords
 
 HELP = "Funnel metrics (capture → qualified → lead → opportunity → won) over exported records"
-_EPSILON = timedelta(microseconds=1)
+INSTANT = timedelta(microseconds=1)
+"""The smallest step in time: `--as-of` is inclusive, a cut-off is not."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -138,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
     """Compute, print and optionally write the funnel report."""
     records = read_dataset(args.input)
     as_of = default_as_of(records, args.as_of)
+    records = known_at(records, as_of + INSTANT)  # as known at that moment: nothing later
     start = parse_moment(args.start, "--from") if args.start else min(moments(records))
-    end = parse_moment(args.end, "--to") if args.end else as_of + _EPSILON
+    end = parse_moment(args.end, "--to") if args.end else as_of + INSTANT
     if start >= end:
         raise InputError("--from must be before --to")
     report = funnel_metrics(

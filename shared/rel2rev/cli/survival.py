@@ -8,7 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from rel2rev.cli.funnel import add_common, default_as_of, load_config, write_rows
+from rel2rev.cli.funnel import INSTANT, add_common, default_as_of, load_config, write_rows
+from rel2rev.cutoff import known_at
 from rel2rev.dataset import read_dataset
 from rel2rev.errors import InputError
 from rel2rev.funnel import qualify
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--competing applies to --transition lead_to_won")
     records = read_dataset(args.input)
     as_of = default_as_of(records, args.as_of)
+    records = known_at(records, as_of + INSTANT)  # as known at that moment: nothing later
     config = load_config(args.config)
     states = qualify(records, config, as_of=as_of)
     resolution = timedelta(days=args.resolution_days)

@@ -11,7 +11,9 @@ and metrics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from time import perf_counter
@@ -122,11 +124,32 @@ def counts_of(records: WorkspaceRecords, run: RunRecord, journeys: int) -> DataC
     )
 
 
+@contextmanager
+def records_held() -> Iterator[None]:
+    """Exempt every object alive now (a run's records: millions of them) from the cyclic
+    garbage collector until the block ends.
+
+    The models allocate millions of short-lived tuples and frames; each full collection would
+    otherwise walk every record again (measured: 2.1 s instead of 0.74 s to build the survival
+    touch frame at 1M interactions). Unfrozen at the end, so a warm Lambda container frees
+    them with the next collection.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def compute_results(
     records: WorkspaceRecords, run: RunRecord, *, sections: Sections | None = None
 ) -> RunResults:
     """Every section's results; `run` comes back with sections, counts, versions and status."""
-    records = known_at(records, run.window_end)
+    with records_held():
+        return _compute(known_at(records, run.window_end), run, sections)
+
+
+def _compute(records: WorkspaceRecords, run: RunRecord, sections: Sections | None) -> RunResults:
     sections = sections or Sections(run.run_id)
     config = run.parameters.qualification
 

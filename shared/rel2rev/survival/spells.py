@@ -8,7 +8,8 @@ the stage moments of `rel2rev.funnel.stages`. The *unit* at risk depends on the 
   are not independent, so every spell carries its `cluster` (the account, or the contact when
   it has none) and the Cox models cluster their standard errors on it.
 - `lead_to_won`: buying committees. A deal's outcome is one event of its account, not one per
-  contact on it: the unit is the account (a contact without an account is its own unit), from
+  contact on it: the unit is the account (of the contact, else of a deal it is on; a contact
+  with neither is its own unit), from
   its first lead (any member's, or the account's) to the first won close of its deals at or
   after that lead, with the first lost close as the competing outcome. Its segment (capture
   channel, owner, stakeholder type) is its earliest-captured member's.
@@ -34,6 +35,7 @@ from rel2rev.funnel.stages import ContactStages, contact_stages
 from rel2rev.records import (
     DealStatus,
     Direction,
+    InteractionType,
     WorkspaceRecords,
     interaction_class,
 )
@@ -126,12 +128,13 @@ def spells_from_records(
         states = qualify(records, config, as_of=as_of, details=features)
     if stages is None:
         stages = contact_stages(records, states, as_of=as_of)
-    members = _units(stages, transition)
+    clusters = clusters_of(records, stages)
+    members = _units(stages, transition, clusters)
     if transition is Transition.LEAD_TO_WON:
         frame = _account_frame(records, stages, members, as_of)
     else:
         start_col, end_col = _ENDPOINTS[transition]
-        frame = _relationship_frame(stages, start_col, end_col)
+        frame = _relationship_frame(stages, clusters, start_col, end_col)
     before = (frame["end"] < frame["start"]) | (frame["competing"] < frame["start"])
     excluded = int(before.sum())
     frame = frame.loc[~before].reset_index(drop=True)
@@ -144,18 +147,29 @@ def spells_from_records(
     return Spells(transition, unit_of(transition), frame, touch_frame, names, excluded)
 
 
-def cluster_of(stages: ContactStages) -> str:
-    """The account a relationship belongs to (its own id when it has none)."""
-    return f"account:{stages.account_id}" if stages.account_id else f"contact:{stages.contact_id}"
+def clusters_of(records: WorkspaceRecords, stages: list[ContactStages]) -> dict[str, str]:
+    """Contact id -> the account it belongs to: its own, else the (first, by id) account of a
+    deal it is on; `contact:{id}` when it has neither, so a buying committee is one unit even
+    when a member was stored without an account."""
+    deal_account = {d.deal_id: d.account_id for d in records.deals if d.account_id}
+    found = {}
+    for s in stages:
+        account = s.account_id or min(
+            (deal_account[d] for d in s.deal_ids if d in deal_account), default=None
+        )
+        found[s.contact_id] = f"account:{account}" if account else f"contact:{s.contact_id}"
+    return found
 
 
-def _units(stages: list[ContactStages], transition: Transition) -> dict[str, list[str]]:
+def _units(
+    stages: list[ContactStages], transition: Transition, clusters: dict[str, str]
+) -> dict[str, list[str]]:
     """Unit id -> member contact ids (one contact per unit for relationship transitions)."""
     if unit_of(transition) == "relationship":
         return {s.contact_id: [s.contact_id] for s in stages}
     units: dict[str, list[str]] = defaultdict(list)
     for s in stages:
-        units[cluster_of(s)].append(s.contact_id)
+        units[clusters[s.contact_id]].append(s.contact_id)
     return units
 
 
@@ -169,12 +183,14 @@ def _segment_columns(stages: list[ContactStages]) -> dict[str, list[str]]:
     }
 
 
-def _relationship_frame(stages: list[ContactStages], start_col: str, end_col: str) -> pd.DataFrame:
+def _relationship_frame(
+    stages: list[ContactStages], clusters: dict[str, str], start_col: str, end_col: str
+) -> pd.DataFrame:
     started = [s for s in stages if getattr(s, start_col) is not None]
     return pd.DataFrame(
         {
             "id": pd.Series([s.contact_id for s in started], dtype="object"),
-            "cluster": pd.Series([cluster_of(s) for s in started], dtype="object"),
+            "cluster": pd.Series([clusters[s.contact_id] for s in started], dtype="object"),
             "start": utc_series([getattr(s, start_col) for s in started]),
             "end": utc_series([getattr(s, end_col) for s in started]),
             "competing": utc_series([None] * len(started)),
@@ -230,26 +246,37 @@ def _account_frame(
     )
 
 
+_GROUPS = {
+    (kind, direction): (
+        ("inbound" if direction is Direction.INBOUND else "outbound")
+        if interaction_class(kind) == "conversation"
+        else interaction_class(kind)
+    )
+    for kind in InteractionType
+    for direction in Direction
+}
+"""(type, direction) -> the touch group: reaction, inbound, outbound (conversation) or signal."""
+
+
 def _touch_frame(
     records: WorkspaceRecords, as_of: datetime, unit_of_contact: dict[str, str], ids: set[str]
 ) -> pd.DataFrame:
-    kept = [
-        (unit_of_contact[i.contact_id], i)
-        for i in records.interactions
-        if i.occurred_at <= as_of and unit_of_contact.get(i.contact_id) in ids
-    ]
-    groups = []
-    for _, i in kept:
-        kind = interaction_class(i.type)
-        if kind == "conversation":
-            kind = "inbound" if i.direction is Direction.INBOUND else "outbound"
-        groups.append(kind)
+    unit = unit_of_contact.get
+    kept = (
+        [
+            (u, i)
+            for i in records.interactions
+            if (u := unit(i.contact_id)) in ids and i.occurred_at <= as_of
+        ]
+        if ids
+        else []
+    )
     return pd.DataFrame(
         {
-            "id": pd.Series([unit for unit, _ in kept], dtype="object"),
+            "id": pd.Series([u for u, _ in kept], dtype="object"),
             "at": utc_series([i.occurred_at for _, i in kept]),
-            "group": pd.Series(groups, dtype="object"),
-            "type": pd.Series([i.type.value for _, i in kept], dtype="object"),
+            "group": pd.Series([_GROUPS[i.type, i.direction] for _, i in kept], dtype="object"),
+            "type": pd.Series([i.type._value_ for _, i in kept], dtype="object"),
         }
     )
 

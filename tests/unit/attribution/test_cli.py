@@ -207,6 +207,5 @@ def test_a_failed_model_leaves_all_its_revenue_unattributed(tmp_path: Path) -> N
                  "shapley_rate", "--out", str(out)]) == 0  # fmt: skip
     frame = pd.read_csv(out, dtype=str)
     gap = frame[frame["unattributed"].notna()]
-    assert list(zip(gap["model"], gap["currency"], gap["revenue"], gap["unattributed"])) == [
-        ("shapley_rate", "EUR", "100.00", "model_failed")
-    ]
+    columns = (gap["model"], gap["currency"], gap["revenue"], gap["unattributed"])
+    assert list(zip(*columns, strict=True)) == [("shapley_rate", "EUR", "100.00", "model_failed")]

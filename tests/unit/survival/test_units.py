@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rel2rev.funnel import contact_stages, qualify
-from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.records import ContactRole, DealStatus, WorkspaceRecords
 from rel2rev.simulate import WorldConfig, simulate_world
 from rel2rev.survival import competing_risks, survival_analysis, survival_drivers
 from rel2rev.survival.spells import spells_from_records, utc_series
@@ -108,3 +108,33 @@ def test_timeline_of_units_does_not_depend_on_timedelta_resolution(world: Worksp
         world, as_of=END, transition="lead_to_won", resolution=timedelta(days=7)
     )
     assert (daily.n, daily.events) == (weekly.n, weekly.events)
+
+
+def test_a_committee_member_stored_without_an_account_joins_the_deals_account(
+    world: WorkspaceRecords,
+) -> None:
+    """A contact role on a won deal, stored without an account: still one event, not two."""
+    won = next(d for d in world.deals if d.status is DealStatus.WON)
+    member = next(c for c in world.contacts if c.account_id == won.account_id)
+    loose = member.model_copy(update={"contact_id": "loose", "account_id": None})
+    lead = next(lead for lead in world.leads if lead.account_id == won.account_id)
+    records = world.model_copy(
+        update={
+            "contacts": [*world.contacts, loose],
+            "leads": [
+                *world.leads,
+                lead.model_copy(update={"lead_id": "l", "contact_id": "loose"}),
+            ],
+            "deals": [
+                d.model_copy(
+                    update={"contact_roles": [*d.contact_roles, ContactRole(contact_id="loose")]}
+                )
+                if d.deal_id == won.deal_id
+                else d
+                for d in world.deals
+            ],
+        }
+    )
+    before = survival_analysis(world, as_of=END, transition="lead_to_won")
+    after = survival_analysis(records, as_of=END, transition="lead_to_won")
+    assert (after.n, after.events) == (before.n, before.events)
