@@ -209,3 +209,17 @@ def test_a_failed_model_leaves_all_its_revenue_unattributed(tmp_path: Path) -> N
     gap = frame[frame["unattributed"].notna()]
     columns = (gap["model"], gap["currency"], gap["revenue"], gap["unattributed"])
     assert list(zip(*columns, strict=True)) == [("shapley_rate", "EUR", "100.00", "model_failed")]
+
+
+def test_an_amount_finer_than_its_currency_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = "path;total_conversions;total_conversion_value;total_null;currency\n"
+    paths += "a > b;2;10.00;1;EUR\nb;1;5.001;0;EUR\n"
+    source = write(tmp_path, "p.csv", paths)
+    err = fails(capsys, "--input", str(source), "--format", "paths")
+    assert "row 2, field total_conversion_value" in err
+    assert "finer than the EUR minor unit" in err
+    touches = TOUCHES.replace("10.01", "10.015")
+    err = fails(capsys, "--input", str(write(tmp_path, "t.csv", touches)), "--format", "touches")
+    assert "row 4, field revenue: '10.015' is finer than the USD minor unit" in err

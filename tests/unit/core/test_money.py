@@ -28,6 +28,16 @@ def test_money_refuses_floats_unknown_currencies_and_infinities() -> None:
         Money(amount=Decimal("Infinity"), currency="EUR")
 
 
+def test_digits_finer_than_the_minor_unit_are_refused_not_rounded() -> None:
+    for amount, currency in (("10.005", "EUR"), ("3.5", "JPY"), ("1.2345", "KWD")):
+        with pytest.raises(ValidationError, match=f"finer than the {currency} minor unit"):
+            Money.of(amount, currency)
+    assert Money.of("10.500", "EUR").amount == Decimal("10.50")  # trailing zeros are exact
+    with pytest.raises(ValidationError, match="too many digits"):
+        Money.of("1E+40", "EUR")
+    assert Money.rounded(Decimal(10) / 3, "EUR") == Money.of("3.33", "EUR")
+
+
 def test_allocation_hands_leftover_cents_to_largest_remainders() -> None:
     parts = allocate(Money.of("100.00", "EUR"), {"a": 1, "b": 1, "c": 1})
     assert [p.amount for p in parts.values()] == [

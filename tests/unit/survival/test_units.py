@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rel2rev.funnel import contact_stages, qualify
-from rel2rev.records import ContactRole, DealStatus, WorkspaceRecords
+from rel2rev.records import ContactRole, DealStatus, Interaction, Lead, WorkspaceRecords
 from rel2rev.simulate import WorldConfig, simulate_world
 from rel2rev.survival import competing_risks, survival_analysis, survival_drivers
 from rel2rev.survival.spells import spells_from_records, utc_series
@@ -138,3 +138,27 @@ def test_a_committee_member_stored_without_an_account_joins_the_deals_account(
     before = survival_analysis(world, as_of=END, transition="lead_to_won")
     after = survival_analysis(records, as_of=END, transition="lead_to_won")
     assert (after.n, after.events) == (before.n, before.events)
+
+
+def test_static_two_way_feature_needs_conversation_both_ways() -> None:
+    """Before their leads: c0 had an inbound like and an outbound e-mail (not two-way), c1 an
+    inbound reply and an outbound e-mail (two-way)."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    base = {"workspace": "w", "source": "generic", "updated_at": t0}
+    interactions = [
+        Interaction(**base, interaction_id=f"i{n}", contact_id=f"c{n // 10}", type=kind,
+                    direction=direction, channel="email", occurred_at=t0 + timedelta(days=day))
+        for n, kind, direction, day in (
+            (0, "like", "inbound", 0), (1, "email", "outbound", 1),
+            (10, "email_reply", "inbound", 0), (11, "email", "outbound", 1),
+        )
+    ]  # type: ignore[arg-type]  # fmt: skip
+    leads = [
+        Lead(**base, lead_id=f"l{n}", contact_id=f"c{n}", created_at=t0 + timedelta(days=2))
+        for n in (0, 1)
+    ]
+    records = WorkspaceRecords(workspace="w", interactions=interactions, leads=leads)
+    spells = spells_from_records(records, transition="lead_to_won", as_of=END)
+    frame = spells.frame.set_index("id")
+    assert frame["reciprocal"].to_dict() == {"contact:c0": 0.0, "contact:c1": 1.0}
+    assert frame["answered_before"].to_dict() == {"contact:c0": 0.0, "contact:c1": 1.0}
