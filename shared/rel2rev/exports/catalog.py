@@ -9,6 +9,7 @@ through partition projection on the `exports/{workspace}/{run_id}/parquet/{table
 from __future__ import annotations
 
 import json
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -237,7 +238,12 @@ def generated_files() -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     """Rewrite the generated files under the repository root given (default: current dir)."""
-    root = Path(argv[0]) if argv else Path()
+    parser = argparse.ArgumentParser(
+        prog="python -m rel2rev.exports.catalog",
+        description="Rewrite docs/exports.md, infra/glue.yaml and infra/athena/*.sql.",
+    )
+    parser.add_argument("root", nargs="?", type=Path, default=Path(), help="repository root")
+    root: Path = parser.parse_args(argv).root
     for name, content in generated_files().items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
