@@ -8,8 +8,8 @@ through partition projection on the `exports/{workspace}/{run_id}/parquet/{table
 
 from __future__ import annotations
 
-import json
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
