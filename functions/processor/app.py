@@ -1,14 +1,16 @@
 """ProcessorFunction: SQS batches of normalised events -> the records table.
 
-Thin handler: Powertools `BatchProcessor` applies each message with
-`RecordRepository.apply_event` (idempotent, ordered by source clock); a message that cannot be
-parsed or applied fails alone and returns to the queue, then to the DLQ after N receives.
-Each message carries up to 25 events of one delivery (`rel2rev.storage.queue.EventMessage`).
+Thin handler: Powertools `BatchProcessor` hands each message to
+`rel2rev.processing.process_message`, which applies its events (idempotent, ordered by source
+clock), each succeeding or failing alone. A message with events still failing fails alone and
+returns to the queue; on its last delivery (`MaxReceiveCount`) those events are quarantined
+instead, so nothing goes to the dead-letter queue that the processor could still report on.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,8 +23,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from rel2rev.ingest.events import QuarantinedEvent
+from rel2rev.processing import process_message
 from rel2rev.settings import processor_settings
-from rel2rev.storage import Outcome, record_repository
+from rel2rev.storage import Outcome, quarantine_store, record_repository
 from rel2rev.storage.queue import EventMessage
 
 logger = Logger()
@@ -30,7 +34,9 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-repository = record_repository(processor_settings().table_name)
+settings = processor_settings()
+repository = record_repository(settings.table_name)
+quarantine = quarantine_store(settings.table_name)
 _METRIC_NAMES = {
     Outcome.STORED: "StoredEvents",
     Outcome.UNCHANGED: "UnchangedEvents",
@@ -39,39 +45,70 @@ _METRIC_NAMES = {
 _counts: Counter[tuple[str, str]] = Counter()
 
 
+class EventsFailed(RuntimeError):
+    """Some events of the message failed; the message is delivered again."""
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    """Apply the events of one queue message together; raises (failing this message only).
-
-    A failed message is delivered again; events of it that were stored by then are
-    duplicates, so nothing is stored twice.
-    """
+    """Apply one queue message; raises (failing this message only) while events still fail."""
+    attempts = int(record.attributes.get("ApproximateReceiveCount") or 1)
     try:
         message = EventMessage.model_validate_json(record.body)
-    except ValueError:
-        _counts["unknown", "FailedEvents"] += 1
-        logger.error("unparseable event message", message_id=record.message_id)
-        raise
+    except ValueError as exc:  # reading it again will not help: quarantine it as it is
+        entry = QuarantinedEvent.unreadable(
+            record.message_id,
+            record.body,
+            f"unreadable message: {exc}",
+            datetime.now(UTC),
+            attempts,
+        )
+        quarantine.put([entry])
+        _counts["unknown", "QuarantinedEvents"] += 1
+        logger.error("unreadable event message quarantined", message_id=record.message_id)
+        return
     logger.set_correlation_id(message.events[0].request_id)
-    try:
-        outcomes = repository.apply_events(message.events)
-    except Exception:
-        for event in message.events:
+    processed = process_message(
+        message.events,
+        repository,
+        quarantine,
+        attempts=attempts,
+        last_attempt=attempts >= settings.max_receive_count,
+        now=datetime.now(UTC),
+    )
+    for event in message.events:
+        if event.event_id in processed.outcomes:
+            _counts[event.source, _METRIC_NAMES[processed.outcomes[event.event_id]]] += 1
+        elif event.event_id in processed.failed:
             _counts[event.source, "FailedEvents"] += 1
-        logger.exception("event message failed", message_id=record.message_id)
-        raise
-    for event, outcome in zip(message.events, outcomes, strict=True):
-        _counts[event.source, _METRIC_NAMES[outcome]] += 1
-    logger.info("events applied", count=len(outcomes), message_id=record.message_id)
+    for entry in processed.quarantined:
+        source = entry.event.source if entry.event else "unknown"
+        _counts[source, "QuarantinedEvents"] += 1
+        logger.error(
+            "event quarantined",
+            event_id=entry.event_id,
+            workspace=entry.workspace,
+            reason=entry.reason,
+        )
+    if processed.failed:
+        logger.warning("events failed", failed=processed.failed, attempts=attempts)
+        raise EventsFailed(f"{len(processed.failed)} of {len(message.events)} events failed")
+    logger.info("events applied", count=len(processed.outcomes), message_id=record.message_id)
 
 
 def _emit_counts() -> None:
-    """One EMF document per source (a batch may mix sources)."""
+    """One EMF document per source (a batch may mix sources), then the quarantined total
+    without a source (the alarm's metric)."""
+    quarantined = sum(n for (_, name), n in _counts.items() if name == "QuarantinedEvents")
     for source in sorted({source for source, _ in _counts}):
         metrics.add_dimension("source", source)
         for (of, name), count in sorted(_counts.items()):
             if of == source:
                 metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        metrics.flush_metrics()
+        metrics.clear_metrics()
+    if quarantined:
+        metrics.add_metric(name="QuarantinedEvents", unit=MetricUnit.Count, value=quarantined)
         metrics.flush_metrics()
         metrics.clear_metrics()
     _counts.clear()

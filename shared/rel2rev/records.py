@@ -11,19 +11,66 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from rel2rev.money import Money
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Moments outside [EARLIEST, LATEST) are refused: no CRM records those, keys cannot sort them."""
+MAX_KEY_CHARS = 200
+"""Ids of records and accounts: a key `{clock}#{kind}#{id}` must stay under DynamoDB's 1,024
+bytes even when every character takes four bytes in UTF-8."""
+MAX_IDENTIFIER_CHARS = 320
+"""Identifier values (an e-mail address has at most 254 characters)."""
+MAX_LABEL_CHARS = 256
+"""Names, owners, campaigns, stages, statuses, roles."""
+MAX_CHANNEL_CHARS = 64
+MAX_TEXT_CHARS = 2000
+"""Free text (an interaction's content) is kept up to this length, then cut with a marker;
+the whole text stays in the raw archive."""
+TRUNCATED = " …[truncated]"
 
 
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must carry a timezone (naive datetimes are ambiguous)")
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"datetime must lie between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _truncated(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > MAX_TEXT_CHARS:
+            return value[: MAX_TEXT_CHARS - len(TRUNCATED)] + TRUNCATED
+    return value
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
-"""A timezone-aware datetime, normalised to UTC; naive values are rejected."""
+"""A timezone-aware datetime in [1970, 2100), normalised to UTC; naive values are rejected."""
+Key = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_KEY_CHARS)
+]
+"""A record or account id: stripped, non-empty, at most `MAX_KEY_CHARS`."""
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LABEL_CHARS)
+]
+"""A name, owner, campaign, stage, status or role: stripped, non-empty, bounded."""
+Channel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CHANNEL_CHARS)
+]
+FreeText = Annotated[str, BeforeValidator(_truncated), StringConstraints(min_length=1)]
+"""Free text, cut at `MAX_TEXT_CHARS` with the `TRUNCATED` marker."""
 
 
 class Direction(StrEnum):
@@ -121,17 +168,18 @@ class IdentifierKind(StrEnum):
 
 
 class Identifier(BaseModel):
-    """One way of recognising a person, e.g. (email, ada@example.com) or (hubspot, 501)."""
+    """One way of recognising a person, e.g. (email, ada@example.com) or (hubspot, 501).
+
+    The value is stripped before it is checked: whitespace alone is no identifier.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: IdentifierKind
-    value: Annotated[str, Field(min_length=1, max_length=320)]
-
-    @field_validator("value")
-    @classmethod
-    def _normalise(cls, value: str) -> str:
-        return value.strip()
+    value: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_IDENTIFIER_CHARS),
+    ]
 
     def normalised(self) -> Identifier:
         """Case-folded where case carries no meaning (emails, social handles)."""
@@ -157,41 +205,41 @@ class _Record(BaseModel):
 class Contact(_Record):
     """A person the company has a relationship with (captured at `created_at`)."""
 
-    contact_id: str
+    contact_id: Key
     identifiers: list[Identifier] = Field(default_factory=list)
-    name: str | None = None
-    account_id: str | None = Field(None, description="Account key, normally the domain")
+    name: Label | None = None
+    account_id: Key | None = Field(None, description="Account key, normally the domain")
     stakeholder_type: StakeholderType = StakeholderType.CUSTOMER
-    owner: str | None = Field(None, description="Employee who owns the relationship")
+    owner: Label | None = Field(None, description="Employee who owns the relationship")
     created_at: UtcDatetime | None = None
 
 
 class Interaction(_Record):
     """One touch: who, which way, through which channel, when, and what it cost."""
 
-    interaction_id: str
-    contact_id: str
-    account_id: str | None = None
+    interaction_id: Key
+    contact_id: Key
+    account_id: Key | None = None
     type: InteractionType
     direction: Direction
-    channel: str = Field(description="Lower-case channel name, e.g. linkedin, email, webinar")
+    channel: Channel = Field(description="Lower-case channel name, e.g. linkedin, email, webinar")
     occurred_at: UtcDatetime
-    owner: str | None = None
-    campaign: str | None = None
-    content: str | None = None
+    owner: Label | None = None
+    campaign: Label | None = None
+    content: FreeText | None = None
     cost: Money | None = None
 
 
 class Lead(_Record):
     """A contact (or a CRM lead not yet a contact) marked as a lead."""
 
-    lead_id: str
-    contact_id: str | None = None
-    account_id: str | None = None
+    lead_id: Key
+    contact_id: Key | None = None
+    account_id: Key | None = None
     created_at: UtcDatetime | None = None
-    status: str | None = None
-    owner: str | None = None
-    channel: str | None = None
+    status: Label | None = None
+    owner: Label | None = None
+    channel: Channel | None = None
 
 
 class ContactRole(BaseModel):
@@ -199,8 +247,8 @@ class ContactRole(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    contact_id: str
-    role: str | None = None
+    contact_id: Key
+    role: Label | None = None
 
 
 class DealRevision(BaseModel):
@@ -213,7 +261,7 @@ class DealRevision(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     at: UtcDatetime
-    stage: str | None = None
+    stage: Label | None = None
     status: DealStatus = DealStatus.OPEN
     amount: Money | None = None
     closed_at: UtcDatetime | None = None
@@ -226,15 +274,15 @@ class Deal(_Record):
     last one equals the deal's current stage, status, amount and close date).
     """
 
-    deal_id: str
-    name: str | None = None
-    account_id: str | None = None
+    deal_id: Key
+    name: Label | None = None
+    account_id: Key | None = None
     amount: Money | None = None
-    stage: str | None = None
+    stage: Label | None = None
     status: DealStatus = DealStatus.OPEN
     created_at: UtcDatetime | None = Field(None, description="Opportunity creation")
     closed_at: UtcDatetime | None = None
-    owner: str | None = None
+    owner: Label | None = None
     contact_roles: list[ContactRole] = Field(default_factory=list)
     revisions: list[DealRevision] = Field(default_factory=list)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rel2rev.errors import InputError
 
 
 class _Rel2revSettings(BaseSettings):
@@ -34,9 +36,20 @@ class IngestSettings(_Rel2revSettings):
 
 
 class ProcessorSettings(_Rel2revSettings):
-    """ProcessorFunction: the records table."""
+    """ProcessorFunction and QuarantineFunction: the records table (records and quarantine),
+    and how many deliveries a queue message gets before it is given up on."""
 
     table_name: str = Field(min_length=3)
+    max_receive_count: int = Field(ge=1, description="The events queue's maxReceiveCount")
+
+
+class OperatorSettings(_Rel2revSettings):
+    """The operator commands (`rel2rev quarantine`, `rel2rev erase`): the records table, the
+    events queue and the raw archive, named as the functions name them."""
+
+    table_name: str = Field(min_length=3)
+    events_queue_url: str = Field(pattern=r"^https?://")
+    archive_bucket: str = Field(min_length=3)
 
 
 @cache
@@ -49,3 +62,16 @@ def ingest_settings() -> IngestSettings:
 def processor_settings() -> ProcessorSettings:
     """The processor function's settings, read from the environment once per container."""
     return ProcessorSettings()  # type: ignore[call-arg]
+
+
+def operator_settings() -> OperatorSettings:
+    """The operator commands' settings; `InputError` naming what is missing."""
+    try:
+        return OperatorSettings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        missing = ", ".join(
+            f"REL2REV_{'_'.join(str(p) for p in e['loc']).upper()}" for e in exc.errors()
+        )
+        raise InputError(
+            f"{missing} not set: point the environment at a stack (`rel2rev local up` prints it)"
+        ) from None

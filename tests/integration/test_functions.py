@@ -48,12 +48,16 @@ def test_ingest_sample_is_refused_as_stale_then_accepted_when_re_signed(stack: A
     assert body["accepted"] == len(body["event_ids"]) > 0
 
 
-def test_processor_sample_is_stored_and_a_poison_record_fails_alone(stack: Any) -> None:
+def test_processor_sample_is_stored_and_a_poison_record_is_quarantined(stack: Any) -> None:
+    from rel2rev.storage import quarantine_store
+
     event = sample("processor")
     poisoned = copy.deepcopy(event)
     poisoned["Records"].insert(1, {**poisoned["Records"][0], "messageId": "poison", "body": "{"})
     answer = stack.invoke("ProcessorFunction", poisoned)
-    assert answer == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+    assert answer == {"batchItemFailures": []}
+    (kept,) = quarantine_store(stack.name("RecordsTable")).entries("unknown")
+    assert (kept.event_id, kept.body) == ("message-poison", "{")
 
     first = EventMessage.model_validate_json(event["Records"][0]["body"]).events[0]
     repo = record_repository(stack.name("RecordsTable"))

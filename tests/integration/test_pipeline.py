@@ -252,16 +252,23 @@ def test_replaying_the_archive_changes_nothing(stack: Any) -> None:
     assert items(stack, "all") == before
 
 
-def test_a_poison_message_goes_to_the_dead_letter_queue(stack: Any) -> None:
+def test_an_unreadable_message_is_quarantined_at_once_not_lost(stack: Any) -> None:
+    from rel2rev.storage import quarantine_store
+
     sqs = stack.client("sqs")
-    poison = ["not json at all", json.dumps({"event_id": "x", "payload": {"kind": "nope"}})]
+    poison = ["not json at all", json.dumps({"events": [{"workspace": "all", "event_id": "x"}]})]
     for body in poison:
         sqs.send_message(QueueUrl=stack.ref("EventsQueue"), MessageBody=body)
     stack.drain(timeout=60)
-    dead = sqs.receive_message(
-        QueueUrl=stack.ref("EventsDeadLetterQueue"), MaxNumberOfMessages=10
-    ).get("Messages", [])
-    assert sorted(m["Body"] for m in dead) == sorted(poison)
+    dead = sqs.receive_message(QueueUrl=stack.ref("EventsDeadLetterQueue")).get("Messages", [])
+    assert dead == []
+    kept = [
+        *quarantine_store(stack.name("RecordsTable")).entries("unknown"),
+        *quarantine_store(stack.name("RecordsTable")).entries("all"),
+    ]
+    assert sorted(e.body or "" for e in kept) == sorted(poison)
+    assert {e.attempts for e in kept} == {1}, "quarantined on the first delivery"
+    assert all(e.reason.startswith("unreadable message") for e in kept)
 
 
 def _signed(

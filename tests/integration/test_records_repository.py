@@ -143,16 +143,11 @@ def test_sink_archives_nothing_when_an_event_cannot_be_queued(
     request = RawRequest(
         workspace="acme", source="generic", request_id="req-1", received_at=T0, url="https://x/"
     )
-    big = InteractionEvent(
-        interaction_id="big",
-        contact=[email("a@example.com")],
-        type="post",
-        direction="outbound",
-        channel="linkedin",
-        occurred_at=T0,
-        content="x" * 300_000,
-    )
-    huge = event(big, T0, "big")
+    committee = [
+        ContactRoleRef(contact=[email(f"{n}-{k}-" + "x" * 300 + "@example.com") for k in range(4)])
+        for n in range(200)
+    ]
+    huge = event(DealUpsert(deal_id="big", contact_roles=committee), T0, "big")
     assert sink.archive(request) == archive_key(request)
     with pytest.raises(PayloadTooLargeError):
         sink.enqueue([huge])

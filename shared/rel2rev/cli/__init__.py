@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("rel2rev.cli.run", "Run the modelling job for a workspace now"),
     "local": ("rel2rev.cli.local", "Run the embedded local stack (moto + the template's HTTP API)"),
     "replay": ("rel2rev.cli.replay", "Replay archived webhook requests through the processor"),
+    "quarantine": (
+        "rel2rev.cli.quarantine",
+        "List quarantined events of a workspace, or send them through the queue again",
+    ),
     "demo": ("rel2rev.cli.demo", "Run the whole flow locally: webhooks, job, finance API, report"),
 }
 

@@ -9,16 +9,22 @@ the source's delivery, so a redelivered webhook is stored once.
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from rel2rev.money import Money
 from rel2rev.records import (
+    Channel,
     DealStatus,
     Direction,
+    FreeText,
     Identifier,
     InteractionType,
+    Key,
+    Label,
     StakeholderType,
     UtcDatetime,
 )
@@ -35,10 +41,10 @@ class ContactUpsert(_Patch):
 
     kind: Literal["contact"] = "contact"
     identifiers: Identifiers
-    name: str | None = None
-    account_id: str | None = None
+    name: Label | None = None
+    account_id: Key | None = None
     stakeholder_type: StakeholderType | None = None
-    owner: str | None = None
+    owner: Label | None = None
     created_at: UtcDatetime | None = None
 
 
@@ -46,16 +52,16 @@ class InteractionEvent(_Patch):
     """One touch with a person; the person is created (captured) if unknown."""
 
     kind: Literal["interaction"] = "interaction"
-    interaction_id: str
+    interaction_id: Key
     contact: Identifiers
-    account_id: str | None = None
+    account_id: Key | None = None
     type: InteractionType
     direction: Direction
-    channel: Annotated[str, Field(min_length=1, max_length=64)]
+    channel: Channel
     occurred_at: UtcDatetime
-    owner: str | None = None
-    campaign: str | None = None
-    content: str | None = None
+    owner: Label | None = None
+    campaign: Label | None = None
+    content: FreeText | None = None
     cost: Money | None = None
 
 
@@ -63,35 +69,35 @@ class LeadUpsert(_Patch):
     """Create or update a lead, linked to a person when one is known."""
 
     kind: Literal["lead"] = "lead"
-    lead_id: str
+    lead_id: Key
     contact: list[Identifier] = Field(default_factory=list, max_length=20)
-    account_id: str | None = None
+    account_id: Key | None = None
     created_at: UtcDatetime | None = None
-    status: str | None = None
-    owner: str | None = None
-    channel: str | None = None
+    status: Label | None = None
+    owner: Label | None = None
+    channel: Channel | None = None
 
 
 class ContactRoleRef(_Patch):
     """A buying-committee member of a deal, by identifiers (resolved by the processor)."""
 
     contact: Identifiers
-    role: str | None = None
+    role: Label | None = None
 
 
 class DealUpsert(_Patch):
     """Create or update a deal (opportunity); `contact_roles` add members, never remove."""
 
     kind: Literal["deal"] = "deal"
-    deal_id: str
-    name: str | None = None
-    account_id: str | None = None
+    deal_id: Key
+    name: Label | None = None
+    account_id: Key | None = None
     amount: Money | None = None
-    stage: str | None = None
+    stage: Label | None = None
     status: DealStatus | None = None
     created_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None = None
-    owner: str | None = None
+    owner: Label | None = None
     contact_roles: list[ContactRoleRef] = Field(default_factory=list, max_length=200)
 
 
@@ -99,7 +105,7 @@ class DealContactRemoved(_Patch):
     """A person was removed from a deal (association deleted in the CRM)."""
 
     kind: Literal["deal_contact_removed"] = "deal_contact_removed"
-    deal_id: str
+    deal_id: Key
     contact: Identifiers
 
 
@@ -127,3 +133,57 @@ def event_id_for(source: str, *parts: object) -> str:
     """Deterministic event id from the source and its own delivery identity."""
     digest = hashlib.sha256("\x1f".join([source, *map(str, parts)]).encode()).hexdigest()
     return f"{source}-{digest[:32]}"
+
+
+MAX_REASON_CHARS = 1000
+MAX_BODY_CHARS = 20_000
+UNKNOWN_WORKSPACE = "unknown"
+"""Where a queue message that names no readable workspace is quarantined."""
+
+
+class QuarantinedEvent(BaseModel):
+    """An event that could not be applied after every delivery, kept to be seen and retried;
+    or a queue message that could not even be read (`event` None, `body` its text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workspace: str
+    event_id: str = Field(description="The event's id, or `message-{id}` for an unreadable one")
+    event: Event | None = Field(None, description="The event, to send through the queue again")
+    body: str | None = Field(None, description="An unreadable message's text (cut)")
+    reason: str = Field(max_length=MAX_REASON_CHARS, description="Why it could not be applied")
+    quarantined_at: UtcDatetime
+    attempts: int = Field(ge=1, description="Deliveries of its queue message")
+
+    @classmethod
+    def of(cls, event: Event, reason: str, at: datetime, attempts: int) -> QuarantinedEvent:
+        """An event that failed."""
+        return cls(
+            workspace=event.workspace,
+            event_id=event.event_id,
+            event=event,
+            reason=reason[:MAX_REASON_CHARS],
+            quarantined_at=at,
+            attempts=attempts,
+        )
+
+    @classmethod
+    def unreadable(
+        cls, message_id: str, body: str, reason: str, at: datetime, attempts: int
+    ) -> QuarantinedEvent:
+        """A queue message that is no event message; kept under the workspace it names, if
+        any can be read from it."""
+        try:
+            workspace = json.loads(body)["events"][0]["workspace"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            workspace = None
+        if not isinstance(workspace, str) or not 0 < len(workspace) <= 128:
+            workspace = UNKNOWN_WORKSPACE
+        return cls(
+            workspace=workspace,
+            event_id=f"message-{message_id}",
+            body=body[:MAX_BODY_CHARS],
+            reason=reason[:MAX_REASON_CHARS],
+            quarantined_at=at,
+            attempts=attempts,
+        )

@@ -98,6 +98,7 @@ def execute_run(
             }
         )
     store.save_run(final)
+    store.release_slot(run.workspace, run.run_id)
     outcome = f"Runs{final.status.value.capitalize()}"
     metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="RunSeconds", unit=MetricUnit.Seconds, value=perf_counter() - clock)

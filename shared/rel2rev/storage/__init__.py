@@ -12,6 +12,7 @@ from pathlib import Path
 from rel2rev.storage.archive import RawArchive
 from rel2rev.storage.clients import dynamodb_client, s3_client, sqs_client, ssm_client
 from rel2rev.storage.connections import ConnectionStore
+from rel2rev.storage.quarantine import QuarantineStore
 from rel2rev.storage.queue import EventQueue
 from rel2rev.storage.records import Outcome, RecordRepository
 
@@ -19,10 +20,12 @@ __all__ = [
     "ConnectionStore",
     "EventQueue",
     "Outcome",
+    "QuarantineStore",
     "RawArchive",
     "RecordRepository",
     "connection_store",
     "event_queue",
+    "quarantine_store",
     "raw_archive",
     "record_repository",
 ]
@@ -52,3 +55,9 @@ def connection_store(
 ) -> ConnectionStore:
     """Connections from SSM under `prefix`, or the local inline JSON / file when given."""
     return ConnectionStore.from_config(prefix, inline, file, client=ssm_client())
+
+
+@cache
+def quarantine_store(table_name: str) -> QuarantineStore:
+    """The quarantine of events the processor could not apply (in the records table)."""
+    return QuarantineStore(dynamodb_client(), table_name)

@@ -45,6 +45,11 @@ def event_pk(workspace: str, event_id: str) -> str:
     return f"W#{workspace}#EVENT#{event_id}"
 
 
+def quarantine_pk(workspace: str) -> str:
+    """Partition of a workspace's quarantined events (sort key: the event id)."""
+    return f"W#{workspace}#QUARANTINE"
+
+
 def contact_partition(workspace: str, contact_id: str) -> str:
     """ByContact partition: a contact's interactions."""
     return f"W#{workspace}#C#{contact_id}"

@@ -43,6 +43,10 @@ from rel2rev.job.results import (
 
 M = TypeVar("M", bound=BaseModel)
 _OPEN_DEALS = "~open"  # sorts after every ISO timestamp: deals without a close time come last
+_SLOT_FREE = "attribute_not_exists(pk) OR held_until < :now OR run_id = :run"
+SLOT_HOLD = timedelta(hours=2)
+"""How long a requested run holds its workspace's run slot at most: longer than a queued run
+waits plus the job's 15-minute timeout; a slot left by a crashed run frees itself after it."""
 RESULTS_RETENTION = timedelta(days=400)
 """Result items expire (table TTL `expires_at`) this long after their run was created; run
 records and API keys never expire. Exports expire alike (bucket lifecycle rule)."""
@@ -170,6 +174,44 @@ class ResultsStore:
                     return run
             if cursor is None:
                 raise NotFoundError(f"workspace {workspace!r} has no finished run yet")
+
+    # --- the run slot: one requested run in flight per workspace -------------------------------
+
+    def claim_slot(self, workspace: str, run_id: str, now: datetime) -> str | None:
+        """Take the workspace's run slot for `run_id` (free, expired, or already its own);
+        None when taken, else the id of the run holding it."""
+        held_until = int((now + SLOT_HOLD).timestamp())
+        try:
+            self._table.put_item(
+                Item={
+                    "pk": f"WS#{workspace}",
+                    "sk": "SLOT",
+                    "run_id": run_id,
+                    "held_until": held_until,
+                },
+                ConditionExpression=_SLOT_FREE,
+                ExpressionAttributeValues={":now": int(now.timestamp()), ":run": run_id},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            item = self._table.get_item(
+                Key={"pk": f"WS#{workspace}", "sk": "SLOT"}, ConsistentRead=True
+            ).get("Item")
+            return str(item["run_id"]) if item else self.claim_slot(workspace, run_id, now)
+        return None
+
+    def release_slot(self, workspace: str, run_id: str) -> None:
+        """Free the workspace's run slot if `run_id` holds it."""
+        try:
+            self._table.delete_item(
+                Key={"pk": f"WS#{workspace}", "sk": "SLOT"},
+                ConditionExpression="run_id = :run",
+                ExpressionAttributeValues={":run": run_id},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # --- results ------------------------------------------------------------------------------
 

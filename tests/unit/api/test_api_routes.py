@@ -281,6 +281,35 @@ def test_post_run_is_idempotent_and_queues_once(stored: dict[str, Any]) -> None:
     assert bodies == [{"workspace": "poster", "run_id": first["run_id"]}]
 
 
+def test_one_requested_run_in_flight_per_workspace(stored: dict[str, Any]) -> None:
+    """A burst of different runs queues one; the others are 409 naming it; once the job frees
+    the slot, the next one queues."""
+    from rel2rev.storage.results import results_store
+
+    statuses = []
+    for days in range(1, 9):
+        request = {"as_of": f"2026-05-{days:02d}"}
+        status, _, body = call("POST", "/v1/runs", body=request, workspace="burst")
+        statuses.append(status)
+        if days == 1:
+            first = body["run_id"]
+        else:
+            assert body["error"]["code"] == "conflict"
+            assert first in body["error"]["message"]
+    assert statuses == [202] + [409] * 7
+    status, _, again = call("POST", "/v1/runs", body={"as_of": "2026-05-01"}, workspace="burst")
+    assert (status, again["run_id"]) == (200, first), "asking for the same run returns it"
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(QueueUrl=stored["queue_url"], MaxNumberOfMessages=10)
+    queued = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+    assert [m for m in queued if m["workspace"] == "burst"] == [
+        {"workspace": "burst", "run_id": first}
+    ]
+    results_store().release_slot("burst", first)
+    status, _, _ = call("POST", "/v1/runs", body={"as_of": "2026-05-02"}, workspace="burst")
+    assert status == 202
+
+
 def test_post_run_validation(stored: dict[str, Any]) -> None:
     status, _, body = call("POST", "/v1/runs", body={"as_of": "2999-01-01"})
     assert status == 422

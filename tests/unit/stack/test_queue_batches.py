@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rel2rev.errors import PayloadTooLargeError
-from rel2rev.ingest.events import Event, InteractionEvent
+from rel2rev.ingest.events import ContactRoleRef, DealUpsert, Event, InteractionEvent
 from rel2rev.records import Identifier, IdentifierKind
 from rel2rev.storage.queue import MAX_BATCH_BYTES, EventMessage, batches, pack
 
@@ -62,12 +62,40 @@ def test_events_are_packed_25_per_message_in_order() -> None:
     assert [e for m in messages for e in m.events] == events
 
 
+def _committees(n: int, per_role: int) -> list[Event]:
+    """Deals with 200 committee members, each known by `per_role` long identifiers."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        Event(
+            event_id=f"d{i}",
+            workspace="acme",
+            source="generic",
+            request_id="r",
+            received_at=at,
+            occurred_at=at,
+            payload=DealUpsert(
+                deal_id=f"deal{i}",
+                contact_roles=[
+                    ContactRoleRef(
+                        contact=[
+                            Identifier(kind=IdentifierKind.EXTERNAL, value=f"{m}-{k}-" + "x" * 300)
+                            for k in range(per_role)
+                        ]
+                    )
+                    for m in range(200)
+                ],
+            ),
+        )
+        for i in range(n)
+    ]
+
+
 def test_messages_stay_under_256_kib() -> None:
-    bodies = pack(_events(5, content="x" * 100_000))
-    assert [len(EventMessage.model_validate_json(b).events) for b in bodies] == [2, 2, 1]
+    bodies = pack(_committees(5, per_role=1))  # about 73 KB each
+    assert [len(EventMessage.model_validate_json(b).events) for b in bodies] == [3, 2]
     assert all(len(b.encode()) <= MAX_BATCH_BYTES for b in bodies)
 
 
 def test_an_event_over_256_kib_is_refused() -> None:
     with pytest.raises(PayloadTooLargeError):
-        pack(_events(1, content="x" * MAX_BATCH_BYTES))
+        pack(_committees(1, per_role=4))

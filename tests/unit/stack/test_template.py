@@ -209,3 +209,74 @@ def test_ssm_connection_path_and_powertools_settings(source: dict[str, Any]) -> 
     assert re.search(
         r"parameter\$\{ConnectionsParameterPrefix\}/\*$", statement["Resource"]["Fn::Sub"]
     )
+
+
+def test_api_stage_logs_every_request(transformed: dict[str, Any]) -> None:
+    (stage,) = _of_type(transformed, "AWS::ApiGatewayV2::Stage").values()
+    settings = stage["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogGroup", "Arn"]}
+    for field in ("$context.requestId", "$context.status", "$context.routeKey"):
+        assert field in settings["Format"]
+    group = transformed["Resources"]["HttpApiAccessLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_a_revoked_key_works_at_most_a_minute(transformed: dict[str, Any]) -> None:
+    schemes = transformed["Resources"]["HttpApi"]["Properties"]["Body"]["components"]
+    authorizer = schemes["securitySchemes"]["ApiKeyAuthorizer"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["authorizerResultTtlInSeconds"] == 60
+
+
+def test_raw_archive_expires_after_the_retention_parameter(source: dict[str, Any]) -> None:
+    assert source["Parameters"]["RawArchiveRetentionDays"]["Default"] == 400
+    rules = source["Resources"]["ArchiveBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (raw,) = [r for r in rules if r.get("Prefix") == "raw/"]
+    assert raw["ExpirationInDays"] == {"Ref": "RawArchiveRetentionDays"}
+    assert raw["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1  # old versions go too
+
+
+def test_alarms_can_reach_someone(source: dict[str, Any]) -> None:
+    subscription = source["Resources"]["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert source["Parameters"]["AlarmEmail"]["Default"] == ""
+    alarm = source["Resources"]["QuarantinedEventsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("rel2rev", "QuarantinedEvents")
+
+
+def test_the_api_cannot_write_api_keys(transformed: dict[str, Any]) -> None:
+    role = _of_type(transformed, "AWS::IAM::Role")["ApiFunctionRole"]
+    writes = [
+        s
+        for s in _statements(role)
+        if any(a.startswith("dynamodb:Put") for a in _list(s["Action"]))
+    ]
+    assert writes
+    for statement in writes:
+        keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert keys == ["WS#*"], "only workspace items, never APIKEY# items"
+
+
+def test_queue_pollers_reach_only_their_queue(transformed: dict[str, Any]) -> None:
+    roles = _of_type(transformed, "AWS::IAM::Role")
+    polled = {
+        "ProcessorFunctionRole": "EventsQueue",
+        "QuarantineFunctionRole": "EventsDeadLetterQueue",
+        "ModelJobFunctionRole": "RunsQueue",
+    }
+    for logical_id, role in roles.items():
+        managed = str(role["Properties"].get("ManagedPolicyArns", []))
+        assert "AWSLambdaSQSQueueExecutionRole" not in managed, logical_id
+    for logical_id, queue in polled.items():
+        receive = [
+            s for s in _statements(roles[logical_id]) if "sqs:ReceiveMessage" in _list(s["Action"])
+        ]
+        assert [s["Resource"] for s in receive] == [{"Fn::GetAtt": [queue, "Arn"]}]
+
+
+def test_the_model_job_runs_at_most_a_few_at_once(transformed: dict[str, Any]) -> None:
+    job = transformed["Resources"]["ModelJobFunction"]["Properties"]
+    assert job["ReservedConcurrentExecutions"] == {"Ref": "ModelJobMaxConcurrency"}
+    mapping = transformed["Resources"]["ModelJobFunctionRequested"]["Properties"]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ModelJobMaxConcurrency"}

@@ -58,14 +58,42 @@ def accepted(request: RawRequest, events: Sequence[Event]) -> WebhookResponse:
     return WebhookResponse(status_code=202, content_type="application/json", body=json.dumps(body))
 
 
+MAX_NUMBER_CHARS = 400
+"""The longest JSON number literal read; the models then bound each field's value and name
+the field (ids, amounts and timestamps need far fewer digits)."""
+MAX_EXPONENT = 400
+"""Largest |exponent| of a JSON number: `1E+999996` would become a million-digit integer,
+seconds of CPU per request."""
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _bounded(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"number {text[:20]}... has more than {MAX_NUMBER_CHARS} characters")
+    return text
+
+
+def _decimal(text: str) -> Decimal:
+    number = Decimal(_bounded(text))
+    if abs(number.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"number {text} is out of range (exponent beyond ±{MAX_EXPONENT})")
+    return number
+
+
 def load_json(body: bytes) -> Any:
-    """Decode a JSON body (numbers with a fraction become Decimal, never float)."""
+    """Decode a JSON body (numbers with a fraction become Decimal, never float). Number
+    literals are bounded in length and exponent before conversion, so no body can make a
+    gigantic integer."""
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(
+            body,
+            parse_float=_decimal,
+            parse_int=lambda text: int(_bounded(text)),
+            parse_constant=_reject_constant,
+        )
     except (ValueError, RecursionError) as exc:
         message = str(exc) if not isinstance(exc, RecursionError) else "nesting too deep"
         raise InputError(

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -43,7 +43,7 @@ from rel2rev.ingest.sources.base import (
     validation_details,
 )
 from rel2rev.money import Money, is_known_currency
-from rel2rev.records import DealStatus, Identifier, IdentifierKind
+from rel2rev.records import MAX_LABEL_CHARS, DealStatus, Identifier, IdentifierKind
 
 MAX_EVENTS = 100
 MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -61,24 +61,30 @@ WON_STAGES = frozenset({"closedwon"})
 LOST_STAGES = frozenset({"closedlost"})
 
 
+HubSpotId = Annotated[int, Field(ge=0, lt=10**18)]
+"""HubSpot object, portal, event and subscription ids: non-negative integers."""
+MAX_PROPERTY_CHARS = 65536
+"""HubSpot's own limit for a property value."""
+
+
 class HubSpotEvent(BaseModel):
     """One item of a HubSpot webhook batch (fields rel2rev reads; others are ignored)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    eventId: int
-    subscriptionId: int
-    portalId: int
+    eventId: HubSpotId
+    subscriptionId: HubSpotId
+    portalId: HubSpotId
     occurredAt: int = Field(ge=0, le=MAX_EPOCH_MS, description="Epoch milliseconds")
     subscriptionType: str = Field(min_length=1, max_length=100)
-    attemptNumber: int = 0
-    objectId: int | None = None
-    propertyName: str | None = None
-    propertyValue: str | None = None
-    changeSource: str | None = None
-    associationType: str | None = None
-    fromObjectId: int | None = None
-    toObjectId: int | None = None
+    attemptNumber: int = Field(0, ge=0, le=1000)
+    objectId: HubSpotId | None = None
+    propertyName: str | None = Field(None, max_length=MAX_LABEL_CHARS)
+    propertyValue: str | None = Field(None, max_length=MAX_PROPERTY_CHARS)
+    changeSource: str | None = Field(None, max_length=MAX_LABEL_CHARS)
+    associationType: str | None = Field(None, max_length=MAX_LABEL_CHARS)
+    fromObjectId: HubSpotId | None = None
+    toObjectId: HubSpotId | None = None
     associationRemoved: bool | None = None
 
 

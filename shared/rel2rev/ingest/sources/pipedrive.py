@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,7 +40,14 @@ from rel2rev.ingest.sources.base import (
     validation_details,
 )
 from rel2rev.money import Money, is_known_currency
-from rel2rev.records import DealStatus, Direction, Identifier, IdentifierKind, InteractionType
+from rel2rev.records import (
+    MAX_KEY_CHARS,
+    DealStatus,
+    Direction,
+    Identifier,
+    IdentifierKind,
+    InteractionType,
+)
 
 _TYPES = {
     "call": InteractionType.CALL,
@@ -141,7 +150,7 @@ class PipedriveAdapter:
             ) from None
         if payload is None:
             return []
-        identity = meta.id if meta.id is not None else f"{meta.entity_id}@{meta.timestamp}"
+        identity = _identity(meta, payload.model_dump_json(), occurred)
         event_id = event_id_for(
             "pipedrive", request.workspace, meta.company_id, meta.entity, meta.action, identity
         )
@@ -160,6 +169,17 @@ class PipedriveAdapter:
     def acknowledge(self, request: RawRequest, events: Sequence[Event]) -> WebhookResponse:
         """202 with the accepted count and event ids."""
         return accepted(request, events)
+
+
+def _identity(meta: PipedriveMeta, payload: str, occurred: datetime) -> str:
+    """What makes a delivery this delivery: Pipedrive's own id, else the entity and the change
+    time, else the content itself (two different changes never share an id; a redelivery of
+    the same change does)."""
+    if meta.id is not None:
+        return str(meta.id)
+    if meta.entity_id is not None and meta.timestamp is not None:
+        return f"{meta.entity_id}@{meta.timestamp}"
+    return "content:" + hashlib.sha256(f"{occurred.isoformat()}|{payload}".encode()).hexdigest()
 
 
 def _meta_time(meta: PipedriveMeta) -> datetime | None:
@@ -181,14 +201,26 @@ def _time(data: dict[str, Any], field: str) -> datetime | None:
         raise _FieldError(field, str(exc)) from None
 
 
+MAX_PIPEDRIVE_ID = 10**18
+"""Pipedrive ids are positive integers (lead ids are UUIDs); anything beyond is refused."""
+
+
 def _ref(data: dict[str, Any], field: str) -> str | None:
-    """An id field as text; v1-style `{"value": 3, ...}` objects are accepted too."""
+    """An id field as text; v1-style `{"value": 3, ...}` objects are accepted too. An integer
+    id must be positive and below `MAX_PIPEDRIVE_ID`, a text id at most `MAX_KEY_CHARS`."""
     value = data.get(field)
     if isinstance(value, dict):
         value = value.get("value", value.get("id"))
     if value is None or value == "" or isinstance(value, bool | dict | list):
         return None
-    return str(value)
+    if isinstance(value, int | Decimal):
+        if value != int(value) or not 0 < value < MAX_PIPEDRIVE_ID:
+            raise _FieldError(field, f"not a Pipedrive id (a positive integer): {str(value)[:40]}")
+        return str(int(value))
+    text = str(value).strip()
+    if not text or len(text) > MAX_KEY_CHARS:
+        raise _FieldError(field, f"an id has 1 to {MAX_KEY_CHARS} characters")
+    return text
 
 
 def _text(data: dict[str, Any], field: str, limit: int = 256) -> str | None:

@@ -10,6 +10,7 @@ Notification `Id`, which is what event ids are built from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -115,7 +116,8 @@ def parse_message(body: bytes) -> OutboundMessage:
     """Parse the SOAP envelope safely; InputError for malformed or hostile XML."""
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
+        # LookupError: an encoding Python does not know (`encoding="UF-8"`)
         raise _bad(f"XML rejected: {type(exc).__name__}: {exc}") from None
     if root.tag != f"{{{SOAP_NS}}}Envelope":
         raise _bad("root element must be a SOAP Envelope", "Envelope")
@@ -257,8 +259,22 @@ def _event(
     )
 
 
+_SF_ID = re.compile(r"[A-Za-z0-9]{15,18}")
+"""A Salesforce record id: 15 letters and digits, or 18 with the case-safe suffix."""
+
+
+def _sf_ref(n: Notification, field: str) -> str | None:
+    """An id field of the sObject, checked to be a Salesforce id."""
+    value = n.text(field)
+    if value is not None and not _SF_ID.fullmatch(value):
+        raise _FieldError(
+            field, f"not a Salesforce id (15 or 18 letters and digits): {value[:40]!r}"
+        )
+    return value
+
+
 def _sf_id(n: Notification) -> str:
-    record_id = n.text("Id")
+    record_id = _sf_ref(n, "Id")
     if record_id is None:
         raise _FieldError("Id", "the sObject has no Id")
     return record_id
@@ -290,7 +306,7 @@ def _domain(website: str | None) -> str | None:
 
 
 def _lead(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
-    ids = _person(n, n.text("ConvertedContactId"))
+    ids = _person(n, _sf_ref(n, "ConvertedContactId"))
     account = _domain(n.text("Website"))
     created = _instant(n, "CreatedDate")
     owner = n.text("OwnerId")
@@ -345,7 +361,7 @@ def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Pay
             amount = Money.of(parse_amount(raw), currency)
         except ValueError as exc:
             raise _FieldError("Amount", error_text(exc)) from None
-    contact = n.text("ContactId")
+    contact = _sf_ref(n, "ContactId")
     deal = DealUpsert(
         deal_id=f"salesforce:{_sf_id(n)}",
         name=n.text("Name"),
@@ -366,7 +382,7 @@ def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Pay
 
 
 def _activity(n: Notification, default: InteractionType, *time_fields: str) -> Payload | None:
-    who = n.text("WhoId")
+    who = _sf_ref(n, "WhoId")
     occurred = next((t for f in time_fields if (t := _instant(n, f)) is not None), None)
     if who is None or occurred is None:
         return None  # an activity without a person or a time is not a touch
