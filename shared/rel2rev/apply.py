@@ -98,6 +98,12 @@ class RecordState(BaseModel):
     history: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Deals: field -> {version: value} of DEAL_HISTORY"
     )
+    merged_into: str | None = Field(
+        None, description="Contacts: the contact this one was merged into (the same person)"
+    )
+    merged_from: list[str] = Field(
+        default_factory=list, description="Contacts: the contacts merged into this one"
+    )
     version: str = Field("", description="Highest version applied so far")
     source: str = Field("", description="Source of the highest version applied")
 
@@ -184,6 +190,51 @@ def apply_change(state: RecordState | None, change: Change) -> RecordState:
     if change.version > state.version:
         updated = updated.model_copy(update={"version": change.version, "source": change.source})
     return updated
+
+
+def merge_states(
+    survivor: RecordState | None,
+    loser: RecordState | None,
+    *,
+    survivor_id: str,
+    loser_id: str,
+    workspace: str,
+    version: str,
+    source: str,
+) -> tuple[RecordState, RecordState]:
+    """Two stored contacts found to be one person: the survivor takes the loser's fields where
+    the loser's version is newer (its capture time where earlier), its identifiers and its
+    merged contacts; the loser keeps everything and points at the survivor. Merging the same
+    pair again changes nothing."""
+    empty = {"kind": RecordKind.CONTACT, "workspace": workspace}
+    survivor = survivor or RecordState(**empty, record_id=survivor_id)
+    loser = loser or RecordState(**empty, record_id=loser_id)
+    fields, versions = dict(survivor.fields), dict(survivor.versions)
+    for name, value in loser.fields.items():
+        theirs = loser.versions.get(name, "")
+        if name == "created_at":
+            if value is not None and _earlier(value, fields.get(name)):
+                fields[name], versions[name] = value, theirs
+        elif value is not None and (fields.get(name) is None or theirs > versions.get(name, "")):
+            fields[name], versions[name] = value, theirs
+    absorbed = sorted({*survivor.merged_from, loser_id, *loser.merged_from} - {survivor_id})
+    merged = survivor.model_copy(
+        update={
+            "fields": fields,
+            "versions": versions,
+            "identifiers": unique_identifiers([*survivor.identifiers, *loser.identifiers]),
+            "merged_from": absorbed,
+            "version": max(survivor.version, loser.version),
+            "source": survivor.source or loser.source,
+        }
+    )
+    pointed = loser.model_copy(update={"merged_into": survivor_id})
+    if merged != survivor or pointed != loser:
+        if version > merged.version:
+            merged = merged.model_copy(update={"version": version, "source": source})
+        if version > pointed.version:
+            pointed = pointed.model_copy(update={"version": version, "source": source})
+    return merged, pointed
 
 
 def to_record(state: RecordState) -> Record:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from itertools import permutations
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from rel2rev.errors import PayloadTooLargeError
@@ -96,19 +100,34 @@ def test_concurrent_first_touches_capture_one_contact(repo: RecordRepository) ->
     assert repo.apply_event(touches[0]) is Outcome.DUPLICATE
 
 
-def test_identifiers_of_another_person_are_not_taken(repo: RecordRepository) -> None:
+def test_identifiers_named_together_merge_two_stored_people(repo: RecordRepository) -> None:
+    """Ada by e-mail, then someone by HubSpot id, then both together: one person, with both
+    histories and a merge record."""
     hubspot = Identifier(kind=IdentifierKind.HUBSPOT, value="501")
-    repo.apply_event(event(ContactUpsert(identifiers=[email("ada@example.com")]), T0, "a"))
+    repo.apply_event(touch(1, [email("ada@example.com")]))
     repo.apply_event(event(ContactUpsert(identifiers=[hubspot], name="Bob"), T0, "b"))
+    repo.apply_event(touch(2, [hubspot]))
+    apart = repo.records_in_window("acme", T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert len(apart.contacts) == 2
     both = ContactUpsert(identifiers=[email("ada@example.com"), hubspot], name="Ada")
     assert repo.apply_event(event(both, T0 + timedelta(hours=1), "ab")) is Outcome.STORED
     ada = repo.contact_by_identifier("acme", email("ada@example.com"))
-    bob = repo.contact_by_identifier("acme", hubspot)
+    same = repo.contact_by_identifier("acme", hubspot)
     assert ada is not None
-    assert bob is not None
-    assert ada.contact_id != bob.contact_id
-    assert (ada.name, bob.name) == ("Ada", "Bob")
-    assert [i.key for i in ada.identifiers] == ["email:ada@example.com"]
+    assert ada == same
+    assert ada.name == "Ada"
+    assert {i.key for i in ada.identifiers} == {"email:ada@example.com", "hubspot:501"}
+    assert [i.interaction_id for i in repo.interactions_of_contact("acme", ada.contact_id)] == [
+        "i1",
+        "i2",
+    ]
+    window = repo.records_in_window("acme", T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert [c.contact_id for c in window.contacts] == [ada.contact_id]
+    assert {i.contact_id for i in window.interactions} == {ada.contact_id}
+    states = repo._contacts("acme", [c.contact_id for c in apart.contacts])
+    merged = [state for state in states if state.merged_into is not None]
+    assert [m.merged_into for m in merged] == [ada.contact_id], "the merge is recorded"
+    assert repo.apply_event(event(both, T0 + timedelta(hours=1), "ab")) is Outcome.DUPLICATE
 
 
 def test_a_deal_with_a_large_buying_committee_respects_transaction_limits(
@@ -278,3 +297,93 @@ def test_deal_revisions_do_not_depend_on_arrival_order(repo: RecordRepository) -
         (T0 + timedelta(days=9), "proposal", DealStatus.WON, Money.of("150.00", "EUR")),
     ]
     assert (deal.status, deal.amount) == (DealStatus.WON, Money.of("150.00", "EUR"))
+
+
+def _people_of(repo: RecordRepository, workspace: str) -> set[tuple[frozenset[str], str | None]]:
+    """Who is one person, as content: each contact's identifiers and name, with the ids of
+    the interactions it holds."""
+    read = repo.records_in_window(workspace, T0 - timedelta(days=1), T0 + timedelta(days=1))
+    held: dict[str, set[str]] = {}
+    for interaction in read.interactions:
+        held.setdefault(interaction.contact_id, set()).add(interaction.interaction_id)
+    return {
+        (frozenset(i.key for i in c.identifiers) | frozenset(held.get(c.contact_id, ())), c.name)
+        for c in read.contacts
+    }
+
+
+def _identity_event(workspace: str, n: int, kind: str, who: list[Identifier]) -> Event:
+    at = T0 + timedelta(minutes=n)
+    payload: Payload
+    if kind == "touch":
+        payload = InteractionEvent(
+            interaction_id=f"i{n}",
+            contact=who,
+            type="dm",
+            direction="inbound",
+            channel="linkedin",
+            occurred_at=at,
+        )
+    else:
+        payload = ContactUpsert(identifiers=who, name=f"name-{n}")
+    return Event(
+        event_id=event_id_for("generic", workspace, n),
+        workspace=workspace,
+        source="generic",
+        request_id="r",
+        received_at=at,
+        occurred_at=at,
+        payload=payload,
+    )
+
+
+def test_the_issue_example_gives_one_person_in_every_order(repo: RecordRepository) -> None:
+    """Interaction by e-mail, contact by phone, contact by e-mail and phone: 6 orders."""
+    phone = Identifier(kind=IdentifierKind.PHONE, value="+15550100")
+    mail = email("ada@example.com")
+    specs = [("touch", [mail]), ("contact", [phone]), ("contact", [mail, phone])]
+    seen = set()
+    for number, order in enumerate(permutations(range(3))):
+        workspace = f"order{number}"
+        for n in order:
+            kind, who = specs[n]
+            repo.apply_event(_identity_event(workspace, n, kind, who))
+        people = _people_of(repo, workspace)
+        assert len(people) == 1, (order, people)
+        seen.add(frozenset(people))
+    assert len(seen) == 1
+
+
+POOL = [email(f"p{k}@example.com") for k in range(3)] + [
+    Identifier(kind=IdentifierKind.PHONE, value=f"+1555010{k}") for k in range(2)
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from(["touch", "contact"]),
+            st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True),
+        ),
+        min_size=2,
+        max_size=5,
+    ),
+    data=st.data(),
+)
+def test_who_is_one_person_does_not_depend_on_arrival_order(
+    repo: RecordRepository, specs: list[tuple[str, list[Identifier]]], data: st.DataObject
+) -> None:
+    orders = [list(range(len(specs)))] + [
+        data.draw(st.permutations(range(len(specs)))) for _ in range(3)
+    ]
+    results = []
+    for order in orders:
+        workspace = f"w{uuid.uuid4().hex[:12]}"
+        for n in order:
+            kind, who = specs[n]
+            repo.apply_event(_identity_event(workspace, n, kind, who))
+        results.append(_people_of(repo, workspace))
+    assert all(r == results[0] for r in results), results

@@ -109,8 +109,16 @@ class DealContactRemoved(_Patch):
     contact: Identifiers
 
 
+class ContactMerge(_Patch):
+    """The source merged these people into one (a CRM's merge): their identifiers, together,
+    are one person from now on."""
+
+    kind: Literal["contact_merge"] = "contact_merge"
+    people: Annotated[list[Identifiers], Field(min_length=2, max_length=20)]
+
+
 Payload = Annotated[
-    ContactUpsert | InteractionEvent | LeadUpsert | DealUpsert | DealContactRemoved,
+    ContactUpsert | InteractionEvent | LeadUpsert | DealUpsert | DealContactRemoved | ContactMerge,
     Field(discriminator="kind"),
 ]
 

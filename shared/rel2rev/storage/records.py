@@ -13,8 +13,9 @@ an event is a no-op, so an interruption between writes is repaired by the redeli
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,9 @@ from botocore.exceptions import ClientError
 from rel2rev import apply
 from rel2rev.apply import Change, Record, RecordKind, RecordState
 from rel2rev.errors import ConflictError
-from rel2rev.identity import Resolution, resolve, unique_identifiers
+from rel2rev.identity import Resolution, canonical, resolve, unique_identifiers
 from rel2rev.ingest.events import (
+    ContactMerge,
     ContactUpsert,
     DealContactRemoved,
     DealUpsert,
@@ -64,6 +66,16 @@ class _Conflict(Exception):
     """A concurrent writer changed what we read; apply again from the read."""
 
 
+@dataclass
+class _Plan:
+    """What one event does: record changes, identifiers to attach, contacts to merge."""
+
+    changes: list[Change] = field(default_factory=list)
+    attach: list[tuple[Identifier, str]] = field(default_factory=list)
+    merges: list[tuple[str, str]] = field(default_factory=list)
+    """(survivor, merged) contact ids."""
+
+
 def _dump(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _SERIALIZER.serialize(v) for k, v in item.items() if v is not None}
 
@@ -89,6 +101,8 @@ def _people(event: Event) -> list[Sequence[Identifier]]:
         return [payload.contact]
     if isinstance(payload, LeadUpsert):
         return [payload.contact] if payload.contact else []
+    if isinstance(payload, ContactMerge):
+        return list(payload.people)
     return [role.contact for role in payload.contact_roles]
 
 
@@ -150,7 +164,7 @@ class RecordRepository:
         for pk, (workspace, key) in wanted.items():
             if pk in found:
                 known[workspace][key] = str(_load(found[pk])["contact_id"])
-        fresh: list[tuple[Event, str, list[Change]]] = []
+        fresh: list[tuple[Event, str, _Plan]] = []
         attach: list[tuple[str, Identifier, str]] = []
         outcomes = [Outcome.DUPLICATE] * len(events)
         slots: dict[str, int] = {}
@@ -158,72 +172,112 @@ class RecordRepository:
             if marker in found or marker in slots:
                 continue
             slots[marker] = index
-            changes, attached = self._changes(event, known[event.workspace])
-            fresh.append((event, marker, changes))
-            attach += [(event.workspace, i, cid) for i, cid in attached]
-        pks = list(dict.fromkeys(_state_key(c) for _, _, changes in fresh for c in changes))
+            plan = self._changes(event, known[event.workspace])
+            fresh.append((event, marker, plan))
+            attach += [(event.workspace, i, cid) for i, cid in plan.attach]
+        pks = list(
+            dict.fromkeys(
+                [
+                    *(_state_key(c) for _, _, plan in fresh for c in plan.changes),
+                    *(
+                        keys.record_pk(event.workspace, RecordKind.CONTACT, contact_id)
+                        for event, _, plan in fresh
+                        for pair in plan.merges
+                        for contact_id in pair
+                    ),
+                ]
+            )
+        )
         stored = {pk: _load(item) for pk, item in self._get_items(pks).items()}
         states = {pk: RecordState.model_validate_json(i["doc"]) for pk, i in stored.items()}
         merged = dict(states)
-        for _, marker, changes in fresh:
+        repoint: dict[tuple[str, str], tuple[Identifier, str, str]] = {}
+        for event, marker, plan in fresh:
             changed = False
-            for change in changes:
+            for change in plan.changes:
                 pk = _state_key(change)
                 after = apply.apply_change(merged.get(pk), change)
                 changed = changed or after != merged.get(pk)
                 merged[pk] = after
+            for survivor_id, loser_id in plan.merges:
+                ws = event.workspace
+                spk = keys.record_pk(ws, RecordKind.CONTACT, survivor_id)
+                lpk = keys.record_pk(ws, RecordKind.CONTACT, loser_id)
+                survivor, loser = apply.merge_states(
+                    merged.get(spk),
+                    merged.get(lpk),
+                    survivor_id=survivor_id,
+                    loser_id=loser_id,
+                    workspace=ws,
+                    version=apply.version_of(event),
+                    source=event.source,
+                )
+                changed = changed or survivor != merged.get(spk) or loser != merged.get(lpk)
+                merged[spk], merged[lpk] = survivor, loser
+                for identifier in loser.identifiers:
+                    repoint[(ws, identifier.key)] = (identifier, loser_id, survivor_id)
             outcomes[slots[marker]] = Outcome.STORED if changed else Outcome.UNCHANGED
         # Identifiers first (in key order, so racing captures of one person meet on the same
-        # first item), then the records, then the markers: a crash or a lost race anywhere
-        # leaves nothing that applying the events again would not repair.
+        # first item), then the records, then the identifiers of merged contacts (after the
+        # merge is recorded: a crash in between is repaired by the redelivery, which still
+        # finds both contacts), then the markers: a crash or a lost race anywhere leaves
+        # nothing that applying the events again would not repair.
         unique_attach = {(w, i.key): (w, i, cid) for w, i, cid in attach}
         for _, (workspace, identifier, contact_id) in sorted(unique_attach.items()):
             self._put(self._put_identifier(workspace, identifier, contact_id))
         for pk, state in merged.items():
             if state != states.get(pk):
                 self._put(self._put_record(state, stored.get(pk)))
+        for (workspace, _), (identifier, old, new) in sorted(repoint.items()):
+            self._put(self._put_identifier(workspace, identifier, new, replacing=old))
         self._write_markers([self._marker(event, marker) for event, marker, _ in fresh])
         return outcomes
 
-    def _changes(
-        self, event: Event, known: dict[str, str]
-    ) -> tuple[list[Change], list[tuple[Identifier, str]]]:
-        """The record changes an event makes, and the identifiers to attach to contacts."""
+    def _changes(self, event: Event, known: dict[str, str]) -> _Plan:
+        """The record changes an event makes, the identifiers to attach to contacts and the
+        contacts found to be one person (survivor, merged)."""
         payload = event.payload
-        changes: list[Change] = []
-        attach: list[tuple[Identifier, str]] = []
+        plan = _Plan()
 
         def person(
             ids: Sequence[Identifier], at: datetime | None, account: str | None = None
         ) -> str:
             found = resolve(event.workspace, ids, known)
-            attach.extend((i, found.contact_id) for i in found.attach)
+            plan.attach.extend((i, found.contact_id) for i in found.attach)
             known.update({i.key: found.contact_id for i in found.attach})
-            owned = [i for i in unique_identifiers(ids) if i not in found.conflicts]
-            changes.append(
+            for loser in found.merged:
+                plan.merges.append((found.contact_id, loser))
+                known.update({k: found.contact_id for k, c in known.items() if c == loser})
+            plan.changes.append(
                 apply.capture_change(
-                    event, found.contact_id, owned, captured_at=at, account_id=account
+                    event,
+                    found.contact_id,
+                    unique_identifiers(ids),
+                    captured_at=at,
+                    account_id=account,
                 )
             )
             return found.contact_id
 
         if isinstance(payload, ContactUpsert):
             contact_id = person(payload.identifiers, payload.created_at)
-            changes.append(apply.contact_change(event, payload, contact_id, []))
+            plan.changes.append(apply.contact_change(event, payload, contact_id, []))
         elif isinstance(payload, InteractionEvent):
             contact_id = person(payload.contact, payload.occurred_at, payload.account_id)
-            changes.append(apply.interaction_change(event, payload, contact_id))
+            plan.changes.append(apply.interaction_change(event, payload, contact_id))
         elif isinstance(payload, LeadUpsert):
             lead_contact = person(payload.contact, payload.created_at) if payload.contact else None
-            changes.append(apply.lead_change(event, payload, lead_contact))
+            plan.changes.append(apply.lead_change(event, payload, lead_contact))
         elif isinstance(payload, DealUpsert):
             roles = {person(r.contact, None): r.role for r in payload.contact_roles}
-            changes.append(apply.deal_change(event, payload, roles))
+            plan.changes.append(apply.deal_change(event, payload, roles))
         elif isinstance(payload, DealContactRemoved):
             found = resolve(event.workspace, payload.contact, known)
             if not found.created:
-                changes.append(apply.deal_removal_change(event, payload, found.contact_id))
-        return changes, attach
+                plan.changes.append(apply.deal_removal_change(event, payload, found.contact_id))
+        elif isinstance(payload, ContactMerge):
+            person([i for ids in payload.people for i in ids], None)
+        return plan
 
     def _put_record(self, state: RecordState, stored: dict[str, Any] | None) -> dict[str, Any]:
         revision = int(stored["rev"]) if stored else 0
@@ -252,18 +306,26 @@ class RecordRepository:
             put["ConditionExpression"] = "attribute_not_exists(PK)"
         return put
 
-    def _put_identifier(self, workspace: str, identifier: Identifier, contact_id: str) -> Any:
+    def _put_identifier(
+        self, workspace: str, identifier: Identifier, contact_id: str, replacing: str | None = None
+    ) -> Any:
+        """A new identifier item, or (`replacing`) one moved from a merged contact."""
         item = {
             "PK": keys.identifier_pk(workspace, identifier.key),
             "SK": keys.RECORD_SK,
             "type": "identifier",
             "contact_id": contact_id,
         }
-        return {
-            "TableName": self._table,
-            "Item": _dump(item),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
+        put: dict[str, Any] = {"TableName": self._table, "Item": _dump(item)}
+        if replacing is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(PK) OR contact_id IN (:old, :new)"
+            put["ExpressionAttributeValues"] = {
+                ":old": {"S": replacing},
+                ":new": {"S": contact_id},
+            }
+        return put
 
     def _marker(self, event: Event, marker: str) -> dict[str, Any]:
         expires = int((datetime.now(UTC) + MARKER_TTL).timestamp())
@@ -336,13 +398,16 @@ class RecordRepository:
         return found
 
     def get(self, workspace: str, kind: RecordKind, record_id: str) -> Record | None:
-        """One record by id, or None."""
+        """One record by id, or None (a merged contact: the contact it was merged into)."""
         items = self._get_items([keys.record_pk(workspace, kind, record_id)])
-        return next((_record(item) for item in items.values()), None)
+        state = next((_state(item) for item in items.values()), None)
+        if state is not None and state.merged_into is not None:
+            return self.get(workspace, kind, state.merged_into)
+        return None if state is None else apply.to_record(state)
 
     def _query(
         self, index: str, partition: str, condition: str = "", **values: str
-    ) -> Iterator[Record]:
+    ) -> Iterator[RecordState]:
         pk_name, sk_name = keys.INDEX_KEYS[index]
         expression = f"{pk_name} = :pk" + (
             f" AND {condition.format(sk=sk_name)}" if condition else ""
@@ -359,7 +424,7 @@ class RecordRepository:
         )
         for page in pages:
             for item in page.get("Items", []):
-                yield _record(item)
+                yield _state(item)
 
     def interactions_of_contact(
         self,
@@ -368,15 +433,32 @@ class RecordRepository:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[Interaction]:
-        """A contact's interactions in time order, optionally within [start, end]."""
-        partition = keys.contact_partition(workspace, contact_id)
+        """A person's interactions in time order, optionally within [start, end]: those of the
+        contact and of every contact merged into it, all under the contact's id."""
+        contact = self.get(workspace, RecordKind.CONTACT, contact_id)
+        own = contact.contact_id if isinstance(contact, Contact) else contact_id
+        states = self._contacts(workspace, [own])
+        ids = [own, *(states[0].merged_from if states else [])]
         lo = keys.clock(start) if start else "0"
         hi = keys.clock(end) + "~" if end else "~"
-        found = self._query(keys.BY_CONTACT, partition, "{sk} BETWEEN :lo AND :hi", lo=lo, hi=hi)
-        return [r for r in found if isinstance(r, Interaction)]
+        found = [
+            apply.to_record(st)
+            for cid in ids
+            for st in self._query(
+                keys.BY_CONTACT,
+                keys.contact_partition(workspace, cid),
+                "{sk} BETWEEN :lo AND :hi",
+                lo=lo,
+                hi=hi,
+            )
+        ]
+        return sorted(
+            (r.model_copy(update={"contact_id": own}) for r in found if isinstance(r, Interaction)),
+            key=lambda i: (i.occurred_at, i.interaction_id),
+        )
 
     def contacts_of_account(self, workspace: str, account_id: str) -> list[Contact]:
-        """The contacts of an account."""
+        """The contacts of an account (merged ones read as the contact they were merged into)."""
         return [
             r
             for r in self._of_account(workspace, account_id, RecordKind.CONTACT)
@@ -401,9 +483,10 @@ class RecordRepository:
 
     def _of_account(self, workspace: str, account_id: str, kind: RecordKind) -> Iterator[Record]:
         partition = keys.account_partition(workspace, account_id)
-        return self._query(
+        states = self._query(
             keys.BY_ACCOUNT, partition, "begins_with({sk}, :kind)", kind=f"{kind.value}#"
         )
+        return (apply.to_record(st) for st in states if st.merged_into is None)
 
     def records_for_run(
         self, workspace: str, start: datetime, end: datetime, lookback: timedelta
@@ -413,56 +496,34 @@ class RecordRepository:
         conversions), then everything linked to them that is anchored earlier: the contacts,
         leads and deals of every account they name (ByAccount queries, in parallel) and the
         contacts they name by id (batch reads). A deal won in the window is anchored at its
-        close, so it is found however long ago it was created.
+        close, so it is found however long ago it was created. Merged contacts are read as
+        the contact they were merged into (`rel2rev.identity.canonical`).
         """
-        window = self.records_in_window(workspace, start - lookback, end)
-        contacts = {c.contact_id: c for c in window.contacts}
-        leads = {lead.lead_id: lead for lead in window.leads}
-        deals = {d.deal_id: d for d in window.deals}
+        window = _Read(self._window(workspace, start - lookback, end))
         accounts = {
             a
             for a in (
-                *(c.account_id for c in window.contacts),
+                *(c.account_id for c in window.contacts.values()),
                 *(i.account_id for i in window.interactions),
-                *(lead.account_id for lead in window.leads),
-                *(d.account_id for d in window.deals),
+                *(lead.account_id for lead in window.leads.values()),
+                *(d.account_id for d in window.deals.values()),
             )
             if a
         }
 
-        def linked(account_id: str) -> list[Record]:
-            partition = keys.account_partition(workspace, account_id)
-            return list(self._query(keys.BY_ACCOUNT, partition))
+        def linked(account_id: str) -> list[RecordState]:
+            return list(self._query(keys.BY_ACCOUNT, keys.account_partition(workspace, account_id)))
 
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
             for found in pool.map(linked, sorted(accounts)):
-                for record in found:
-                    if isinstance(record, Contact):
-                        contacts.setdefault(record.contact_id, record)
-                    elif isinstance(record, Lead):
-                        leads.setdefault(record.lead_id, record)
-                    elif isinstance(record, Deal):
-                        deals.setdefault(record.deal_id, record)
-        named = {
-            *(i.contact_id for i in window.interactions),
-            *(lead.contact_id for lead in leads.values() if lead.contact_id),
-            *(r.contact_id for d in deals.values() for r in d.contact_roles),
-        } - contacts.keys()
-        pks = [keys.record_pk(workspace, RecordKind.CONTACT, c) for c in sorted(named)]
-        for item in self._get_items(pks).values():
-            record = _record(item)
-            if isinstance(record, Contact):
-                contacts[record.contact_id] = record
-        return WorkspaceRecords(
-            workspace=workspace,
-            contacts=list(contacts.values()),
-            interactions=window.interactions,
-            leads=list(leads.values()),
-            deals=list(deals.values()),
-        )
+                window.add(found, keep_first=True)
+        window.add(self._contacts(workspace, window.named() - window.contacts.keys()))
+        self._close_merges(workspace, window)
+        return window.records(workspace)
 
     def records_in_window(self, workspace: str, start: datetime, end: datetime) -> WorkspaceRecords:
-        """Every record anchored in [start, end): month shards queried in parallel, paginated.
+        """Every record anchored in [start, end): month shards queried in parallel, paginated;
+        merged contacts read as the contact they were merged into.
 
         The sort key `{anchor}#{kind}#{id}` makes `BETWEEN start AND end` exactly [start, end).
 
@@ -470,9 +531,14 @@ class RecordRepository:
         created (contacts, leads, open deals; the first source clock seen when the source sent
         no creation time).
         """
+        window = _Read(self._window(workspace, start, end))
+        self._close_merges(workspace, window)
+        return window.records(workspace)
+
+    def _window(self, workspace: str, start: datetime, end: datetime) -> list[RecordState]:
         lo, hi = keys.clock(start), keys.clock(end)
 
-        def shard(month: tuple[int, int]) -> list[Record]:
+        def shard(month: tuple[int, int]) -> list[RecordState]:
             partition = keys.month_partition(workspace, *month)
             return list(
                 self._query(
@@ -481,19 +547,74 @@ class RecordRepository:
             )
 
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            shards = list(pool.map(shard, keys.months(start, end)))
-        records = [r for found in shards for r in found]
-        return WorkspaceRecords(
+            return [st for found in pool.map(shard, keys.months(start, end)) for st in found]
+
+    def _contacts(self, workspace: str, contact_ids: Iterable[str]) -> list[RecordState]:
+        pks = [keys.record_pk(workspace, RecordKind.CONTACT, c) for c in sorted(contact_ids)]
+        return [_state(item) for item in self._get_items(pks).values()]
+
+    def _close_merges(self, workspace: str, read: _Read) -> None:
+        """Read the contacts merged contacts point at, following chains, until none is missing."""
+        asked: set[str] = set()
+        while missing := read.survivors_missing() - asked:
+            asked |= missing
+            read.add(self._contacts(workspace, missing))
+
+
+class _Read:
+    """Records read for a run, by id, with the merge pointers of merged contacts."""
+
+    def __init__(self, states: Iterable[RecordState]) -> None:
+        self.contacts: dict[str, Contact] = {}
+        self.leads: dict[str, Lead] = {}
+        self.deals: dict[str, Deal] = {}
+        self.interactions: list[Interaction] = []
+        self.merged_into: dict[str, str] = {}
+        self.add(states)
+
+    def add(self, states: Iterable[RecordState], *, keep_first: bool = False) -> None:
+        for state in states:
+            if state.merged_into is not None:
+                self.merged_into[state.record_id] = state.merged_into
+                continue
+            record = apply.to_record(state)
+            if isinstance(record, Contact):
+                if not keep_first or record.contact_id not in self.contacts:
+                    self.contacts[record.contact_id] = record
+            elif isinstance(record, Lead):
+                self.leads.setdefault(record.lead_id, record)
+            elif isinstance(record, Deal):
+                self.deals.setdefault(record.deal_id, record)
+            elif not keep_first:
+                self.interactions.append(record)
+
+    def named(self) -> set[str]:
+        """Contact ids the interactions, leads and deal roles name."""
+        return {
+            *(i.contact_id for i in self.interactions),
+            *(lead.contact_id for lead in self.leads.values() if lead.contact_id),
+            *(r.contact_id for d in self.deals.values() for r in d.contact_roles),
+        }
+
+    def survivors_missing(self) -> set[str]:
+        """Contacts merge pointers name that are not read yet."""
+        return {
+            target
+            for target in self.merged_into.values()
+            if target not in self.contacts and target not in self.merged_into
+        }
+
+    def records(self, workspace: str) -> WorkspaceRecords:
+        """The records, merged contacts read as their survivor."""
+        read = WorkspaceRecords(
             workspace=workspace,
-            contacts=[r for r in records if isinstance(r, Contact)],
-            interactions=sorted(
-                (r for r in records if isinstance(r, Interaction)),
-                key=lambda i: (i.occurred_at, i.interaction_id),
-            ),
-            leads=[r for r in records if isinstance(r, Lead)],
-            deals=[r for r in records if isinstance(r, Deal)],
+            contacts=list(self.contacts.values()),
+            interactions=sorted(self.interactions, key=lambda i: (i.occurred_at, i.interaction_id)),
+            leads=list(self.leads.values()),
+            deals=list(self.deals.values()),
         )
+        return canonical(read, self.merged_into)
 
 
-def _record(item: dict[str, Any]) -> Record:
-    return apply.to_record(RecordState.model_validate_json(item["doc"]["S"]))
+def _state(item: dict[str, Any]) -> RecordState:
+    return RecordState.model_validate_json(item["doc"]["S"])

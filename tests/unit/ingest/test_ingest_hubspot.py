@@ -15,7 +15,13 @@ from ingest_support import CONNECTIONS, NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.connections import Connection
-from rel2rev.ingest.events import ContactUpsert, DealContactRemoved, DealUpsert, LeadUpsert
+from rel2rev.ingest.events import (
+    ContactMerge,
+    ContactUpsert,
+    DealContactRemoved,
+    DealUpsert,
+    LeadUpsert,
+)
 from rel2rev.ingest.native import sign_hubspot_v3
 from rel2rev.ingest.sources import hubspot
 from rel2rev.ingest.webhook import receive_webhook
@@ -251,6 +257,20 @@ def test_contact_properties_and_lifecycle_lead() -> None:
     assert {i.key for i in email.identifiers} == {"hubspot:501", "email:ada@example.com"}
     assert isinstance(lead, LeadUpsert)
     assert (lead.lead_id, lead.status) == ("hubspot:contact:501", "lead")
+
+
+def test_contact_merge_names_every_person_once() -> None:
+    merge = item(
+        "contact.merge", 501, primaryObjectId=501, mergedObjectIds=[502, 501], newObjectId=503
+    )
+    (event,) = deliver([merge]).enqueued
+    assert isinstance(event.payload, ContactMerge)
+    people = [[i.key for i in person] for person in event.payload.people]
+    assert people == [["hubspot:501"], ["hubspot:503"], ["hubspot:502"]]
+
+
+def test_a_merge_of_one_person_is_nothing_to_store() -> None:
+    assert deliver([item("contact.merge", 501, primaryObjectId=501)]).enqueued == []
 
 
 def test_amount_needs_the_connection_currency() -> None:

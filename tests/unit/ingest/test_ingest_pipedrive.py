@@ -12,7 +12,13 @@ import pytest
 from ingest_support import NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError
-from rel2rev.ingest.events import ContactUpsert, DealUpsert, InteractionEvent, LeadUpsert
+from rel2rev.ingest.events import (
+    ContactMerge,
+    ContactUpsert,
+    DealUpsert,
+    InteractionEvent,
+    LeadUpsert,
+)
 from rel2rev.ingest.sources.pipedrive import basic_authorization
 from rel2rev.ingest.webhook import receive_webhook
 from rel2rev.records import DealStatus, Direction, InteractionType
@@ -170,6 +176,16 @@ def test_deletions_other_entities_and_personless_activities_are_skipped(
     sink = send(document)
     assert sink.enqueued == []
     assert len(sink.archived) == 1
+
+
+def test_a_person_deleted_by_a_merge_is_one_person_with_the_survivor() -> None:
+    document = {"meta": meta("person", "delete", merged_to_id="12"), "data": None}
+    (event,) = send(document).enqueued
+    assert isinstance(event.payload, ContactMerge)
+    assert [[i.key for i in p] for p in event.payload.people] == [
+        ["pipedrive:31"],
+        ["pipedrive:12"],
+    ]
 
 
 def test_redelivery_keeps_the_event_id() -> None:

@@ -9,7 +9,13 @@ import pytest
 from ingest_support import CONNECTIONS, NOW, RecordingSink, lookup, raw
 
 from rel2rev.errors import AuthenticationError, InputError, UnsupportedMediaTypeError
-from rel2rev.ingest.events import ContactUpsert, DealUpsert, InteractionEvent, LeadUpsert
+from rel2rev.ingest.events import (
+    ContactMerge,
+    ContactUpsert,
+    DealUpsert,
+    InteractionEvent,
+    LeadUpsert,
+)
 from rel2rev.ingest.sources.salesforce import ACK
 from rel2rev.ingest.webhook import receive_webhook
 from rel2rev.records import DealStatus, Direction, InteractionType
@@ -159,6 +165,26 @@ def test_lead_contact_task_and_event() -> None:
     assert call.occurred_at == datetime(2026, 10, 2, 10, tzinfo=UTC)
     assert (meeting.type, meeting.direction) == (InteractionType.MEETING, Direction.OUTBOUND)
     assert meeting.contact[0].key == "salesforce:00Q5g00000LeadAA"
+
+
+def test_a_contact_merged_into_a_master_is_one_person_with_it() -> None:
+    merged = notification(
+        "04l000000000008AAA",
+        "Contact",
+        Id="0035g00000BobAAA",
+        Email="bob@example.com",
+        MasterRecordId="0035g00000AdaAAA",
+    )
+    sink, _ = send(envelope(merged))
+    contact, merge = (e.payload for e in sink.enqueued)
+    assert isinstance(contact, ContactUpsert)
+    assert isinstance(merge, ContactMerge)
+    keys = [{i.key for i in person} for person in merge.people]
+    assert keys == [
+        {"salesforce:0035g00000BobAAA", "email:bob@example.com"},
+        {"salesforce:0035g00000AdaAAA"},
+    ]
+    assert len({e.event_id for e in sink.enqueued}) == 2
 
 
 def test_redelivery_keeps_event_ids() -> None:

@@ -32,15 +32,47 @@ def test_known_identifier_wins_and_new_ones_are_attached() -> None:
     assert not found.created
     assert found.contact_id == "c-known"
     assert [i.key for i in found.attach] == ["linkedin:ada-l"]
-    assert found.conflicts == ()
+    assert found.merged == ()
 
 
-def test_identifiers_of_two_people_are_reported_not_moved() -> None:
-    known = {"email:ada@example.com": "c-ada", "hubspot:501": "c-other"}
-    found = resolve("acme", [EMAIL, HUBSPOT], known)
-    assert found.contact_id == "c-ada"
-    assert found.attach == ()
-    assert [i.key for i in found.conflicts] == ["hubspot:501"]
+def test_identifiers_of_two_contacts_merge_them_into_the_smaller_id() -> None:
+    known = {"email:ada@example.com": "c-b", "hubspot:501": "c-a"}
+    found = resolve("acme", [EMAIL, HUBSPOT, LINKEDIN], known)
+    assert found.contact_id == "c-a"
+    assert found.merged == ("c-b",)
+    assert [i.key for i in found.attach] == ["linkedin:ada-l"]
+
+
+def test_canonical_reads_merged_contacts_as_their_survivor() -> None:
+    from datetime import UTC, datetime
+
+    from rel2rev.identity import canonical
+    from rel2rev.records import Contact, ContactRole, Deal, Interaction, WorkspaceRecords
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    base = {"workspace": "w", "source": "generic", "updated_at": at}
+    records = WorkspaceRecords(
+        workspace="w",
+        contacts=[Contact(**base, contact_id=c) for c in ("a", "b", "c")],
+        interactions=[
+            Interaction(
+                **base,
+                interaction_id=f"i{c}",
+                contact_id=c,
+                type="dm",
+                direction="inbound",
+                channel="linkedin",
+                occurred_at=at,
+            )
+            for c in ("a", "b", "c")
+        ],
+        deals=[Deal(**base, deal_id="d", contact_roles=[ContactRole(contact_id=c) for c in "cba"])],
+    )
+    # c was merged into b, b into a: a chain
+    read = canonical(records, {"c": "b", "b": "a"})
+    assert [c.contact_id for c in read.contacts] == ["a"]
+    assert {i.contact_id for i in read.interactions} == {"a"}
+    assert [r.contact_id for r in read.deals[0].contact_roles] == ["a"]
 
 
 def test_no_identifiers_is_an_error() -> None:

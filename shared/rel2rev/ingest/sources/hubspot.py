@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import (
+    ContactMerge,
     ContactRoleRef,
     ContactUpsert,
     DealContactRemoved,
@@ -86,6 +87,11 @@ class HubSpotEvent(BaseModel):
     fromObjectId: HubSpotId | None = None
     toObjectId: HubSpotId | None = None
     associationRemoved: bool | None = None
+    primaryObjectId: HubSpotId | None = Field(None, description="contact.merge: the survivor")
+    mergedObjectIds: list[HubSpotId] | None = Field(
+        None, max_length=20, description="contact.merge: the contacts merged into it"
+    )
+    newObjectId: HubSpotId | None = Field(None, description="contact.merge: the resulting id")
 
 
 def decode_v3_uri(uri: str) -> str:
@@ -248,6 +254,8 @@ def _payload(native: HubSpotEvent, connection: Connection) -> Payload | None:
     kind = native.subscriptionType
     if kind.endswith(".associationChange"):
         return _association(native)
+    if kind == "contact.merge":
+        return _merge(native)
     if native.objectId is None:
         return None
     at = utc_from_epoch(native.occurredAt)
@@ -259,7 +267,15 @@ def _payload(native: HubSpotEvent, connection: Connection) -> Payload | None:
         return DealUpsert(deal_id=_deal_id(native.objectId), created_at=at)
     if kind == "deal.propertyChange":
         return _deal_property(native.objectId, native, connection)
-    return None  # deletions, merges, restores, other objects: nothing rel2rev stores
+    return None  # deletions, restores, other objects: nothing rel2rev stores
+
+
+def _merge(native: HubSpotEvent) -> Payload | None:
+    """A HubSpot contact merge: the primary, the merged ones and the resulting id are one
+    person."""
+    ids = [native.primaryObjectId, native.newObjectId, *(native.mergedObjectIds or [])]
+    people = [_contact(i) for i in dict.fromkeys(i for i in ids if i is not None)]
+    return ContactMerge(people=people) if len(people) >= 2 else None
 
 
 def _contact_property(object_id: int, native: HubSpotEvent, at: datetime) -> Payload | None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import (
+    ContactMerge,
     ContactRoleRef,
     ContactUpsert,
     DealUpsert,
@@ -76,6 +77,9 @@ class PipedriveMeta(BaseModel):
     company_id: Ref | None = None
     timestamp: Ref | None = None
     version: str | None = None
+    merged_to_id: Ref | None = Field(
+        None, description="On the delete of a merged object: the object it was merged into"
+    )
 
 
 class PipedriveDelivery(BaseModel):
@@ -134,7 +138,10 @@ class PipedriveAdapter:
             raise InputError("invalid Pipedrive webhook", details=validation_details(exc)) from None
         meta, data = delivery.meta, delivery.data
         mapper = _MAPPERS.get(meta.entity.lower())
-        if meta.action.lower() not in {"create", "change"} or mapper is None or data is None:
+        if _is_person_merge(meta):
+            mapper = _person_merge
+            data = {"id": meta.entity_id, "merged_to_id": meta.merged_to_id}
+        elif meta.action.lower() not in {"create", "change"} or mapper is None or data is None:
             return []  # deletions and entities rel2rev does not store
         try:
             payload = mapper(data, connection)
@@ -169,6 +176,23 @@ class PipedriveAdapter:
     def acknowledge(self, request: RawRequest, events: Sequence[Event]) -> WebhookResponse:
         """202 with the accepted count and event ids."""
         return accepted(request, events)
+
+
+def _is_person_merge(meta: PipedriveMeta) -> bool:
+    """Webhooks v2 send a merge as the delete of the merged person, naming the survivor."""
+    return (
+        meta.action.lower() == "delete"
+        and meta.entity.lower() == "person"
+        and meta.merged_to_id is not None
+        and meta.entity_id is not None
+    )
+
+
+def _person_merge(data: dict[str, Any], connection: Connection) -> Payload | None:
+    merged, survivor = _ref(data, "id"), _ref(data, "merged_to_id")
+    if merged is None or survivor is None or merged == survivor:
+        return None
+    return ContactMerge(people=[_person_ids(merged), _person_ids(survivor)])
 
 
 def _identity(meta: PipedriveMeta, payload: str, occurred: datetime) -> str:

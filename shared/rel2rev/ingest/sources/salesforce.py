@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from rel2rev.errors import AuthenticationError, InputError
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.events import (
+    ContactMerge,
     ContactRoleRef,
     ContactUpsert,
     DealUpsert,
@@ -338,7 +339,13 @@ def _contact(n: Notification, connection: Connection) -> list[tuple[str, Payload
         if stakeholder in set(StakeholderType)
         else None,
     )
-    return [("contact", contact)]
+    master = _sf_ref(n, "MasterRecordId")
+    if master is None or master == _sf_id(n):
+        return [("contact", contact)]
+    merge = ContactMerge(
+        people=[_person(n), [Identifier(kind=IdentifierKind.SALESFORCE, value=master)]]
+    )
+    return [("contact", contact), ("merge", merge)]
 
 
 def _flag(n: Notification, field: str) -> bool | None:
