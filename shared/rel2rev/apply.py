@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from rel2rev.errors import UnapplicableError
 from rel2rev.identity import unique_identifiers
 from rel2rev.ingest.events import (
     ContactUpsert,
@@ -60,6 +61,11 @@ DEAL_HISTORY = ("stage", "status", "amount", "closed_at")
 """Deal fields whose every version is kept, to read a deal as it stood on a past date."""
 MAX_HISTORY = 200
 """Versions kept per field (the oldest go first): bounds the item size of a busy deal."""
+
+
+DOC_BUDGET = 350_000
+"""Bytes a stored record's document may take: DynamoDB ends an item at 400 KB, and keys,
+index attributes and the revision take the rest."""
 
 
 def version_of(event: Event) -> str:
@@ -190,6 +196,22 @@ def apply_change(state: RecordState | None, change: Change) -> RecordState:
     if change.version > state.version:
         updated = updated.model_copy(update={"version": change.version, "source": change.source})
     return updated
+
+
+def within_budget(state: RecordState, budget: int = DOC_BUDGET) -> tuple[RecordState, str]:
+    """`state` and its JSON document, dropping the oldest half of each field's history until
+    the document fits `budget` bytes; `UnapplicableError` when it cannot fit."""
+    doc = state.model_dump_json()
+    while len(doc.encode()) > budget and any(len(v) > 1 for v in state.history.values()):
+        history = {n: dict(sorted(v.items())[len(v) // 2 :]) for n, v in state.history.items()}
+        state = state.model_copy(update={"history": history})
+        doc = state.model_dump_json()
+    if len(doc.encode()) > budget:
+        raise UnapplicableError(
+            f"{state.kind.value} {state.record_id} would take {len(doc.encode())} bytes, "
+            f"over the {budget}-byte record budget"
+        )
+    return state, doc
 
 
 def merge_states(

@@ -78,3 +78,11 @@ class InsufficientDataError(Rel2revError):
 
     status = 422
     code = "insufficient_data"
+
+
+class UnapplicableError(Rel2revError):
+    """An accepted event that can never be stored as it is (it would make a record too large):
+    quarantined at once instead of retried."""
+
+    status = 422
+    code = "unapplicable"

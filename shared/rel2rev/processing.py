@@ -3,10 +3,11 @@
 A queue message carries up to 25 events of one delivery. They are applied together (one read
 and one write of what they share); if that fails, each is applied on its own, so a poison
 event never takes its neighbours down. Events that still fail are retried with the message
-(the stored ones are duplicates by then, counted once). On the message's last delivery
-(`MaxReceiveCount`) they are quarantined instead, with the reason and the request they came
-from, so nothing waits unseen in a dead-letter queue: `rel2rev quarantine list` shows them,
-`rel2rev quarantine retry` sends them through the queue again after a fix.
+(the stored ones are duplicates by then, counted once). An event that can never be stored as
+it is (`UnapplicableError`: a record over its size budget) is quarantined at once; the others
+are quarantined on the message's last delivery (`MaxReceiveCount`), with the reason and the
+request they came from, so nothing waits unseen in a dead-letter queue: `rel2rev quarantine
+list` shows them, `rel2rev quarantine retry` sends them through the queue again after a fix.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from rel2rev.errors import UnapplicableError
 from rel2rev.ingest.events import MAX_REASON_CHARS, Event, QuarantinedEvent
 from rel2rev.storage.records import Outcome
 
@@ -68,12 +70,16 @@ def process_message(
         for event in events:
             try:
                 processed.outcomes[event.event_id] = applier.apply_event(event)
+            except UnapplicableError as exc:  # never storable as it is: no use retrying
+                processed.quarantined.append(
+                    QuarantinedEvent.of(event, describe(exc), now, attempts)
+                )
             except Exception as exc:  # this event alone fails
                 processed.failed[event.event_id] = describe(exc)
     else:
         processed.outcomes = {e.event_id: o for e, o in zip(events, outcomes, strict=True)}
     if processed.failed and last_attempt:
-        processed.quarantined = [
+        processed.quarantined += [
             QuarantinedEvent.of(
                 event,
                 f"failed on every one of {attempts} deliveries: {processed.failed[event.event_id]}",
@@ -83,6 +89,7 @@ def process_message(
             for event in events
             if event.event_id in processed.failed
         ]
-        quarantine.put(processed.quarantined)
         processed.failed = {}
+    if processed.quarantined:
+        quarantine.put(processed.quarantined)
     return processed

@@ -281,12 +281,13 @@ class RecordRepository:
 
     def _put_record(self, state: RecordState, stored: dict[str, Any] | None) -> dict[str, Any]:
         revision = int(stored["rev"]) if stored else 0
+        state, doc = apply.within_budget(state)
         item: dict[str, Any] = {
             "PK": _state_key(state),
             "SK": keys.RECORD_SK,
             "type": state.kind.value,
             "rev": revision + 1,
-            "doc": state.model_dump_json(),
+            "doc": doc,
         }
         anchor = _anchor(state)
         item["GSI3PK"] = keys.month_partition(state.workspace, anchor.year, anchor.month)

@@ -8,6 +8,7 @@ import pytest
 
 from rel2rev import apply
 from rel2rev.apply import RecordKind
+from rel2rev.errors import UnapplicableError
 from rel2rev.ingest.events import (
     ContactRoleRef,
     ContactUpsert,
@@ -158,3 +159,28 @@ def test_a_change_only_applies_to_its_own_record() -> None:
     other = _contact("Bob", T0, "e2").model_copy(update={"kind": RecordKind.DEAL})
     with pytest.raises(ValueError, match="only to the record it names"):
         apply.apply_change(state, other)
+
+
+def test_a_record_over_budget_drops_its_oldest_history_first() -> None:
+    state = apply.RecordState(kind=RecordKind.DEAL, workspace="acme", record_id="d1")
+    for day in range(180):
+        deal = DealUpsert(deal_id="d1", name="n" * 250, stage=f"stage {day}")
+        at = T0 + timedelta(days=day)
+        state = apply.apply_change(state, apply.deal_change(_event(deal, at, f"e{day}"), deal, {}))
+    full = len(state.model_dump_json().encode())
+    kept, doc = apply.within_budget(state, budget=full // 3)
+    assert len(doc.encode()) <= full // 3
+    assert doc == kept.model_dump_json()
+    stages = kept.history["stage"]
+    assert 1 <= len(stages) < len(state.history["stage"])
+    assert max(stages) == max(state.history["stage"]), "the newest versions stay"
+    assert kept.fields == state.fields
+
+
+def test_a_record_that_cannot_fit_is_unapplicable() -> None:
+    people = [Identifier(kind=IdentifierKind.EMAIL, value=f"p{i}@example.com") for i in range(50)]
+    state = apply.RecordState(
+        kind=RecordKind.CONTACT, workspace="acme", record_id="c1", identifiers=people
+    )
+    with pytest.raises(UnapplicableError, match="over the 500-byte record budget"):
+        apply.within_budget(state, budget=500)
