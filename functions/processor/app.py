@@ -41,6 +41,7 @@ _METRIC_NAMES = {
     Outcome.STORED: "StoredEvents",
     Outcome.UNCHANGED: "UnchangedEvents",
     Outcome.DUPLICATE: "DuplicateEvents",
+    Outcome.ERASED: "ErasedEvents",
 }
 _counts: Counter[tuple[str, str]] = Counter()
 

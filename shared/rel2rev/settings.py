@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,9 @@ from rel2rev.errors import InputError
 
 class _Rel2revSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REL2REV_", frozen=True, extra="ignore")
+
+
+S = TypeVar("S", bound=_Rel2revSettings)
 
 
 class IngestSettings(_Rel2revSettings):
@@ -43,6 +47,25 @@ class ProcessorSettings(_Rel2revSettings):
     max_receive_count: int = Field(ge=1, description="The events queue's maxReceiveCount")
 
 
+class ErasureSettings(_Rel2revSettings):
+    """ErasureFunction and `rel2rev erase`: every store a person's data is in, and the
+    connections that read archived requests."""
+
+    table_name: str = Field(min_length=3)
+    archive_bucket: str = Field(min_length=3)
+    results_table: str = Field(min_length=3)
+    connections_prefix: str = Field("/rel2rev", pattern=r"^/[A-Za-z0-9_.\-/]+$")
+    connections: str | None = Field(None, description="Local mode: inline connections JSON")
+    connections_file: Path | None = Field(None, description="Local mode: connections file")
+
+
+class ErasureRequestSettings(_Rel2revSettings):
+    """The API's erasure routes: receipts in the records table, requests on the queue."""
+
+    table_name: str = Field(min_length=3)
+    erasure_queue_url: str = Field(pattern=r"^https?://")
+
+
 class OperatorSettings(_Rel2revSettings):
     """The operator commands (`rel2rev quarantine`, `rel2rev erase`): the records table, the
     events queue and the raw archive, named as the functions name them."""
@@ -64,10 +87,25 @@ def processor_settings() -> ProcessorSettings:
     return ProcessorSettings()  # type: ignore[call-arg]
 
 
+@cache
+def erasure_request_settings() -> ErasureRequestSettings:
+    """The API's erasure settings, read from the environment once per container."""
+    return ErasureRequestSettings()  # type: ignore[call-arg]
+
+
 def operator_settings() -> OperatorSettings:
     """The operator commands' settings; `InputError` naming what is missing."""
+    return _from_environment(OperatorSettings)
+
+
+def erasure_settings() -> ErasureSettings:
+    """The erasure's settings; `InputError` naming what is missing."""
+    return _from_environment(ErasureSettings)
+
+
+def _from_environment(kind: type[S]) -> S:
     try:
-        return OperatorSettings()  # type: ignore[call-arg]
+        return kind()
     except ValidationError as exc:
         missing = ", ".join(
             f"REL2REV_{'_'.join(str(p) for p in e['loc']).upper()}" for e in exc.errors()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rel2rev.job.results import (
     AttributionDimension,
@@ -27,6 +27,7 @@ from rel2rev.job.results import (
     UnplacedRevenue,
 )
 from rel2rev.money import Money
+from rel2rev.records import Identifier, IdentifierKind
 
 
 class _Body(BaseModel):
@@ -170,6 +171,28 @@ class RunRequest(_Body):
 
     as_of: date | None = None
     parameters: RunParameters = RunParameters()
+
+
+class ErasureBody(_Body):
+    """`POST /v1/erasures` body: the person to forget, by e-mail, phone and/or identifiers."""
+
+    email: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=200)
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _someone(self) -> ErasureBody:
+        if not (self.email or self.phone or self.identifiers):
+            raise ValueError("name the person: email, phone or identifiers")
+        return self
+
+    def all_identifiers(self) -> list[Identifier]:
+        """Every identifier the body names."""
+        named = [
+            Identifier(kind=IdentifierKind.EMAIL, value=self.email) if self.email else None,
+            Identifier(kind=IdentifierKind.PHONE, value=self.phone) if self.phone else None,
+        ]
+        return [*(i for i in named if i is not None), *self.identifiers]
 
 
 class ExportLink(_Body):

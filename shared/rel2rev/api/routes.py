@@ -18,10 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from rel2rev import __version__
+from rel2rev.api.erasures import request_erasure
 from rel2rev.api.models import (
     AttributionResponse,
     DealsPage,
     DriversResponse,
+    ErasureBody,
     ExportLink,
     ExportsResponse,
     FunnelResponse,
@@ -32,6 +34,7 @@ from rel2rev.api.models import (
 )
 from rel2rev.api.runs import request_run
 from rel2rev.api.views import CSV_COLUMNS, deal_credit, deals_csv, funnel_groups
+from rel2rev.erasure import ErasureReceipt
 from rel2rev.errors import (
     AuthenticationError,
     InsufficientDataError,
@@ -52,6 +55,8 @@ from rel2rev.job.results import (
     SectionStatus,
     Transition,
 )
+from rel2rev.settings import erasure_request_settings
+from rel2rev.storage import erasure_queue, erasure_receipts
 from rel2rev.storage.results import ResultsStore, export_files, results_store, run_requests
 
 ModelName = Literal[
@@ -378,6 +383,31 @@ def get_run_exports(run_id: Annotated[str, Path(max_length=64)]) -> ExportsRespo
             for name in run.exports
         ],
     )
+
+
+@app.post("/v1/erasures", summary="Forget a person (right to erasure); done asynchronously")
+def create_erasure(request: Annotated[ErasureBody, Body()]) -> Response[ErasureReceipt]:
+    """Queue the erasure of the person these identifiers name (202 with the queued receipt);
+    follow it with `GET /v1/erasures/{erasure_id}`."""
+    settings = erasure_request_settings()
+    try:
+        identifiers = request.all_identifiers()
+    except ValueError as exc:
+        raise UnprocessableError(f"not an identifier: {exc}") from None
+    receipt = request_erasure(
+        erasure_receipts(settings.table_name),
+        erasure_queue(settings.erasure_queue_url),
+        _workspace(),
+        identifiers,
+        now=datetime.now(UTC),
+    )
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=receipt)
+
+
+@app.get("/v1/erasures/<erasure_id>", summary="One erasure: status and what it removed")
+def get_erasure(erasure_id: Annotated[str, Path(max_length=64)]) -> ErasureReceipt:
+    """The receipt: queued, or done with counts of what was removed (no identifier in clear)."""
+    return erasure_receipts(erasure_request_settings().table_name).get(_workspace(), erasure_id)
 
 
 def openapi_document() -> str:

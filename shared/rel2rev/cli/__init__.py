@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rel2rev.cli.quarantine",
         "List quarantined events of a workspace, or send them through the queue again",
     ),
+    "erase": ("rel2rev.cli.erase", "Forget a person everywhere rel2rev keeps them (erasure)"),
     "demo": ("rel2rev.cli.demo", "Run the whole flow locally: webhooks, job, finance API, report"),
 }
 

@@ -136,6 +136,19 @@ class Event(BaseModel):
     occurred_at: UtcDatetime = Field(description="Source clock of the change: orders updates")
     payload: Payload
 
+    def people(self) -> list[list[Identifier]]:
+        """The identifier sets of every person the event names."""
+        payload = self.payload
+        if isinstance(payload, ContactUpsert):
+            return [payload.identifiers]
+        if isinstance(payload, InteractionEvent | DealContactRemoved):
+            return [payload.contact]
+        if isinstance(payload, LeadUpsert):
+            return [payload.contact] if payload.contact else []
+        if isinstance(payload, ContactMerge):
+            return list(payload.people)
+        return [role.contact for role in payload.contact_roles]
+
 
 def event_id_for(source: str, *parts: object) -> str:
     """Deterministic event id from the source and its own delivery identity."""

@@ -9,21 +9,31 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from rel2rev.settings import ErasureSettings
 from rel2rev.storage.archive import RawArchive
 from rel2rev.storage.clients import dynamodb_client, s3_client, sqs_client, ssm_client
 from rel2rev.storage.connections import ConnectionStore
+from rel2rev.storage.erasure import Eraser, ErasureQueue, ErasureReceipts
 from rel2rev.storage.quarantine import QuarantineStore
 from rel2rev.storage.queue import EventQueue
+from rel2rev.storage.record_erasure import RecordEraser
 from rel2rev.storage.records import Outcome, RecordRepository
+from rel2rev.storage.results import results_store_of
 
 __all__ = [
     "ConnectionStore",
+    "Eraser",
+    "ErasureQueue",
+    "ErasureReceipts",
     "EventQueue",
     "Outcome",
     "QuarantineStore",
     "RawArchive",
     "RecordRepository",
     "connection_store",
+    "eraser",
+    "erasure_queue",
+    "erasure_receipts",
     "event_queue",
     "quarantine_store",
     "raw_archive",
@@ -61,3 +71,30 @@ def connection_store(
 def quarantine_store(table_name: str) -> QuarantineStore:
     """The quarantine of events the processor could not apply (in the records table)."""
     return QuarantineStore(dynamodb_client(), table_name)
+
+
+@cache
+def erasure_receipts(table_name: str) -> ErasureReceipts:
+    """Erasure receipts (in the records table)."""
+    return ErasureReceipts(dynamodb_client(), table_name)
+
+
+@cache
+def erasure_queue(queue_url: str) -> ErasureQueue:
+    """The queue of erasure requests."""
+    return ErasureQueue(sqs_client(), queue_url)
+
+
+@cache
+def eraser(settings: ErasureSettings) -> Eraser:
+    """The erasure over every store: ErasureFunction's and `rel2rev erase`'s composition root."""
+    return Eraser(
+        records=RecordEraser(dynamodb_client(), settings.table_name),
+        archive=raw_archive(settings.archive_bucket),
+        quarantine=quarantine_store(settings.table_name),
+        results=results_store_of(settings.results_table),
+        receipts=erasure_receipts(settings.table_name),
+        connections=connection_store(
+            settings.connections_prefix, settings.connections, settings.connections_file
+        ),
+    )

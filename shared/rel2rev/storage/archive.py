@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 class RawArchive:
-    """Stores accepted requests (the ingest sink's `archive`) and lists them back for replay."""
+    """Stores accepted requests (the ingest sink's `archive`), lists them back for replay, and
+    deletes or rewrites them for an erasure."""
 
     def __init__(self, client: S3Client, bucket: str) -> None:
         self._s3 = client
@@ -35,6 +36,30 @@ class RawArchive:
         """One archived request by key."""
         body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return RawRequest.from_archive(body)
+
+    def replace(self, key: str, request: RawRequest) -> None:
+        """Store `request` under `key` and delete every earlier version of it."""
+        put = self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=request.to_archive(),
+            ContentType="application/json",
+        )
+        self._delete_versions(key, keep=put.get("VersionId"))
+
+    def delete(self, key: str) -> None:
+        """Delete `key` with every version of it (the bucket is versioned)."""
+        self._delete_versions(key, keep=None)
+
+    def _delete_versions(self, key: str, keep: str | None) -> None:
+        paginator = self._s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=key):
+            entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            for entry in entries:
+                if entry["Key"] == key and entry.get("VersionId") not in {keep, None}:
+                    self._s3.delete_object(
+                        Bucket=self._bucket, Key=key, VersionId=entry["VersionId"]
+                    )
 
     def sources(self, workspace: str) -> list[str]:
         """The sources with archived requests for a workspace."""

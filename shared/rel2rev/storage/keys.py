@@ -50,6 +50,16 @@ def quarantine_pk(workspace: str) -> str:
     return f"W#{workspace}#QUARANTINE"
 
 
+def erased_pk(workspace: str, identifier_hash: str) -> str:
+    """One of 16 shards of a workspace's erased identifier hashes (by the hash's first digit)."""
+    return f"W#{workspace}#ERASED#{identifier_hash[0]}"
+
+
+def erasure_pk(workspace: str) -> str:
+    """Partition of a workspace's erasure receipts (sort key: the erasure id)."""
+    return f"W#{workspace}#ERASURE"
+
+
 def contact_partition(workspace: str, contact_id: str) -> str:
     """ByContact partition: a contact's interactions."""
     return f"W#{workspace}#C#{contact_id}"

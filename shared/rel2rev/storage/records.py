@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from rel2rev import apply
 from rel2rev.apply import Change, Record, RecordKind, RecordState
+from rel2rev.erasure import identifier_hash, without_erased
 from rel2rev.errors import ConflictError
 from rel2rev.identity import Resolution, canonical, resolve, unique_identifiers
 from rel2rev.ingest.events import (
@@ -60,6 +61,8 @@ class Outcome(StrEnum):
     """Nothing new: an older update, or a replay after the marker expired."""
     DUPLICATE = "duplicate"
     """The event id was applied before."""
+    ERASED = "erased"
+    """It is about a person erased after it happened: suppressed (`rel2rev.erasure`)."""
 
 
 class _Conflict(Exception):
@@ -90,20 +93,6 @@ def _key(pk: str) -> dict[str, Any]:
 
 def _state_key(state: RecordState | Change) -> str:
     return keys.record_pk(state.workspace, state.kind, state.record_id)
-
-
-def _people(event: Event) -> list[Sequence[Identifier]]:
-    """The identifier sets of every person an event names."""
-    payload = event.payload
-    if isinstance(payload, ContactUpsert):
-        return [payload.identifiers]
-    if isinstance(payload, InteractionEvent | DealContactRemoved):
-        return [payload.contact]
-    if isinstance(payload, LeadUpsert):
-        return [payload.contact] if payload.contact else []
-    if isinstance(payload, ContactMerge):
-        return list(payload.people)
-    return [role.contact for role in payload.contact_roles]
 
 
 def _moment(value: object) -> datetime:
@@ -156,14 +145,25 @@ class RecordRepository:
         wanted = {
             keys.identifier_pk(e.workspace, i.key): (e.workspace, i.key)
             for e in events
-            for ids in _people(e)
+            for ids in e.people()
             for i in unique_identifiers(ids)
         }
-        found = self._get_items(list(dict.fromkeys([*markers, *wanted])))
+        shards = {
+            keys.erased_pk(e.workspace, identifier_hash(e.workspace, i)): e.workspace
+            for e in events
+            for ids in e.people()
+            for i in ids
+        }
+        found = self._get_items(list(dict.fromkeys([*markers, *wanted, *shards])))
         known: dict[str, dict[str, str]] = {e.workspace: {} for e in events}
         for pk, (workspace, key) in wanted.items():
             if pk in found:
                 known[workspace][key] = str(_load(found[pk])["contact_id"])
+        erased: dict[str, dict[str, datetime]] = {e.workspace: {} for e in events}
+        for pk, workspace in shards.items():
+            if pk in found:
+                hashes = _load(found[pk]).get("hashes", {})
+                erased[workspace].update({h: _moment(at) for h, at in hashes.items()})
         fresh: list[tuple[Event, str, _Plan]] = []
         attach: list[tuple[str, Identifier, str]] = []
         outcomes = [Outcome.DUPLICATE] * len(events)
@@ -172,8 +172,11 @@ class RecordRepository:
             if marker in found or marker in slots:
                 continue
             slots[marker] = index
-            plan = self._changes(event, known[event.workspace])
+            kept = without_erased(event, erased[event.workspace])
+            plan = _Plan() if kept is None else self._changes(kept, known[event.workspace])
             fresh.append((event, marker, plan))
+            if kept is None:
+                outcomes[index] = Outcome.ERASED
             attach += [(event.workspace, i, cid) for i, cid in plan.attach]
         pks = list(
             dict.fromkeys(
@@ -216,7 +219,8 @@ class RecordRepository:
                 merged[spk], merged[lpk] = survivor, loser
                 for identifier in loser.identifiers:
                     repoint[(ws, identifier.key)] = (identifier, loser_id, survivor_id)
-            outcomes[slots[marker]] = Outcome.STORED if changed else Outcome.UNCHANGED
+            if outcomes[slots[marker]] is not Outcome.ERASED:
+                outcomes[slots[marker]] = Outcome.STORED if changed else Outcome.UNCHANGED
         # Identifiers first (in key order, so racing captures of one person meet on the same
         # first item), then the records, then the identifiers of merged contacts (after the
         # merge is recorded: a crash in between is repaired by the redelivery, which still
@@ -409,6 +413,12 @@ class RecordRepository:
     def _query(
         self, index: str, partition: str, condition: str = "", **values: str
     ) -> Iterator[RecordState]:
+        return (_state(item) for item in self._query_items(index, partition, condition, **values))
+
+    def _query_items(
+        self, index: str, partition: str, condition: str = "", **values: str
+    ) -> Iterator[dict[str, Any]]:
+        """Items of one index partition, `condition` on its sort key (`{sk}`), paginated."""
         pk_name, sk_name = keys.INDEX_KEYS[index]
         expression = f"{pk_name} = :pk" + (
             f" AND {condition.format(sk=sk_name)}" if condition else ""
@@ -424,8 +434,7 @@ class RecordRepository:
             },
         )
         for page in pages:
-            for item in page.get("Items", []):
-                yield _state(item)
+            yield from page.get("Items", [])
 
     def interactions_of_contact(
         self,

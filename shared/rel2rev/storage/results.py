@@ -18,6 +18,7 @@ import base64
 import binascii
 import gzip
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -298,6 +299,22 @@ class ResultsStore:
         deals = [_unpack(item, DealAttribution) for item in page.get("Items", [])]
         return deals, encode_cursor(page.get("LastEvaluatedKey"))
 
+    def forget_relationships(self, workspace: str, contact_ids: Sequence[str]) -> int:
+        """Delete these contacts' relationship rows from every run; the rows deleted."""
+        deleted, cursor = 0, None
+        while contact_ids:
+            runs, cursor = self.list_runs(workspace, limit=50, cursor=cursor)
+            for run in runs:
+                for contact_id in contact_ids:
+                    old = self._table.delete_item(
+                        Key={"pk": f"RESULT#{workspace}#{run.run_id}", "sk": f"REL#{contact_id}"},
+                        ReturnValues="ALL_OLD",
+                    )
+                    deleted += "Attributes" in old
+            if cursor is None:
+                break
+        return deleted
+
     def relationship(self, workspace: str, run_id: str, contact_id: str) -> Relationship:
         """One contact's relationship detail."""
         item = self._section(workspace, run_id, f"REL#{contact_id}", f"contact {contact_id!r}")
@@ -308,7 +325,13 @@ class ResultsStore:
 def results_store() -> ResultsStore:
     """The container's results store (created once, at first use)."""
     settings = ResultsSettings()  # type: ignore[call-arg]
-    return ResultsStore(boto3.resource("dynamodb").Table(settings.results_table))
+    return results_store_of(settings.results_table)
+
+
+@cache
+def results_store_of(table_name: str) -> ResultsStore:
+    """The results store of a named table."""
+    return ResultsStore(boto3.resource("dynamodb").Table(table_name))
 
 
 class RunRequests:

@@ -18,6 +18,8 @@ ROUTES = {
     ("get", "/v1/runs/{run_id}"),
     ("post", "/v1/runs"),
     ("get", "/v1/runs/{run_id}/exports"),
+    ("post", "/v1/erasures"),
+    ("get", "/v1/erasures/{erasure_id}"),
 }
 
 
