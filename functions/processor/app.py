@@ -27,7 +27,7 @@ from rel2rev.ingest.events import QuarantinedEvent
 from rel2rev.processing import process_message
 from rel2rev.settings import processor_settings
 from rel2rev.storage import Outcome, quarantine_store, record_repository
-from rel2rev.storage.queue import EventMessage
+from rel2rev.storage.queue import read_message
 
 logger = Logger()
 tracer = Tracer()
@@ -54,30 +54,33 @@ class EventsFailed(RuntimeError):
 def record_handler(record: SQSRecord) -> None:
     """Apply one queue message; raises (failing this message only) while events still fail."""
     attempts = int(record.attributes.get("ApproximateReceiveCount") or 1)
+    now = datetime.now(UTC)
     try:
-        message = EventMessage.model_validate_json(record.body)
+        events, unreadable = read_message(record.body, record.message_id, now, attempts)
     except ValueError as exc:  # reading it again will not help: quarantine it as it is
-        entry = QuarantinedEvent.unreadable(
-            record.message_id,
-            record.body,
-            f"unreadable message: {exc}",
-            datetime.now(UTC),
-            attempts,
-        )
-        quarantine.put([entry])
-        _counts["unknown", "QuarantinedEvents"] += 1
-        logger.error("unreadable event message quarantined", message_id=record.message_id)
+        unreadable = [
+            QuarantinedEvent.unreadable(
+                record.message_id, record.body, f"unreadable message: {exc}", now, attempts
+            )
+        ]
+        events = []
+    if unreadable:  # reading them again will not help: quarantine them as they are
+        quarantine.put(unreadable)
+        for entry in unreadable:
+            _counts["unknown", "QuarantinedEvents"] += 1
+            logger.error("unreadable event quarantined", event_id=entry.event_id)
+    if not events:
         return
-    logger.set_correlation_id(message.events[0].request_id)
+    logger.set_correlation_id(events[0].request_id)
     processed = process_message(
-        message.events,
+        events,
         repository,
         quarantine,
         attempts=attempts,
         last_attempt=attempts >= settings.max_receive_count,
-        now=datetime.now(UTC),
+        now=now,
     )
-    for event in message.events:
+    for event in events:
         if event.event_id in processed.outcomes:
             _counts[event.source, _METRIC_NAMES[processed.outcomes[event.event_id]]] += 1
         elif event.event_id in processed.failed:
@@ -93,7 +96,7 @@ def record_handler(record: SQSRecord) -> None:
         )
     if processed.failed:
         logger.warning("events failed", failed=processed.failed, attempts=attempts)
-        raise EventsFailed(f"{len(processed.failed)} of {len(message.events)} events failed")
+        raise EventsFailed(f"{len(processed.failed)} of {len(events)} events failed")
     logger.info("events applied", count=len(processed.outcomes), message_id=record.message_id)
 
 

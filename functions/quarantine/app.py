@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rel2rev.ingest.events import QuarantinedEvent
 from rel2rev.settings import processor_settings
 from rel2rev.storage import quarantine_store
-from rel2rev.storage.queue import EventMessage
+from rel2rev.storage.queue import read_message
 
 logger = Logger()
 tracer = Tracer()
@@ -44,15 +44,17 @@ def record_handler(record: SQSRecord) -> None:
     )
     now, attempts = datetime.now(UTC), settings.max_receive_count
     try:
-        message = EventMessage.model_validate_json(record.body)
+        events, entries = read_message(record.body, record.message_id, now, attempts)
     except ValueError as exc:
-        entries = [
-            QuarantinedEvent.unreadable(
-                record.message_id, record.body, f"unreadable message: {exc}", now, attempts
-            )
-        ]
-    else:
-        entries = [QuarantinedEvent.of(e, reason, now, attempts) for e in message.events]
+        events, entries = (
+            [],
+            [
+                QuarantinedEvent.unreadable(
+                    record.message_id, record.body, f"unreadable message: {exc}", now, attempts
+                )
+            ],
+        )
+    entries += [QuarantinedEvent.of(e, reason, now, attempts) for e in events]
     quarantine.put(entries)
     metrics.add_metric(name="QuarantinedEvents", unit=MetricUnit.Count, value=len(entries))
     logger.error("dead-lettered events quarantined", count=len(entries))

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rel2rev.errors import InputError
+from rel2rev.ingest.events import Event, QuarantinedEvent
 from rel2rev.settings import operator_settings
 from rel2rev.storage import event_queue, quarantine_store
 
@@ -34,6 +35,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     chosen = retry.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--event-id", nargs="+", action="extend", metavar="ID", help="These")
     chosen.add_argument("--all", action="store_true", help="Every quarantined event")
+
+
+def _revalidated(entry: QuarantinedEvent) -> QuarantinedEvent:
+    """An unreadable event whose JSON is a valid event now (after a fix) can be retried."""
+    if entry.event is not None or entry.body is None:
+        return entry
+    try:
+        event = Event.model_validate_json(entry.body)
+    except ValueError:
+        return entry
+    return entry.model_copy(update={"event": event}) if event.event_id == entry.event_id else entry
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             )
         Console(width=max(Console().width, 140)).print(table)
         return 0
-    retryable = {e.event_id: e.event for e in entries if e.event is not None}
+    retryable = {e.event_id: e.event for e in map(_revalidated, entries) if e.event is not None}
     wanted = set(retryable) if args.all else set(args.event_id)
     unknown = sorted(wanted - {e.event_id for e in entries})
     if unknown:
@@ -69,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
     unreadable = sorted(wanted - set(retryable))
     if unreadable:
         raise InputError(
-            f"unreadable messages cannot be retried (see their body with --json): "
-            f"{', '.join(unreadable)}"
+            f"these do not read as events (see their body with --json): {', '.join(unreadable)}"
         )
     chosen = sorted(wanted)
     if chosen:

@@ -157,7 +157,8 @@ def event_id_for(source: str, *parts: object) -> str:
 
 
 MAX_REASON_CHARS = 1000
-MAX_BODY_CHARS = 20_000
+MAX_BODY_BYTES = 300_000
+"""What a quarantine entry keeps of an unreadable body (its item stays under 400 KB)."""
 UNKNOWN_WORKSPACE = "unknown"
 """Where a queue message that names no readable workspace is quarantined."""
 
@@ -198,12 +199,42 @@ class QuarantinedEvent(BaseModel):
             workspace = json.loads(body)["events"][0]["workspace"]
         except (ValueError, KeyError, IndexError, TypeError):
             workspace = None
+        return cls._unreadable(
+            workspace, f"message-{message_id}", body, reason=reason, at=at, attempts=attempts
+        )
+
+    @classmethod
+    def unreadable_event(
+        cls, message_id: str, index: int, raw: object, *, reason: str, at: datetime, attempts: int
+    ) -> QuarantinedEvent:
+        """One event of a message that is no valid event (its neighbours are applied); kept
+        with its JSON, so `rel2rev quarantine retry` can send it again once it validates."""
+        fields = raw if isinstance(raw, dict) else {}
+        event_id = fields.get("event_id")
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= 256:
+            event_id = f"message-{message_id}-{index}"
+        body = json.dumps(raw, default=str)
+        return cls._unreadable(
+            fields.get("workspace"), event_id, body, reason=reason, at=at, attempts=attempts
+        )
+
+    @classmethod
+    def _unreadable(
+        cls,
+        workspace: object,
+        event_id: str,
+        body: str,
+        *,
+        reason: str,
+        at: datetime,
+        attempts: int,
+    ) -> QuarantinedEvent:
         if not isinstance(workspace, str) or not 0 < len(workspace) <= 128:
             workspace = UNKNOWN_WORKSPACE
         return cls(
             workspace=workspace,
-            event_id=f"message-{message_id}",
-            body=body[:MAX_BODY_CHARS],
+            event_id=event_id,
+            body=body.encode()[:MAX_BODY_BYTES].decode(errors="ignore"),
             reason=reason[:MAX_REASON_CHARS],
             quarantined_at=at,
             attempts=attempts,

@@ -10,12 +10,13 @@ messages and 256 KiB.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rel2rev.errors import PayloadTooLargeError
-from rel2rev.ingest.events import Event
+from rel2rev.ingest.events import Event, QuarantinedEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -34,6 +35,32 @@ class EventMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     events: list[Event] = Field(min_length=1, max_length=MAX_EVENTS_PER_MESSAGE)
+
+
+class _Envelope(BaseModel):
+    events: list[Any] = Field(min_length=1, max_length=MAX_EVENTS_PER_MESSAGE)
+
+
+def read_message(
+    body: str, message_id: str, at: datetime, attempts: int
+) -> tuple[list[Event], list[QuarantinedEvent]]:
+    """The events of a message body, each read alone: the valid ones, and the ones that are
+    no valid event as quarantine entries (so one bad event never holds up the others).
+    `ValueError` when the body is no event message at all."""
+    envelope = _Envelope.model_validate_json(body)
+    events: list[Event] = []
+    unreadable: list[QuarantinedEvent] = []
+    for index, raw in enumerate(envelope.events):
+        try:
+            events.append(Event.model_validate(raw))
+        except ValidationError as exc:
+            reason = f"unreadable event: {exc}"
+            unreadable.append(
+                QuarantinedEvent.unreadable_event(
+                    message_id, index, raw, reason=reason, at=at, attempts=attempts
+                )
+            )
+    return events, unreadable
 
 
 class EnqueueError(RuntimeError):
