@@ -107,3 +107,27 @@ def test_authorizer_api_and_job_samples_drive_the_finance_side(stack: Any) -> No
         {"workspace": "acme", "run_id": scheduled["run_id"]}
     )
     assert stack.invoke("ModelJobFunction", run_request) == {"batchItemFailures": []}
+
+
+def test_quarantine_sample_keeps_the_dead_lettered_event(stack: Any) -> None:
+    from rel2rev.storage import quarantine_store
+
+    event = sample("quarantine")
+    assert stack.invoke("QuarantineFunction", event) == {"batchItemFailures": []}
+    (sent,) = EventMessage.model_validate_json(event["Records"][0]["body"]).events
+    kept = {e.event_id: e for e in quarantine_store(stack.name("RecordsTable")).entries("acme")}
+    assert kept[sent.event_id].event == sent
+    assert kept[sent.event_id].reason.startswith("dead-lettered")
+
+
+def test_erasure_sample_forgets_the_sample_person(stack: Any) -> None:
+    from rel2rev.storage import erasure_receipts
+
+    repo = record_repository(stack.name("RecordsTable"))
+    ada = Identifier(kind=IdentifierKind.EMAIL, value="ada@example.com")
+    stack.invoke("ProcessorFunction", sample("processor"))
+    assert repo.contact_by_identifier("acme", ada) is not None
+    assert stack.invoke("ErasureFunction", sample("erasure")) == {"batchItemFailures": []}
+    assert repo.contact_by_identifier("acme", ada) is None
+    receipt = erasure_receipts(stack.name("RecordsTable")).get("acme", "er-sample0000000000000001")
+    assert (receipt.status, receipt.counts.interactions) == ("done", 1)

@@ -2,7 +2,7 @@
 
 Removes the person's contacts (merged ones too), identifiers, interactions, leads, deal roles,
 quarantined events and past relationship rows, deletes or rewrites their raw requests in the
-archive, and keeps a receipt holding only hashes (see docs/erasure.md). Runs the same
+archive, and keeps a receipt holding only hashes (docs/data-model.md, "Erasure"). Runs the same
 composition root as ErasureFunction, here and now, against the stack the environment names
 (`REL2REV_TABLE_NAME`, `REL2REV_ARCHIVE_BUCKET`, `REL2REV_RESULTS_TABLE`, connections).
 """
