@@ -70,35 +70,66 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _bounded(text: str) -> str:
+class _OutOfRange:
+    """A number literal refused before conversion; reported with its path after decoding."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _bounded(text: str) -> str | _OutOfRange:
     if len(text) > MAX_NUMBER_CHARS:
-        raise ValueError(f"number {text[:20]}... has more than {MAX_NUMBER_CHARS} characters")
+        return _OutOfRange(f"number {text[:20]}... has more than {MAX_NUMBER_CHARS} characters")
     return text
 
 
-def _decimal(text: str) -> Decimal:
-    number = Decimal(_bounded(text))
+def _decimal(text: str) -> Decimal | _OutOfRange:
+    bounded = _bounded(text)
+    if isinstance(bounded, _OutOfRange):
+        return bounded
+    number = Decimal(bounded)
     if abs(number.adjusted()) > MAX_EXPONENT:
-        raise ValueError(f"number {text} is out of range (exponent beyond ±{MAX_EXPONENT})")
+        return _OutOfRange(f"number {text} is out of range (exponent beyond ±{MAX_EXPONENT})")
     return number
+
+
+def _integer(text: str) -> int | _OutOfRange:
+    bounded = _bounded(text)
+    return bounded if isinstance(bounded, _OutOfRange) else int(bounded)
+
+
+def _out_of_range(document: Any) -> list[dict[str, Any]]:
+    """Where the refused numbers are, as `[{"path", "message"}]` (the first 20)."""
+    found: list[dict[str, Any]] = []
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), document)]
+    while stack and len(found) < 20:
+        loc, value = stack.pop()
+        if isinstance(value, _OutOfRange):
+            found.append({"path": field_path(loc), "message": value.message})
+        elif isinstance(value, dict):
+            stack += [((*loc, k), v) for k, v in reversed(value.items())]
+        elif isinstance(value, list):
+            stack += [((*loc, i), v) for i, v in reversed(list(enumerate(value)))]
+    return found
 
 
 def load_json(body: bytes) -> Any:
     """Decode a JSON body (numbers with a fraction become Decimal, never float). Number
     literals are bounded in length and exponent before conversion, so no body can make a
-    gigantic integer."""
+    gigantic integer; a refused number is a 400 naming where it is."""
     try:
-        return json.loads(
-            body,
-            parse_float=_decimal,
-            parse_int=lambda text: int(_bounded(text)),
-            parse_constant=_reject_constant,
+        document = json.loads(
+            body, parse_float=_decimal, parse_int=_integer, parse_constant=_reject_constant
         )
     except (ValueError, RecursionError) as exc:
         message = str(exc) if not isinstance(exc, RecursionError) else "nesting too deep"
         raise InputError(
             "body is not valid JSON", details=[{"path": "", "message": message}]
         ) from None
+    refused = _out_of_range(document)
+    if refused:
+        raise InputError("a number in the body is out of range", details=refused)
+    return document
 
 
 def field_path(loc: Sequence[int | str], prefix: str = "") -> str:

@@ -8,34 +8,40 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from rel2rev.money import CurrencyCode, is_known_currency, minor_exponent
 from rel2rev.records import (
+    MAX_IDENTIFIER_CHARS,
+    Channel,
     DealStatus,
     Direction,
+    FreeText,
     IdentifierKind,
     InteractionType,
+    Key,
+    Label,
     StakeholderType,
     UtcDatetime,
 )
 
 MAX_BATCH = 500
 
-Text = Annotated[str, Field(min_length=1, max_length=256)]
-Ref = Annotated[str, Field(min_length=1, max_length=200, description="Your id for the record")]
+Text = Label
+Ref = Annotated[Key, Field(description="Your id for the record")]
+IdentifierValue = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_IDENTIFIER_CHARS),
+]
 IdentifierMap = Annotated[
-    dict[IdentifierKind, Annotated[str, Field(min_length=1, max_length=320)]],
+    dict[IdentifierKind, IdentifierValue],
     Field(
         min_length=1,
         description="How the person is known: at least one of email, phone, linkedin, ...",
         examples=[{"email": "ada@example.com", "linkedin": "ada-lovelace"}],
     ),
 ]
-Account = Annotated[
-    str,
-    Field(min_length=1, max_length=256, description="Account key, normally the company domain"),
-]
+Account = Annotated[Key, Field(description="Account key, normally the company domain")]
 
 
 class GenericMoney(BaseModel):
@@ -85,12 +91,14 @@ class GenericInteraction(_GenericEvent):
     interaction_id: Ref | None = Field(None, description="Defaults to the event's identity")
     type: InteractionType
     direction: Direction = Field(description="inbound: the person spoke; outbound: you did")
-    channel: Annotated[str, Field(min_length=1, max_length=64, examples=["linkedin"])]
+    channel: Annotated[Channel, Field(examples=["linkedin"])]
     contact: IdentifierMap
     account: Account | None = None
     owner: Text | None = Field(None, description="The employee who holds the relationship")
     campaign: Text | None = None
-    content: Text | None = None
+    content: FreeText | None = Field(
+        None, description="Free text; kept up to 2,000 characters, then cut with a marker"
+    )
     cost: GenericMoney | None = None
 
 
@@ -116,7 +124,7 @@ class GenericLead(_GenericEvent):
     created_at: UtcDatetime | None = None
     status: Text | None = None
     owner: Text | None = None
-    channel: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    channel: Channel | None = None
 
 
 class GenericContactRole(BaseModel):

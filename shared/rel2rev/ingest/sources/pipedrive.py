@@ -43,6 +43,7 @@ from rel2rev.ingest.sources.base import (
 from rel2rev.money import Money, is_known_currency
 from rel2rev.records import (
     MAX_KEY_CHARS,
+    MAX_TEXT_CHARS,
     DealStatus,
     Direction,
     Identifier,
@@ -145,7 +146,8 @@ class PipedriveAdapter:
             return []  # deletions and entities rel2rev does not store
         try:
             payload = mapper(data, connection)
-            occurred = _time(data, "update_time") or _meta_time(meta) or request.received_at
+            clock = _time(data, "update_time") or _meta_time(meta)
+            occurred = clock or request.received_at
         except ValidationError as exc:
             raise InputError(
                 "invalid Pipedrive webhook", details=validation_details(exc, "data")
@@ -157,7 +159,7 @@ class PipedriveAdapter:
             ) from None
         if payload is None:
             return []
-        identity = _identity(meta, payload.model_dump_json(), occurred)
+        identity = _identity(meta, payload.model_dump_json(), clock)
         event_id = event_id_for(
             "pipedrive", request.workspace, meta.company_id, meta.entity, meta.action, identity
         )
@@ -195,15 +197,16 @@ def _person_merge(data: dict[str, Any], connection: Connection) -> Payload | Non
     return ContactMerge(people=[_person_ids(merged), _person_ids(survivor)])
 
 
-def _identity(meta: PipedriveMeta, payload: str, occurred: datetime) -> str:
+def _identity(meta: PipedriveMeta, payload: str, clock: datetime | None) -> str:
     """What makes a delivery this delivery: Pipedrive's own id, else the entity and the change
-    time, else the content itself (two different changes never share an id; a redelivery of
-    the same change does)."""
+    time, else the content and the source's clock if any (two different changes never share
+    an id; a redelivery of the same change does, whenever it arrives)."""
     if meta.id is not None:
         return str(meta.id)
     if meta.entity_id is not None and meta.timestamp is not None:
         return f"{meta.entity_id}@{meta.timestamp}"
-    return "content:" + hashlib.sha256(f"{occurred.isoformat()}|{payload}".encode()).hexdigest()
+    stamp = clock.isoformat() if clock else ""
+    return "content:" + hashlib.sha256(f"{stamp}|{payload}".encode()).hexdigest()
 
 
 def _meta_time(meta: PipedriveMeta) -> datetime | None:
@@ -371,7 +374,7 @@ def _activity(data: dict[str, Any], connection: Connection) -> Payload | None:
         channel=_CHANNELS.get(kind, "crm"),
         occurred_at=occurred,
         owner=_ref(data, "owner_id"),
-        content=_text(data, "subject"),
+        content=_text(data, "subject", MAX_TEXT_CHARS * 2),
     )
 
 

@@ -284,11 +284,16 @@ def _sf_id(n: Notification) -> str:
 def _person(n: Notification, *extra_ids: str | None) -> list[Identifier]:
     ids = [Identifier(kind=IdentifierKind.SALESFORCE, value=_sf_id(n))]
     ids += [Identifier(kind=IdentifierKind.SALESFORCE, value=x) for x in extra_ids if x]
-    if email := n.text("Email"):
-        ids.append(Identifier(kind=IdentifierKind.EMAIL, value=email))
-    for field in ("Phone", "MobilePhone"):
-        if phone := n.text(field):
-            ids.append(Identifier(kind=IdentifierKind.PHONE, value=phone))
+    for field, kind in (
+        ("Email", IdentifierKind.EMAIL),
+        ("Phone", IdentifierKind.PHONE),
+        ("MobilePhone", IdentifierKind.PHONE),
+    ):
+        if value := n.text(field):
+            try:
+                ids.append(Identifier(kind=kind, value=value))
+            except ValidationError as exc:
+                raise _FieldError(field, error_text(exc)) from None
     return ids
 
 
@@ -413,7 +418,7 @@ def _activity(n: Notification, default: InteractionType, *time_fields: str) -> P
         occurred_at=occurred,
         owner=n.text("OwnerId"),
         campaign=n.text("Campaign__c"),
-        content=subject[:256] if subject else None,
+        content=subject or None,
     )
 
 
