@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from rel2rev.exports import write_exports
-from rel2rev.job.results import RunParameters, RunStatus
 from rel2rev.job.runner import execute_run, run_now
+from rel2rev.results.contracts import RunParameters, RunStatus
 from rel2rev.storage import record_repository
 from rel2rev.storage.api_keys import api_key_store
 from rel2rev.storage.results import JobSettings, export_files, results_store

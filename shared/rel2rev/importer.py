@@ -31,6 +31,7 @@ from rel2rev.ingest.native import hook_url
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources.generic import ADAPTER, signature_header
 from rel2rev.ingest.sources.generic_format import MAX_BATCH
+from rel2rev.transport import Delivery, OutgoingRequest, Transport
 
 BATCH_ROWS = 200
 BATCH_BYTES = 512 * 1024
@@ -230,3 +231,19 @@ def import_rows(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return ImportResult(rows=len(rows), batches=len(batch_list), accepted=accepted)
+
+
+def http_sender(api: str, workspace: str, secret: str, label: str) -> Callable[[Batch], int]:
+    """Send a batch as a signed request to the API, with retries; the accepted count."""
+    transport = Transport()
+
+    def send(batch: Batch) -> int:
+        def build() -> OutgoingRequest:
+            url, headers, body = signed_request(batch, api, workspace, secret)
+            return OutgoingRequest(url, headers, body)
+
+        sent = transport.send(Delivery(f"{label} {batch.label}", build))
+        accepted: int = json.loads(sent.body).get("accepted", 0)
+        return accepted
+
+    return send

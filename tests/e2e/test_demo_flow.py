@@ -23,9 +23,9 @@ from rel2rev.demo.flow import DemoConfig, DemoFlow, DemoResult
 from rel2rev.demo.summary import print_summary
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import generic_event
-from rel2rev.job.results import RunStatus
 from rel2rev.local import LocalStack
 from rel2rev.records import DealStatus
+from rel2rev.results.contracts import RunStatus
 from rel2rev.simulate import WorldConfig, simulate_world
 from rel2rev.storage import record_repository
 

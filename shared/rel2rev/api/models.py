@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rel2rev.job.results import (
+from rel2rev.money import Money
+from rel2rev.records import Identifier, IdentifierKind
+from rel2rev.results.contracts import (
     AttributionDimension,
     ComparisonCell,
     CompetingRisks,
@@ -26,8 +28,6 @@ from rel2rev.job.results import (
     UnattributedTotal,
     UnplacedRevenue,
 )
-from rel2rev.money import Money
-from rel2rev.records import Identifier, IdentifierKind
 
 
 class _Body(BaseModel):

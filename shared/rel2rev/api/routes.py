@@ -43,8 +43,7 @@ from rel2rev.errors import (
     UnprocessableError,
 )
 from rel2rev.funnel.stages import sum_money
-from rel2rev.job.reconciliation import credited_totals, reconcile, unattributed_totals
-from rel2rev.job.results import (
+from rel2rev.results.contracts import (
     MODEL_ALIASES,
     AttributionDimension,
     DealAttribution,
@@ -55,6 +54,7 @@ from rel2rev.job.results import (
     SectionStatus,
     Transition,
 )
+from rel2rev.results.reconciliation import credited_totals, reconcile, unattributed_totals
 from rel2rev.settings import erasure_request_settings
 from rel2rev.storage import erasure_queue, erasure_receipts
 from rel2rev.storage.results import ResultsStore, export_files, results_store, run_requests

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from rel2rev.errors import ConflictError, NotFoundError
-from rel2rev.job.results import RunParameters, RunRecord, RunStatus, new_run
+from rel2rev.results.contracts import RunParameters, RunRecord, RunStatus, new_run
 from rel2rev.storage.results import ResultsStore, RunRequests
 
 

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 from rel2rev.api.models import DealCredit, DealGap, DealLine, FunnelGroup
-from rel2rev.job.results import DealAttribution, FunnelDimension, FunnelResults
 from rel2rev.money import Money
+from rel2rev.results.contracts import DealAttribution, FunnelDimension, FunnelResults
 
 _COUNTS = ("captured", "qualified", "lead", "opportunity", "won", "lost")
 _INTERACTIONS = ("vanity_interactions", "relationship_interactions")

@@ -18,13 +18,13 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rel2rev.demo.transport import Delivery, DeliveryError, OutgoingRequest, Transport
 from rel2rev.errors import InputError, Rel2revError
-from rel2rev.importer import Batch, batches, import_rows, read_rows, signed_request, validate
+from rel2rev.importer import Batch, batches, http_sender, import_rows, read_rows, validate
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources.generic import signature_header
 from rel2rev.ingest.webhook import receive_webhook
 from rel2rev.storage.connections import ConnectionStore
+from rel2rev.transport import DeliveryError
 
 HELP = "Import a CSV/JSONL file of generic events through the webhook path (backfill)"
 DEFAULT_API = "http://127.0.0.1:8787"
@@ -73,22 +73,6 @@ def signing_secret(workspace: str, given: str | None) -> str:
         f"no generic signing secret for workspace {workspace!r}: pass --secret or set "
         "REL2REV_SIGNING_SECRET"
     )
-
-
-def http_sender(api: str, workspace: str, secret: str, label: str) -> Callable[[Batch], int]:
-    """Send a batch as a signed request to the API, with retries; the accepted count."""
-    transport = Transport()
-
-    def send(batch: Batch) -> int:
-        def build() -> OutgoingRequest:
-            url, headers, body = signed_request(batch, api, workspace, secret)
-            return OutgoingRequest(url, headers, body)
-
-        sent = transport.send(Delivery(f"{label} {batch.label}", build))
-        accepted: int = json.loads(sent.body).get("accepted", 0)
-        return accepted
-
-    return send
 
 
 def direct_sender(workspace: str) -> Callable[[Batch], int]:

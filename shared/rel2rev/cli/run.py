@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pydantic import ValidationError
 
 from rel2rev.errors import InputError
-from rel2rev.job.results import RunParameters, RunStatus
+from rel2rev.results.contracts import RunParameters, RunStatus
 
 HELP = "Run the modelling job for a workspace now (results, exports, run record)"
 

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
-from rel2rev.demo.transport import Delivery, OutgoingRequest, Sent, Transport
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import (
     NativeRequest,
@@ -30,6 +29,7 @@ from rel2rev.ingest.native import (
 )
 from rel2rev.ingest.sources.generic_format import MAX_BATCH
 from rel2rev.records import Contact, Deal, Interaction, Lead, WorkspaceRecords
+from rel2rev.transport import Delivery, OutgoingRequest, Sent, Transport
 
 
 def demo_connections(workspace: str) -> dict[str, Connection]:

@@ -46,13 +46,14 @@ from rel2rev.demo.delivery import (
 )
 from rel2rev.demo.finance import FinanceClient, Reconciliation, reconcile
 from rel2rev.demo.plan import DeliveryPlan, plan_delivery
-from rel2rev.demo.transport import Delivery, Sent, Transport
 from rel2rev.errors import Rel2revError
+from rel2rev.importer import http_sender, import_rows, read_rows
 from rel2rev.ingest.connections import Connection
-from rel2rev.job.results import RunRecord, RunStatus
 from rel2rev.local import LocalStack
 from rel2rev.local.template import load_template
+from rel2rev.results.contracts import RunRecord, RunStatus
 from rel2rev.simulate import Recovery, World, WorldConfig, simulate_world, write_world
+from rel2rev.transport import Delivery, DeliveryError, Sent, Transport
 
 JOB_FUNCTION = "ModelJobFunction"
 
@@ -210,17 +211,24 @@ class DemoFlow:
             return send_all(deliveries, self.transport, workers=self.config.workers, on_sent=sent)
 
     def backfill(self, stack: LocalStack) -> None:
-        """`rel2rev import out/world/backfill.jsonl` against the stack's API."""
-        from rel2rev.cli import main
-
+        """Import `out/world/backfill.jsonl` through the stack's API, as `rel2rev import`."""
         secret = self.connections["generic"].signing_secret
         assert secret is not None
         path = self.config.out / "world" / "backfill.jsonl"
-        args = ["import", str(path), "--workspace", self.config.workspace]
-        args += ["--api", stack.api_url, f"--secret={secret.get_secret_value()}"]  # may start "-"
-        code = main(args)
-        if code != 0:
-            raise DemoError(f"rel2rev import exited with {code}")
+        rows = read_rows(path)
+        ws = self.config.workspace
+        send = http_sender(stack.api_url, ws, secret.get_secret_value(), path.name)
+        with _bar(self.console) as progress:
+            task = progress.add_task(f"importing {path.name}", total=len(rows))
+            try:
+                import_rows(
+                    rows,
+                    send,
+                    workers=self.config.workers,
+                    on_batch=lambda batch: progress.advance(task, len(batch.rows)),
+                )
+            except DeliveryError as exc:
+                raise DemoError(f"the backfill stopped: {exc}") from None
 
     def drain(self, stack: LocalStack) -> None:
         """Wait until the processor has applied every queued event (bar: queue depth)."""

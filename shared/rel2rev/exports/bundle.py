@@ -37,7 +37,7 @@ from rel2rev.exports.tables import (
     SurvivalSummaryRow,
 )
 from rel2rev.exports.writers import to_csv, to_parquet
-from rel2rev.job.results import RunResults
+from rel2rev.results.contracts import RunResults
 
 _BUILDERS: dict[type[ExportRow], Callable[[RunResults], Table]] = {
     RunSummaryRow: rows.run_table,

@@ -27,14 +27,14 @@ from rel2rev.exports.tables import (
     SurvivalCurveRow,
     SurvivalSummaryRow,
 )
-from rel2rev.job.results import (
+from rel2rev.money import Money
+from rel2rev.results.contracts import (
     AttributionResults,
     FunnelResults,
     Relationship,
     RunResults,
     SurvivalResults,
 )
-from rel2rev.money import Money
 
 
 def _per_currency(revenue: Iterable[Money], cost: Iterable[Money] = ()) -> dict[str, list[Decimal]]:

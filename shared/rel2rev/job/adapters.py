@@ -21,8 +21,9 @@ from rel2rev.attribution import (
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
 from rel2rev.funnel.metrics import FunnelReport
 from rel2rev.funnel.stages import primary_contacts, sum_money
-from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
-from rel2rev.job.results import (
+from rel2rev.money import Money
+from rel2rev.records import Deal, DealStatus, WorkspaceRecords
+from rel2rev.results.contracts import (
     TRANSITIONS,
     AttributionDimension,
     AttributionResults,
@@ -51,8 +52,7 @@ from rel2rev.job.results import (
     UnattributedCredit,
     UnplacedRevenue,
 )
-from rel2rev.money import Money
-from rel2rev.records import Deal, DealStatus, WorkspaceRecords
+from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
 from rel2rev.survival.results import KaplanMeierCurve
 from rel2rev.survival.spells import unit_of
 

@@ -26,7 +26,8 @@ from rel2rev.attribution import Journey
 from rel2rev.cutoff import known_at
 from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, qualify
 from rel2rev.job import adapters
-from rel2rev.job.results import (
+from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.results.contracts import (
     AttributionResults,
     DataCounts,
     RunRecord,
@@ -37,7 +38,6 @@ from rel2rev.job.results import (
     SectionStatus,
     SurvivalResults,
 )
-from rel2rev.records import DealStatus, WorkspaceRecords
 
 T = TypeVar("T")
 logger = Logger(service="rel2rev", child=True)

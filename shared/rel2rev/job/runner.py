@@ -16,7 +16,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from rel2rev.job.compute import Sections, compute_results
-from rel2rev.job.results import (
+from rel2rev.records import WorkspaceRecords
+from rel2rev.results.contracts import (
     RunParameters,
     RunRecord,
     RunResults,
@@ -24,7 +25,6 @@ from rel2rev.job.results import (
     Trigger,
     new_run,
 )
-from rel2rev.records import WorkspaceRecords
 from rel2rev.storage.results import ExportFiles, ResultsStore
 
 logger = Logger(service="rel2rev", child=True)

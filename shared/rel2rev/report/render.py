@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from rel2rev.job.results import RunResults
 from rel2rev.report import formatting as f
 from rel2rev.report import sections
+from rel2rev.results.contracts import RunResults
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6675; --line:#dfe3e8; --accent:#0072B2; --warn:#9a4d00;

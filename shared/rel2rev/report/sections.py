@@ -9,19 +9,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from rel2rev.job.results import (
-    AttributionResults,
-    FunnelResults,
-    FunnelRow,
-    HazardRatio,
-    ModelHoldout,
-    Reconciliation,
-    Relationship,
-    RunResults,
-    SectionName,
-    SurvivalCurve,
-    SurvivalResults,
-)
 from rel2rev.money import Money
 from rel2rev.report import formatting as f
 from rel2rev.report.charts import (
@@ -34,6 +21,19 @@ from rel2rev.report.charts import (
     step_chart,
 )
 from rel2rev.report.tables import Cell, figure, key_figures, note, num, paragraph, section, table
+from rel2rev.results.contracts import (
+    AttributionResults,
+    FunnelResults,
+    FunnelRow,
+    HazardRatio,
+    ModelHoldout,
+    Reconciliation,
+    Relationship,
+    RunResults,
+    SectionName,
+    SurvivalCurve,
+    SurvivalResults,
+)
 
 STAGES = ("captured", "qualified", "lead", "opportunity", "won")
 STAGE_WORDS = {

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict
 
 from rel2rev.errors import NotFoundError
 from rel2rev.records import UtcDatetime
+from rel2rev.storage.clients import dynamodb_table
 from rel2rev.storage.results import ResultsSettings
 
 KEY_PREFIX = "r2r_"
@@ -138,7 +138,7 @@ class ApiKeyStore:
 def api_key_store() -> ApiKeyStore:
     """The container's API key store (created once, at first use)."""
     settings = ResultsSettings()  # type: ignore[call-arg]
-    return ApiKeyStore(boto3.resource("dynamodb").Table(settings.results_table))
+    return ApiKeyStore(dynamodb_table(settings.results_table))
 
 
 def bearer_secret(authorization: str | None) -> str | None:

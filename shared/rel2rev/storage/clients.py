@@ -13,7 +13,8 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_ssm import SSMClient
@@ -30,6 +31,13 @@ def dynamodb_client() -> DynamoDBClient:
     """The DynamoDB client."""
     client: DynamoDBClient = _client("dynamodb")
     return client
+
+
+@cache
+def dynamodb_table(table_name: str) -> Table:
+    """A DynamoDB table resource (boto3's document layer), on the shared configuration."""
+    resource: DynamoDBServiceResource = boto3.session.Session().resource("dynamodb", config=_CONFIG)
+    return resource.Table(table_name)
 
 
 @cache

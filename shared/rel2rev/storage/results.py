@@ -7,7 +7,7 @@ Key design (see docs/data-model.md, "Results table"):
   `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (one won deal: its amount, credit lines and
   unattributed lines, in close order), `DEALID#{deal_id}` (the same, by id),
   `REL#{contact_id}` (relationship detail).
-  Bodies are gzip-compressed JSON of the `rel2rev.job.results` models; result items carry
+  Bodies are gzip-compressed JSON of the `rel2rev.results.contracts` models; result items carry
   `expires_at` (the table's TTL attribute), `RESULTS_RETENTION` after the run was created.
 The run id is deterministic (`run_id_for`), so creating a run twice returns the first one.
 """
@@ -23,15 +23,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rel2rev.errors import InputError, NotFoundError
-from rel2rev.job.reconciliation import deal_attributions
-from rel2rev.job.results import (
+from rel2rev.results.contracts import (
     AttributionResults,
     DealAttribution,
     FunnelResults,
@@ -41,6 +39,8 @@ from rel2rev.job.results import (
     RunStatus,
     SurvivalResults,
 )
+from rel2rev.results.reconciliation import deal_attributions
+from rel2rev.storage.clients import dynamodb_table, s3_client, sqs_client
 
 M = TypeVar("M", bound=BaseModel)
 _OPEN_DEALS = "~open"  # sorts after every ISO timestamp: deals without a close time come last
@@ -331,7 +331,7 @@ def results_store() -> ResultsStore:
 @cache
 def results_store_of(table_name: str) -> ResultsStore:
     """The results store of a named table."""
-    return ResultsStore(boto3.resource("dynamodb").Table(table_name))
+    return ResultsStore(dynamodb_table(table_name))
 
 
 class RunRequests:
@@ -399,11 +399,11 @@ class ApiSettings(ExportsSettings):
 def run_requests() -> RunRequests:
     """The container's run request queue."""
     settings = ApiSettings()  # type: ignore[call-arg]
-    return RunRequests(boto3.client("sqs"), settings.runs_queue_url)
+    return RunRequests(sqs_client(), settings.runs_queue_url)
 
 
 @cache
 def export_files() -> ExportFiles:
     """The container's export file store."""
     settings = ExportsSettings()  # type: ignore[call-arg]
-    return ExportFiles(boto3.client("s3"), settings.exports_bucket)
+    return ExportFiles(s3_client(), settings.exports_bucket)

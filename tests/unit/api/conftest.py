@@ -10,8 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
-from rel2rev.job.results import (
+from rel2rev.local.template import TemplateModel
+from rel2rev.money import Money
+from rel2rev.results.contracts import (
     AttributionResults,
     ComparisonCell,
     CreditLine,
@@ -30,8 +31,7 @@ from rel2rev.job.results import (
     UnattributedCredit,
     new_run,
 )
-from rel2rev.local.template import TemplateModel
-from rel2rev.money import Money
+from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
 from rel2rev.storage import api_keys, results
 
 NOW = datetime(2026, 6, 2, 8, tzinfo=UTC)

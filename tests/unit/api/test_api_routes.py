@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from rel2rev.api.routes import app
-from rel2rev.job.results import RunStatus
+from rel2rev.results.contracts import RunStatus
 from rel2rev.storage.results import results_store
 
 from .conftest import sample_results
@@ -344,7 +344,7 @@ def test_post_run_without_a_body_uses_defaults(stored: dict[str, Any]) -> None:
 
 
 def test_a_failed_section_is_422_with_its_reason(stored: dict[str, Any]) -> None:
-    from rel2rev.job.results import SectionOutcome, SectionStatus
+    from rel2rev.results.contracts import SectionOutcome, SectionStatus
 
     results = sample_results("partial", RunStatus.PARTIAL)
     failed = SectionOutcome(name="funnel", status=SectionStatus.FAILED, error="ValueError: empty")
@@ -380,7 +380,7 @@ def test_the_served_run_is_the_latest_as_of_not_the_latest_created(
 ) -> None:
     from datetime import date, timedelta
 
-    from rel2rev.job.results import RunParameters, new_run
+    from rel2rev.results.contracts import RunParameters, new_run
 
     from .conftest import NOW
 

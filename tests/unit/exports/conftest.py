@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from run_samples import sample_results
 
-from rel2rev.job.results import RunResults
+from rel2rev.results.contracts import RunResults
 
 
 @pytest.fixture(scope="session")

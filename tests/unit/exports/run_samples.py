@@ -10,8 +10,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from rel2rev.job.reconciliation import deal_attributions, reconcile, unattributed_totals
-from rel2rev.job.results import (
+from rel2rev.money import Money, allocate
+from rel2rev.results.contracts import (
     AttributionResults,
     ComparisonCell,
     CompetingRisks,
@@ -40,7 +40,7 @@ from rel2rev.job.results import (
     UnattributedCredit,
     UnplacedRevenue,
 )
-from rel2rev.money import Money, allocate
+from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
 
 AS_OF = date(2026, 11, 20)
 START = datetime(2025, 11, 20, tzinfo=UTC)

@@ -18,7 +18,7 @@ from rel2rev.exports import csv_path, parquet_path, tables_of, write_exports, wr
 from rel2rev.exports.schema import ColumnType, ExportRow, Table, schema_of
 from rel2rev.exports.tables import EXPORT_TABLES, AttributionDealRow, FunnelMoneyRow
 from rel2rev.exports.writers import to_parquet
-from rel2rev.job.results import RunResults
+from rel2rev.results.contracts import RunResults
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 
 from rel2rev.exports import csv_path, parquet_path, write_exports
 from rel2rev.job.compute import compute_results
-from rel2rev.job.results import RunParameters, RunRecord, RunResults, run_id_for
 from rel2rev.records import DealStatus
+from rel2rev.results.contracts import RunParameters, RunRecord, RunResults, run_id_for
 from rel2rev.simulate.world import World, WorldConfig, simulate_world
 
 END = datetime(2026, 10, 31, tzinfo=UTC)

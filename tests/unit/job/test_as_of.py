@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rel2rev.job.compute import compute_results
-from rel2rev.job.results import RunParameters, RunRecord, RunResults, new_run
 from rel2rev.money import Money
 from rel2rev.records import (
     Contact,
@@ -25,6 +24,7 @@ from rel2rev.records import (
     Lead,
     WorkspaceRecords,
 )
+from rel2rev.results.contracts import RunParameters, RunRecord, RunResults, new_run
 from rel2rev.simulate import WorldConfig, simulate_world
 
 END = datetime(2026, 6, 1, tzinfo=UTC)

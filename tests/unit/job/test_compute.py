@@ -8,7 +8,8 @@ import pytest
 
 from rel2rev.job import adapters
 from rel2rev.job.compute import compute_results
-from rel2rev.job.results import (
+from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.results.contracts import (
     SECTIONS,
     RunParameters,
     RunResults,
@@ -16,7 +17,6 @@ from rel2rev.job.results import (
     SectionStatus,
     new_run,
 )
-from rel2rev.records import DealStatus, WorkspaceRecords
 from rel2rev.simulate.world import WorldConfig, simulate_world
 
 END = datetime(2026, 6, 1, tzinfo=UTC)

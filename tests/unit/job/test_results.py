@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from rel2rev.job.results import (
+from rel2rev.results.contracts import (
     RunParameters,
     RunRecord,
     RunResults,
@@ -56,7 +56,7 @@ def test_model_names_agree_with_the_attribution_library_and_the_api() -> None:
     from rel2rev.api.routes import ModelName
     from rel2rev.attribution import ALL_MODELS as LIBRARY_MODELS
     from rel2rev.attribution.run import MODEL_ALIASES as LIBRARY_ALIASES
-    from rel2rev.job.results import ALL_MODELS, MODEL_ALIASES
+    from rel2rev.results.contracts import ALL_MODELS, MODEL_ALIASES
 
     assert tuple(LIBRARY_MODELS) == ALL_MODELS
     assert LIBRARY_ALIASES == MODEL_ALIASES
@@ -64,7 +64,7 @@ def test_model_names_agree_with_the_attribution_library_and_the_api() -> None:
 
 
 def test_attribution_results_stored_before_holdout_scores_still_load() -> None:
-    from rel2rev.job.results import AttributionResults, ModelHoldout
+    from rel2rev.results.contracts import AttributionResults, ModelHoldout
 
     older = (
         '{"models": ["markov"], "dimensions": ["channel"], "lines": [], "totals": [], '

@@ -8,10 +8,10 @@ import pytest
 from moto import mock_aws
 
 from rel2rev.exports import write_exports
-from rel2rev.job.results import RunParameters, RunResults, RunStatus, SectionStatus, new_run
 from rel2rev.job.runner import execute_run, run_now
 from rel2rev.local.template import TemplateModel
 from rel2rev.records import WorkspaceRecords
+from rel2rev.results.contracts import RunParameters, RunResults, RunStatus, SectionStatus, new_run
 from rel2rev.simulate.world import WorldConfig, simulate_world
 from rel2rev.storage.results import RESULTS_RETENTION, ExportFiles, ResultsStore
 

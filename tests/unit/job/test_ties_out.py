@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from rel2rev.job.compute import compute_results
-from rel2rev.job.results import ALL_MODELS, RunParameters, RunResults, new_run
 from rel2rev.money import Money
 from rel2rev.records import Contact, ContactRole, Deal, DealStatus, WorkspaceRecords
+from rel2rev.results.contracts import ALL_MODELS, RunParameters, RunResults, new_run
 from rel2rev.simulate import WorldConfig, simulate_world
 
 END = datetime(2026, 6, 1, tzinfo=UTC)

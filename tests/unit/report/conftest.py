@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from rel2rev.job.results import RunResults
+from rel2rev.results.contracts import RunResults
 
 
 def _samples() -> ModuleType:

@@ -9,9 +9,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rel2rev.job.results import RunRecord, RunResults, RunStatus, SectionOutcome, SectionStatus
 from rel2rev.report import formatting as f
 from rel2rev.report import render_report
+from rel2rev.results.contracts import (
+    RunRecord,
+    RunResults,
+    RunStatus,
+    SectionOutcome,
+    SectionStatus,
+)
 
 SECTIONS = (
     "summary",

@@ -18,11 +18,11 @@ from rel2rev.demo.delivery import (
 from rel2rev.demo.finance import reconcile
 from rel2rev.demo.flow import DemoConfig, DemoError, DemoFlow, schedule_event
 from rel2rev.demo.plan import plan_delivery
-from rel2rev.demo.transport import Delivery, OutgoingRequest
 from rel2rev.importer import Row, batches, validate
 from rel2rev.money import Money
 from rel2rev.records import DealStatus, InteractionType, StakeholderType
 from rel2rev.simulate import World, WorldConfig, simulate_world
+from rel2rev.transport import Delivery, OutgoingRequest
 
 END = datetime(2026, 5, 1, tzinfo=UTC)
 

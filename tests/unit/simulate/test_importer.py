@@ -13,12 +13,12 @@ import pytest
 from pydantic import SecretStr
 
 from rel2rev.cli import main
-from rel2rev.demo.transport import Delivery, DeliveryError, OutgoingRequest, Transport
 from rel2rev.errors import InputError
 from rel2rev.importer import Batch, Row, batches, import_rows, read_rows, validate
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.request import RawRequest
 from rel2rev.ingest.sources.generic import ADAPTER
+from rel2rev.transport import Delivery, DeliveryError, OutgoingRequest, Transport
 
 SECRET = "whsec-test"
 INTERACTION = {

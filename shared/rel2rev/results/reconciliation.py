@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from rel2rev.job.results import (
+from rel2rev.money import Money
+from rel2rev.results.contracts import (
     AttributionDimension,
     CreditLine,
     DealAttribution,
@@ -18,7 +19,6 @@ from rel2rev.job.results import (
     UnattributedCredit,
     UnattributedTotal,
 )
-from rel2rev.money import Money
 
 
 def deal_attributions(
