@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
+from typing import Any
 
 import boto3
 import pytest
@@ -21,6 +22,7 @@ from rel2rev.ingest.events import (
     DealUpsert,
     Event,
     InteractionEvent,
+    LeadUpsert,
     Payload,
     event_id_for,
 )
@@ -387,3 +389,73 @@ def test_who_is_one_person_does_not_depend_on_arrival_order(
             repo.apply_event(_identity_event(workspace, n, kind, who))
         results.append(_people_of(repo, workspace))
     assert all(r == results[0] for r in results), results
+
+
+def test_a_run_on_files_reads_what_a_run_on_the_table_reads(repo: RecordRepository) -> None:
+    """`rel2rev.window.window_for_run` over every stored record selects exactly what
+    `records_for_run` queries, for windows at many places in a random history."""
+    import random
+
+    from rel2rev.window import window_for_run
+
+    rng, ws = random.Random(11), "files"
+
+    def at(day: int) -> datetime:
+        return T0 + timedelta(days=day, minutes=rng.randrange(1440))
+
+    def put(payload: Payload, when: datetime, key: str) -> None:
+        repo.apply_event(
+            event(payload, when, key).model_copy(update={"workspace": ws, "event_id": key})
+        )
+
+    people = [[email(f"p{n}@x.example")] for n in range(30)]
+    for n, who in enumerate(people):
+        account = f"a{n % 7}.example" if n % 5 else None
+        put(
+            ContactUpsert(identifiers=who, account_id=account, created_at=at(-400 + n)),
+            at(-400 + n),
+            f"c{n}",
+        )
+    for n in range(120):
+        when = at(rng.randrange(-400, 60))
+        interaction = InteractionEvent(
+            interaction_id=f"i{n}", contact=rng.choice(people), type="meeting",
+            direction="inbound", channel="webinar", occurred_at=when,
+            account_id=f"a{rng.randrange(9)}.example" if n % 3 else None,
+        )  # fmt: skip
+        put(interaction, when, f"i{n}")
+    for n in range(25):
+        created = at(rng.randrange(-500, 0))
+        deal = DealUpsert(
+            deal_id=f"d{n}", account_id=f"a{rng.randrange(9)}.example", created_at=created,
+            contact_roles=[ContactRoleRef(contact=rng.choice(people))],
+        )  # fmt: skip
+        put(deal, created, f"d{n}-open")
+        if n % 2:
+            closed = created + timedelta(days=rng.randrange(1, 300))
+            won = deal.model_copy(update={"status": DealStatus.WON, "closed_at": closed})
+            put(won, closed, f"d{n}-won")
+    for n in range(10):
+        created = at(rng.randrange(-400, 30))
+        lead = LeadUpsert(lead_id=f"l{n}", contact=rng.choice(people), created_at=created,
+                          account_id=f"a{rng.randrange(9)}.example")  # fmt: skip
+        put(lead, created, f"l{n}")
+    everything = repo.records_in_window(
+        ws, datetime(1970, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, tzinfo=UTC)
+    )
+
+    def ids(records: Any) -> tuple[set[str], ...]:
+        return (
+            {c.contact_id for c in records.contacts},
+            {i.interaction_id for i in records.interactions},
+            {lead.lead_id for lead in records.leads},
+            {d.deal_id for d in records.deals},
+        )
+
+    for offset in (-300, -120, -30, 0, 45):
+        start, lookback = T0 + timedelta(days=offset), timedelta(days=rng.choice([0, 30, 90]))
+        end = start + timedelta(days=rng.choice([30, 90, 365]))
+        table = repo.records_for_run(ws, start, end, lookback)
+        files = window_for_run(everything, start, end, lookback)
+        assert ids(files) == ids(table), (start, end, lookback)
+        assert any(ids(table)), "a window that reads nothing proves nothing"

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "survival": ("rel2rev.cli.survival", "Time-to-conversion statistics of a funnel transition"),
     "keys": ("rel2rev.cli.keys", "Create, list or revoke the finance API keys of a workspace"),
     "run": ("rel2rev.cli.run", "Run the modelling job for a workspace now"),
+    "job": ("rel2rev.cli.job", "Run the modelling job on a folder of records (no stack needed)"),
     "local": ("rel2rev.cli.local", "Run the embedded local stack (moto + the template's HTTP API)"),
     "replay": ("rel2rev.cli.replay", "Replay archived webhook requests through the processor"),
     "quarantine": (

@@ -25,7 +25,6 @@ from rel2rev.results.contracts import (
     Trigger,
     new_run,
 )
-from rel2rev.storage.results import ExportFiles, ResultsStore
 
 logger = Logger(service="rel2rev", child=True)
 metrics = Metrics()
@@ -40,6 +39,24 @@ class RecordsReader(Protocol):
     ) -> WorkspaceRecords: ...
 
 
+class RunStore(Protocol):
+    """Where run records and results go (the results table; a folder for `rel2rev job`)."""
+
+    def create_run(self, record: RunRecord) -> tuple[RunRecord, bool]: ...
+
+    def save_run(self, record: RunRecord) -> None: ...
+
+    def save_results(self, results: RunResults) -> int: ...
+
+    def release_slot(self, workspace: str, run_id: str) -> None: ...
+
+
+class ExportSink(Protocol):
+    """Where export files go (the exports bucket; a folder for `rel2rev job`)."""
+
+    def upload(self, workspace: str, run_id: str, files: dict[str, bytes]) -> list[str]: ...
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -48,8 +65,8 @@ def execute_run(
     run: RunRecord,
     *,
     records: RecordsReader,
-    store: ResultsStore,
-    files: ExportFiles,
+    store: RunStore,
+    files: ExportSink,
     exporter: Exporter,
 ) -> RunRecord:
     """Run `run` to the end and store everything; returns the final run record.
@@ -113,8 +130,8 @@ def run_now(
     *,
     trigger: Trigger,
     records: RecordsReader,
-    store: ResultsStore,
-    files: ExportFiles,
+    store: RunStore,
+    files: ExportSink,
     exporter: Exporter,
 ) -> RunRecord:
     """Create (idempotently) and execute the run of (workspace, as-of, parameters).
