@@ -169,7 +169,13 @@ def attribution_results(
     table = JourneyTable.from_journeys(journeys)
     for by in run.parameters.attribution_by:
         with_holdout = by == HOLDOUT_BY and bool(scored)
-        report = run_models(table, run.parameters.models, by, **(split if with_holdout else {}))
+        report = run_models(
+            table,
+            run.parameters.models,
+            by,
+            touches=False,  # the job publishes deal lines; per-touch credit is for analysts
+            **(split if with_holdout else {}),
+        )
         if with_holdout:
             holdout = _holdout_scores(report, scored)
         parts.append(_collect(report, by, won))
