@@ -9,28 +9,22 @@ results (`results.json`, the contract the API serves) and the run record (`run.j
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from rel2rev.cli.args import day
 from rel2rev.results.contracts import RunParameters, RunStatus, new_run
 
 HELP = "Run every section of the modelling job on a folder of records (exports, report, results)"
 
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `rel2rev job`."""
     parser.add_argument("--input", type=Path, required=True, help="Folder of records")
-    parser.add_argument("--as-of", type=_day, required=True, help="Last day of the window")
+    parser.add_argument("--as-of", type=day, required=True, help="Last day of the window")
     parser.add_argument("--out", type=Path, required=True, help="Folder to write into")
     parser.add_argument("--workspace", help="Workspace (default: the records' own)")
     parser.add_argument("--window-days", type=int, default=RunParameters().window_days)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from rel2rev.cli.args import day
 from rel2rev.errors import InputError, NotFoundError
 from rel2rev.ingest.webhook import replay_request
 from rel2rev.settings import ingest_settings
@@ -20,19 +21,12 @@ from rel2rev.storage import connection_store, event_queue, raw_archive
 HELP = "Replay archived webhook requests of a workspace through the processor"
 
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `rel2rev replay`."""
     parser.add_argument("--workspace", required=True, help="Workspace whose archive to replay")
     parser.add_argument("--source", help="Only this source (default: every archived source)")
-    parser.add_argument("--from", dest="start", type=_day, help="First day received (UTC)")
-    parser.add_argument("--to", dest="end", type=_day, help="Last day received (UTC)")
+    parser.add_argument("--from", dest="start", type=day, help="First day received (UTC)")
+    parser.add_argument("--to", dest="end", type=day, help="Last day received (UTC)")
 
 
 def replay(workspace: str, source: str | None, start: date | None, end: date | None) -> int:

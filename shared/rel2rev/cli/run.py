@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from rel2rev.cli.args import day
 from rel2rev.errors import InputError
 from rel2rev.results.contracts import RunParameters, RunStatus
 
 HELP = "Run the modelling job for a workspace now (results, exports, run record)"
 
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `rel2rev run`."""
     parser.add_argument("--workspace", required=True)
-    parser.add_argument("--as-of", type=_day, help="Last day of the window (default: today, UTC)")
+    parser.add_argument("--as-of", type=day, help="Last day of the window (default: today, UTC)")
     parser.add_argument("--window-days", type=int, default=RunParameters().window_days)
     parser.add_argument("--lookback-days", type=int, default=RunParameters().lookback_days)
 
