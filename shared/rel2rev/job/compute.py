@@ -144,9 +144,26 @@ def records_held() -> Iterator[None]:
 def compute_results(
     records: WorkspaceRecords, run: RunRecord, *, sections: Sections | None = None
 ) -> RunResults:
-    """Every section's results; `run` comes back with sections, counts, versions and status."""
+    """Every section's results; `run` comes back with sections, counts, versions and status.
+
+    The records are put in one canonical order first, so the results do not depend on the
+    order a reader returns them in (paged queries, a table export, a folder)."""
     with records_held():
-        return _compute(known_at(records, run.window_end), run, sections)
+        return _compute(in_order(known_at(records, run.window_end)), run, sections)
+
+
+def in_order(records: WorkspaceRecords) -> WorkspaceRecords:
+    """The records sorted by id (interactions by time, then id)."""
+    return records.model_copy(
+        update={
+            "contacts": sorted(records.contacts, key=lambda c: c.contact_id),
+            "interactions": sorted(
+                records.interactions, key=lambda i: (i.occurred_at, i.interaction_id)
+            ),
+            "leads": sorted(records.leads, key=lambda lead: lead.lead_id),
+            "deals": sorted(records.deals, key=lambda d: d.deal_id),
+        }
+    )
 
 
 def _compute(records: WorkspaceRecords, run: RunRecord, sections: Sections | None) -> RunResults:

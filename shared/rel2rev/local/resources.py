@@ -99,6 +99,12 @@ def _table(client: Any, name: str, props: dict[str, Any]) -> None:
             TableName=name,
             TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
         )
+    recovery = props.get("PointInTimeRecoverySpecification")
+    if recovery and recovery.get("PointInTimeRecoveryEnabled"):  # point-in-time exports need it
+        client.update_continuous_backups(
+            TableName=name,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
 
 
 def _bucket(client: Any, name: str, props: dict[str, Any]) -> None:
