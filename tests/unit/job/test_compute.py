@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rel2rev.job import adapters
-from rel2rev.job.compute import compute_results
+from rel2rev.job.compute import compute_results, in_order
 from rel2rev.records import DealStatus, WorkspaceRecords
 from rel2rev.results.contracts import (
     SECTIONS,
@@ -96,8 +96,8 @@ def test_data_driven_models_are_scored_once_on_a_seeded_channel_holdout(
         assert h.train_journeys + h.test_journeys == results.run.counts.journeys
         assert 0 < h.test_journeys < h.train_journeys
     assert all(h.log_loss is None and h.auc is None for h in holdout if h.reason is not None)
-    run = results.run
-    again = adapters.attribution_results(world, run, adapters.journeys_for(world, run))
+    run, ordered = results.run, in_order(world)
+    again = adapters.attribution_results(ordered, run, adapters.journeys_for(ordered, run))
     assert again.holdout == holdout  # deterministic
 
 
@@ -106,8 +106,8 @@ def test_the_holdout_is_scored_by_channel_even_when_channel_is_not_credited(
 ) -> None:
     assert results.attribution is not None
     params = RunParameters(models=("linear", "markov"), attribution_by=("campaign",))
-    run = new_run(world.workspace, AS_OF, params, trigger="cli", now=END)
-    out = adapters.attribution_results(world, run, adapters.journeys_for(world, run))
+    run, ordered = new_run(world.workspace, AS_OF, params, trigger="cli", now=END), in_order(world)
+    out = adapters.attribution_results(ordered, run, adapters.journeys_for(ordered, run))
     assert {line.by for line in out.lines} == {"campaign"}
     markov = next(h for h in results.attribution.holdout if h.model == "markov")
     assert out.holdout == [markov]
