@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 import pytest
 import requests
 from defusedxml.ElementTree import fromstring
+from stack_support import connections as four_connections
 
 from rel2rev.errors import Rel2revError
 from rel2rev.ingest.connections import Connection
@@ -79,30 +80,7 @@ CONTENT_TYPES = {
 
 
 def connections(workspace: str) -> dict[str, Connection]:
-    return {
-        "generic": Connection(workspace=workspace, source="generic", signing_secret="g-secret"),
-        "hubspot": Connection(
-            workspace=workspace,
-            source="hubspot",
-            signing_secret="h-secret",
-            portal_id="62515",
-            currency="EUR",
-        ),
-        "salesforce": Connection(
-            workspace=workspace,
-            source="salesforce",
-            token="sf-token",
-            organization_id=ORG,
-            currency="EUR",
-        ),
-        "pipedrive": Connection(
-            workspace=workspace,
-            source="pipedrive",
-            basic_user="pd",
-            basic_password="pd-pass",
-            currency="EUR",
-        ),
-    }
+    return four_connections(workspace, org=ORG, currency="EUR")
 
 
 def lookup(workspace: str, source: str) -> Connection | None:

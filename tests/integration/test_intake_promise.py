@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from stack_support import connections as four_connections
 
 from rel2rev.apply import RecordKind
 from rel2rev.errors import Rel2revError
@@ -76,22 +77,7 @@ REFUSED = "refused"
 
 
 def connections(workspace: str) -> dict[str, Connection]:
-    return {
-        "generic": Connection(workspace=workspace, source="generic", signing_secret="g-secret"),
-        "hubspot": Connection(
-            workspace=workspace,
-            source="hubspot",
-            signing_secret="h-secret",
-            portal_id="62515",
-            currency="EUR",
-        ),
-        "salesforce": Connection(
-            workspace=workspace, source="salesforce", token="sf-token", organization_id=ORG
-        ),
-        "pipedrive": Connection(
-            workspace=workspace, source="pipedrive", basic_user="pd", basic_password="pd-pass"
-        ),
-    }
+    return four_connections(workspace, org=ORG)
 
 
 @pytest.fixture(scope="module")

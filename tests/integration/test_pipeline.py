@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import requests
+from stack_support import connections
 
 from rel2rev.cli import main as cli
-from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import NativeRequest, build_requests, sign_generic
 from rel2rev.money import Money
 from rel2rev.records import (
@@ -31,28 +31,6 @@ pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
 EPOCH, FAR = NOW - timedelta(days=365), NOW + DAY
-
-
-def connections(workspace: str) -> dict[str, Connection]:
-    return {
-        "generic": Connection(workspace=workspace, source="generic", signing_secret="g-secret"),
-        "hubspot": Connection(
-            workspace=workspace,
-            source="hubspot",
-            signing_secret="h-secret",
-            portal_id="62515",
-            currency="EUR",
-        ),
-        "salesforce": Connection(
-            workspace=workspace,
-            source="salesforce",
-            token="sf-token",
-            organization_id="00D000000000062EAA",
-        ),
-        "pipedrive": Connection(
-            workspace=workspace, source="pipedrive", basic_user="pd", basic_password="pd-pass"
-        ),
-    }
 
 
 def world(workspace: str, source: str, at: datetime = NOW - 3 * DAY) -> WorkspaceRecords:
