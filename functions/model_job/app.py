@@ -20,18 +20,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from rel2rev.exports import write_exports
-from rel2rev.job.runner import execute_run, run_now
+from rel2rev.job.root import job_root
 from rel2rev.results.contracts import RunParameters, RunStatus
-from rel2rev.storage import record_repository
 from rel2rev.storage.api_keys import api_key_store
-from rel2rev.storage.results import JobSettings, export_files, results_store
+from rel2rev.storage.results import results_store
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-settings = JobSettings()  # type: ignore[call-arg]
+root = job_root()
 
 
 class RunMessage(BaseModel):
@@ -48,13 +46,7 @@ def record_handler(record: SQSRecord) -> None:
     """Execute one requested run; a run that failed outright is retried, then dead-lettered."""
     message = RunMessage.model_validate_json(record.body)
     run = results_store().get_run(message.workspace, message.run_id)
-    final = execute_run(
-        run,
-        records=record_repository(settings.table_name),
-        store=results_store(),
-        files=export_files(),
-        exporter=write_exports,
-    )
+    final = root.execute(run)
     if final.status is RunStatus.FAILED:
         raise RuntimeError(f"run {final.run_id} failed: {final.error}")
 
@@ -64,16 +56,7 @@ def scheduled(now: datetime) -> list[dict[str, str]]:
     as_of = now.astimezone(UTC).date() - timedelta(days=1)
     done = []
     for workspace in api_key_store().workspaces():
-        final = run_now(
-            workspace,
-            as_of,
-            RunParameters(),
-            trigger="schedule",
-            records=record_repository(settings.table_name),
-            store=results_store(),
-            files=export_files(),
-            exporter=write_exports,
-        )
+        final = root.run_now(workspace, as_of, RunParameters(), "schedule")
         done.append({"workspace": workspace, "run_id": final.run_id, "status": final.status})
     return done
 

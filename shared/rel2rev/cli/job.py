@@ -34,9 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the job on the folder; print each section's outcome; exit 1 if the run failed."""
     from rel2rev.dataset import read_dataset
-    from rel2rev.exports import write_exports
-    from rel2rev.job.folder import DatasetReader, FolderExports, FolderResults
-    from rel2rev.job.runner import execute_run
+    from rel2rev.job.root import folder_root
 
     console = Console()
     with console.status(f"reading {args.input}"):
@@ -50,13 +48,7 @@ def run(args: argparse.Namespace) -> int:
         now=datetime.now(UTC),
     )
     with console.status("running every section"):
-        final = execute_run(
-            run,
-            records=DatasetReader(records),
-            store=FolderResults(args.out),
-            files=FolderExports(args.out),
-            exporter=write_exports,
-        )
+        final = folder_root(records, args.out).execute(run)
     table = Table(title=f"Run {final.run_id}: {final.status.value}")
     for column in ("section", "status", "seconds", "error"):
         table.add_column(column)

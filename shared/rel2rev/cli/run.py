@@ -31,27 +31,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the run and print its record; exit 1 if the run failed."""
-    from rel2rev.exports import write_exports
-    from rel2rev.job.runner import run_now
-    from rel2rev.storage import record_repository
-    from rel2rev.storage.results import JobSettings, ResultsStore, export_files, results_store
+    from rel2rev.job.root import job_root
 
     try:
-        settings = JobSettings()  # type: ignore[call-arg]
         parameters = RunParameters(window_days=args.window_days, lookback_days=args.lookback_days)
+        root = job_root()
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(f"invalid settings: {first['loc']}: {first['msg']}") from None
-    store: ResultsStore = results_store()
-    final = run_now(
-        args.workspace,
-        args.as_of or datetime.now(UTC).date(),
-        parameters,
-        trigger="cli",
-        records=record_repository(settings.table_name),
-        store=store,
-        files=export_files(),
-        exporter=write_exports,
-    )
+    final = root.run_now(args.workspace, args.as_of or datetime.now(UTC).date(), parameters, "cli")
     sys.stdout.write(final.model_dump_json(indent=2) + "\n")
     return 1 if final.status is RunStatus.FAILED else 0

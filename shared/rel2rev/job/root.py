@@ -1,0 +1,72 @@
+"""The job's composition roots: what a run reads from and writes to, built in one place.
+
+`job_root()` is the deployed job's (records table, results table, exports bucket): the
+ModelJobFunction handler and `rel2rev run` both run through it. `folder_root()` is the same
+job on a folder of records (`rel2rev job`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from rel2rev.exports import write_exports
+from rel2rev.job.folder import DatasetReader, FolderExports, FolderResults
+from rel2rev.job.runner import (
+    Exporter,
+    ExportSink,
+    RecordsReader,
+    RunStore,
+    execute_run,
+    run_now,
+)
+from rel2rev.records import WorkspaceRecords
+from rel2rev.results.contracts import RunParameters, RunRecord, Trigger
+from rel2rev.storage import record_repository
+from rel2rev.storage.results import JobSettings, export_files, results_store
+
+
+@dataclass(frozen=True)
+class JobRoot:
+    """Where a run reads its records and puts its results and exports."""
+
+    records: RecordsReader
+    store: RunStore
+    files: ExportSink
+    exporter: Exporter = write_exports
+
+    def execute(self, run: RunRecord) -> RunRecord:
+        """Run `run` to the end (`rel2rev.job.runner.execute_run`)."""
+        return execute_run(
+            run, records=self.records, store=self.store, files=self.files, exporter=self.exporter
+        )
+
+    def run_now(
+        self, workspace: str, as_of: date, parameters: RunParameters, trigger: Trigger
+    ) -> RunRecord:
+        """Create (idempotently) and run (`rel2rev.job.runner.run_now`)."""
+        return run_now(
+            workspace,
+            as_of,
+            parameters,
+            trigger=trigger,
+            records=self.records,
+            store=self.store,
+            files=self.files,
+            exporter=self.exporter,
+        )
+
+
+@cache
+def job_root() -> JobRoot:
+    """The deployed job's root, from its environment (`REL2REV_TABLE_NAME`,
+    `REL2REV_RESULTS_TABLE`, `REL2REV_EXPORTS_BUCKET`)."""
+    settings = JobSettings()  # type: ignore[call-arg]
+    return JobRoot(record_repository(settings.table_name), results_store(), export_files())
+
+
+def folder_root(records: WorkspaceRecords, out: Path) -> JobRoot:
+    """The job on records held in memory, writing into `out`."""
+    return JobRoot(DatasetReader(records), FolderResults(out), FolderExports(out))
