@@ -70,7 +70,9 @@ class ErasureRequest(BaseModel):
 
     workspace: Key
     erasure_id: Key
-    identifiers: Annotated[list[Identifier], Field(min_length=1, max_length=20)]
+    identifiers: Annotated[
+        list[Identifier], Field(min_length=1, max_length=MAX_ERASURE_IDENTIFIERS)
+    ]
     requested_at: UtcDatetime
     requested_by: Literal["api", "cli"]
 

@@ -257,7 +257,13 @@ def test_the_api_queues_an_erasure_and_reports_it(stack: Any) -> None:
     _, key = api_key_store().create(WS, name="dpo")
     headers = {"Authorization": f"Bearer {key}"}
     url = f"{stack.api_url}/v1/erasures"
-    for bad in ({}, {"email": " "}, {"identifiers": [{"kind": "fax", "value": "1"}]}):
+    too_many = [{"kind": "external", "value": str(n)} for n in range(19)]
+    for bad in (
+        {},
+        {"email": " "},
+        {"identifiers": [{"kind": "fax", "value": "1"}]},
+        {"email": "a@example.com", "phone": "+1", "identifiers": too_many},
+    ):
         answer = requests.post(url, json=bad, headers=headers, timeout=30)
         assert answer.status_code in (400, 422), answer.text
         assert "error" in answer.json()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rel2rev.erasure import MAX_ERASURE_IDENTIFIERS
 from rel2rev.money import Money
 from rel2rev.records import Identifier, IdentifierKind
 from rel2rev.results.contracts import (
@@ -184,6 +185,9 @@ class ErasureBody(_Body):
     def _someone(self) -> ErasureBody:
         if not (self.email or self.phone or self.identifiers):
             raise ValueError("name the person: email, phone or identifiers")
+        named = len(self.identifiers) + bool(self.email) + bool(self.phone)
+        if named > MAX_ERASURE_IDENTIFIERS:
+            raise ValueError(f"at most {MAX_ERASURE_IDENTIFIERS} identifiers in all")
         return self
 
     def all_identifiers(self) -> list[Identifier]:
