@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint unit package bench clean
+.PHONY: demo test lint unit package bench clean java
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rel2rev needs Python 3.11 or newer")'
@@ -22,10 +22,17 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 
-unit: $(STAMP)
+unit: $(STAMP) java
 	$(BIN)/pytest -q tests/unit
 
-test: lint
+# The Spark engine's tests need a Java runtime: Debian's OpenJDK 17, installed only when missing.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Java 17 (Debian openjdk-17-jre-headless) for the Spark tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless; }
+
+test: lint java
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 package: $(STAMP)

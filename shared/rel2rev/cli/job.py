@@ -1,4 +1,5 @@
-"""`rel2rev job --input DIR --as-of DATE --out DIR`: the scheduled job on a folder of records.
+"""`rel2rev job --input DIR --as-of DATE --out DIR [--engine duckdb|spark]`: the scheduled job
+on a folder of records.
 
 Reads what `rel2rev simulate` writes (contacts, interactions, leads, deals as JSONL, CSV or
 Parquet), selects what a run of the window reads exactly as the records table would, runs
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rel2rev.cli.args import day
+from rel2rev.engine.backends import ENGINES
 from rel2rev.results.contracts import RunParameters, RunStatus, new_run
 
 HELP = "Run every section of the modelling job on a folder of records (exports, report, results)"
@@ -27,6 +29,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", type=day, required=True, help="Last day of the window")
     parser.add_argument("--out", type=Path, required=True, help="Folder to write into")
     parser.add_argument("--workspace", help="Workspace (default: the records' own)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="Where the journeys are built: DuckDB in this process, or Spark in local mode",
+    )
     parser.add_argument("--window-days", type=int, default=RunParameters().window_days)
     parser.add_argument("--lookback-days", type=int, default=RunParameters().lookback_days)
 
@@ -48,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         now=datetime.now(UTC),
     )
     with console.status("running every section"):
-        final = folder_root(records, args.out).execute(run)
+        final = folder_root(records, args.out, args.engine).execute(run)
     table = Table(title=f"Run {final.run_id}: {final.status.value}")
     for column in ("section", "status", "seconds", "error"):
         table.add_column(column)

@@ -10,14 +10,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from rel2rev.attribution import (
-    PREDICTIVE_MODELS,
-    AttributionReport,
-    Journey,
-    JourneyTable,
-    build_journeys,
-    run_models,
-)
+import numpy as np
+
+from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, run_models
+from rel2rev.engine.backends import Engine
+from rel2rev.engine.table import RunJourneys, run_journeys
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
 from rel2rev.funnel.metrics import FunnelReport
 from rel2rev.funnel.stages import primary_contacts, sum_money
@@ -136,11 +133,13 @@ def funnel_results(
     )
 
 
-def journeys_for(records: WorkspaceRecords, run: RunRecord) -> list[Journey]:
+def journeys_for(records: WorkspaceRecords, run: RunRecord, engine: Engine) -> RunJourneys:
     """The journey of every deal open at the run's as-of or closed in its window, and the
-    non-converting ones."""
+    non-converting ones, built by `engine`."""
     lookback = timedelta(days=run.parameters.lookback_days)
-    return build_journeys(records, as_of=run.window_end, lookback=lookback, since=run.window_start)
+    return run_journeys(
+        records, engine, as_of=run.window_end, lookback=lookback, since=run.window_start
+    )
 
 
 HOLDOUT_FRACTION = 0.2
@@ -151,9 +150,7 @@ HOLDOUT_BY: AttributionDimension = "channel"
 """The one dimension the holdout is scored on (it scores prediction, not credit)."""
 
 
-def attribution_results(
-    records: WorkspaceRecords, run: RunRecord, journeys: Sequence[Journey]
-) -> AttributionResults:
+def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionResults:
     """Every model for every attribution dimension; failed models are listed, not raised.
 
     Every won deal of the window is, under every model and dimension, credited or on an
@@ -163,10 +160,9 @@ def attribution_results(
     """
     scored = [m for m in run.parameters.models if m in PREDICTIVE_MODELS]
     split = {"holdout": HOLDOUT_FRACTION, "seed": HOLDOUT_SEED}
-    won = {j.journey_id: j for j in journeys if j.converted}
     parts: list[AttributionResults] = []
     holdout: list[ModelHoldout] = []
-    table = JourneyTable.from_journeys(journeys)
+    table = journeys.table
     for by in run.parameters.attribution_by:
         with_holdout = by == HOLDOUT_BY and bool(scored)
         report = run_models(
@@ -178,7 +174,7 @@ def attribution_results(
         )
         if with_holdout:
             holdout = _holdout_scores(report, scored)
-        parts.append(_collect(report, by, won))
+        parts.append(_collect(report, by, journeys.closed))
     if scored and HOLDOUT_BY not in run.parameters.attribution_by:
         report = run_models(table, scored, HOLDOUT_BY, detail=False, touches=False, **split)
         holdout = _holdout_scores(report, scored)
@@ -206,14 +202,16 @@ def attribution_results(
     )
 
 
-def won_deals(journeys: Sequence[Journey]) -> list[DealAttribution]:
+def won_deals(journeys: RunJourneys) -> list[DealAttribution]:
     """Every won deal of the journeys, with its amount and close, and no line yet."""
+    table = journeys.table
     return [
         DealAttribution(
-            deal_id=j.journey_id, closed_at=j.closed_at or j.converted_at, amount=j.amount
+            deal_id=table.ids[row],
+            closed_at=journeys.closed[table.ids[row]],
+            amount=table.amounts[row],
         )
-        for j in journeys
-        if j.converted
+        for row in map(int, np.flatnonzero(table.conversions > 0))
     ]
 
 
@@ -243,11 +241,10 @@ def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[Mo
 
 
 def _collect(
-    report: AttributionReport, by: AttributionDimension, won: Mapping[str, Journey]
+    report: AttributionReport, by: AttributionDimension, won: Mapping[str, datetime]
 ) -> AttributionResults:
     def closed(deal_id: str) -> datetime | None:
-        journey = won.get(deal_id)
-        return None if journey is None else journey.closed_at or journey.converted_at
+        return won.get(deal_id)
 
     lines: list[CreditLine] = []
     gaps: list[UnattributedCredit] = []

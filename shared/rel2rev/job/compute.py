@@ -22,8 +22,9 @@ from typing import TypeVar
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from rel2rev.attribution import Journey
 from rel2rev.cutoff import known_at
+from rel2rev.engine.backends import EngineName, engine
+from rel2rev.engine.table import RunJourneys
 from rel2rev.funnel import ContactStages, RelationshipState, contact_stages, qualify
 from rel2rev.job import adapters
 from rel2rev.records import DealStatus, WorkspaceRecords
@@ -42,7 +43,10 @@ from rel2rev.results.contracts import (
 T = TypeVar("T")
 logger = Logger(service="rel2rev", child=True)
 metrics = Metrics()
-_VERSIONED = ("rel2rev", "lifelines", "numpy", "pandas", "scipy", "pyarrow")
+_VERSIONED = (
+    "rel2rev", "lifelines", "numpy", "pandas", "scipy", "pyarrow", "ibis-framework", "duckdb",
+    "pyspark",
+)  # fmt: skip
 
 
 def model_versions() -> dict[str, str]:
@@ -142,14 +146,21 @@ def records_held() -> Iterator[None]:
 
 
 def compute_results(
-    records: WorkspaceRecords, run: RunRecord, *, sections: Sections | None = None
+    records: WorkspaceRecords,
+    run: RunRecord,
+    *,
+    sections: Sections | None = None,
+    engine_name: EngineName = "duckdb",
 ) -> RunResults:
     """Every section's results; `run` comes back with sections, counts, versions and status.
 
     The records are put in one canonical order first, so the results do not depend on the
-    order a reader returns them in (paged queries, a table export, a folder)."""
+    order a reader returns them in (paged queries, a table export, a folder). Journeys are
+    built by the engine `engine_name` (`rel2rev.engine`); every engine gives the same results.
+    """
     with records_held():
-        return _compute(in_order(known_at(records, run.window_end)), run, sections)
+        ordered = in_order(known_at(records, run.window_end))
+        return _compute(ordered, run, sections, engine_name)
 
 
 def in_order(records: WorkspaceRecords) -> WorkspaceRecords:
@@ -166,7 +177,9 @@ def in_order(records: WorkspaceRecords) -> WorkspaceRecords:
     )
 
 
-def _compute(records: WorkspaceRecords, run: RunRecord, sections: Sections | None) -> RunResults:
+def _compute(
+    records: WorkspaceRecords, run: RunRecord, sections: Sections | None, engine_name: EngineName
+) -> RunResults:
     sections = sections or Sections(run.run_id)
     config = run.parameters.qualification
 
@@ -187,11 +200,12 @@ def _compute(records: WorkspaceRecords, run: RunRecord, sections: Sections | Non
         relationships = sections.run(
             "relationships", lambda: adapters.relationships(records, run, states, stages)
         )
-    journeys: list[Journey] = []
+    journeys: list[RunJourneys] = []
 
     def attribute() -> AttributionResults:
-        journeys.extend(adapters.journeys_for(records, run))
-        return adapters.attribution_results(records, run, journeys)
+        with engine(engine_name) as built_by:
+            journeys.append(adapters.journeys_for(records, run, built_by))
+        return adapters.attribution_results(run, journeys[0])
 
     attribution = sections.run("attribution", attribute)
     curves = sections.run(
@@ -211,7 +225,7 @@ def _compute(records: WorkspaceRecords, run: RunRecord, sections: Sections | Non
         update={
             "status": status,
             "finished_at": datetime.now(UTC),
-            "counts": counts_of(records, run, len(journeys)),
+            "counts": counts_of(records, run, journeys[0].table.n_journeys if journeys else 0),
             "model_versions": model_versions(),
             "sections": list(sections.outcomes),
         }

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from rel2rev.engine.backends import EngineName
 from rel2rev.exports import write_exports
 from rel2rev.job.folder import DatasetReader, FolderExports, FolderResults
 from rel2rev.job.runner import (
@@ -36,11 +37,17 @@ class JobRoot:
     store: RunStore
     files: ExportSink
     exporter: Exporter = write_exports
+    engine: EngineName = "duckdb"
 
     def execute(self, run: RunRecord) -> RunRecord:
         """Run `run` to the end (`rel2rev.job.runner.execute_run`)."""
         return execute_run(
-            run, records=self.records, store=self.store, files=self.files, exporter=self.exporter
+            run,
+            records=self.records,
+            store=self.store,
+            files=self.files,
+            exporter=self.exporter,
+            engine_name=self.engine,
         )
 
     def run_now(
@@ -56,6 +63,7 @@ class JobRoot:
             store=self.store,
             files=self.files,
             exporter=self.exporter,
+            engine_name=self.engine,
         )
 
 
@@ -67,6 +75,6 @@ def job_root() -> JobRoot:
     return JobRoot(record_repository(settings.table_name), results_store(), export_files())
 
 
-def folder_root(records: WorkspaceRecords, out: Path) -> JobRoot:
-    """The job on records held in memory, writing into `out`."""
-    return JobRoot(DatasetReader(records), FolderResults(out), FolderExports(out))
+def folder_root(records: WorkspaceRecords, out: Path, engine: EngineName = "duckdb") -> JobRoot:
+    """The job on records held in memory, writing into `out`, its journeys built by `engine`."""
+    return JobRoot(DatasetReader(records), FolderResults(out), FolderExports(out), engine=engine)

@@ -15,6 +15,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from rel2rev.engine.backends import EngineName
 from rel2rev.job.compute import Sections, compute_results
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import (
@@ -68,6 +69,7 @@ def execute_run(
     store: RunStore,
     files: ExportSink,
     exporter: Exporter,
+    engine_name: EngineName = "duckdb",
 ) -> RunRecord:
     """Run `run` to the end and store everything; returns the final run record.
 
@@ -91,7 +93,7 @@ def execute_run(
             deals=len(window.deals),
         )
         sections = Sections(run.run_id)
-        results = compute_results(window, started, sections=sections)
+        results = compute_results(window, started, sections=sections, engine_name=engine_name)
         exported = sections.run(
             "exports",
             lambda: files.upload(run.workspace, run.run_id, exporter(results)),
@@ -133,6 +135,7 @@ def run_now(
     store: RunStore,
     files: ExportSink,
     exporter: Exporter,
+    engine_name: EngineName = "duckdb",
 ) -> RunRecord:
     """Create (idempotently) and execute the run of (workspace, as-of, parameters).
 
@@ -143,4 +146,11 @@ def run_now(
     if record.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.RUNNING}:
         logger.info("run exists", run_id=record.run_id, status=record.status.value)
         return record
-    return execute_run(record, records=records, store=store, files=files, exporter=exporter)
+    return execute_run(
+        record,
+        records=records,
+        store=store,
+        files=files,
+        exporter=exporter,
+        engine_name=engine_name,
+    )

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from rel2rev.engine.backends import DuckDBEngine
+from rel2rev.engine.table import journeys_of
 from rel2rev.job import adapters
 from rel2rev.job.compute import compute_results, in_order
 from rel2rev.records import DealStatus, WorkspaceRecords
@@ -97,7 +99,7 @@ def test_data_driven_models_are_scored_once_on_a_seeded_channel_holdout(
         assert 0 < h.test_journeys < h.train_journeys
     assert all(h.log_loss is None and h.auc is None for h in holdout if h.reason is not None)
     run, ordered = results.run, in_order(world)
-    again = adapters.attribution_results(ordered, run, adapters.journeys_for(ordered, run))
+    again = adapters.attribution_results(run, adapters.journeys_for(ordered, run, DuckDBEngine()))
     assert again.holdout == holdout  # deterministic
 
 
@@ -107,12 +109,12 @@ def test_the_holdout_is_scored_by_channel_even_when_channel_is_not_credited(
     assert results.attribution is not None
     params = RunParameters(models=("linear", "markov"), attribution_by=("campaign",))
     run, ordered = new_run(world.workspace, AS_OF, params, trigger="cli", now=END), in_order(world)
-    out = adapters.attribution_results(ordered, run, adapters.journeys_for(ordered, run))
+    out = adapters.attribution_results(run, adapters.journeys_for(ordered, run, DuckDBEngine()))
     assert {line.by for line in out.lines} == {"campaign"}
     markov = next(h for h in results.attribution.holdout if h.model == "markov")
     assert out.holdout == [markov]
     linear_only = run.model_copy(update={"parameters": RunParameters(models=("linear",))})
-    assert adapters.attribution_results(world, linear_only, []).holdout == []
+    assert adapters.attribution_results(linear_only, journeys_of([])).holdout == []
 
 
 def test_funnel_rows_cover_every_capture(world: WorkspaceRecords, results: RunResults) -> None:
