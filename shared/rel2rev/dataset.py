@@ -30,6 +30,8 @@ KINDS: dict[str, type[BaseModel]] = {
     "leads": Lead,
     "deals": Deal,
 }
+_IDS = {"contacts": "contact_id", "interactions": "interaction_id", "leads": "lead_id",
+        "deals": "deal_id"}  # fmt: skip
 _MONEY = {"interactions": ("cost",), "deals": ("amount",)}
 _LISTS = {"contacts": ("identifiers",), "deals": ("contact_roles", "revisions")}
 _TIMES = frozenset({"updated_at", "created_at", "occurred_at", "closed_at"})
@@ -140,12 +142,26 @@ def read_dataset(directory: Path | str, *, workspace: str | None = None) -> Work
         loaded[kind] = []
         if path is None:
             continue
+        first_row: dict[str, int] = {}
         for number, row in _rows(path, kind):
             if isinstance(row, str):
                 details.append({"file": path.name, "row": number, "field": None, "message": row})
                 continue
             try:
-                loaded[kind].append(model.model_validate(row))
+                record = model.model_validate(row)
+                key = getattr(record, _IDS[kind])
+                if key in first_row:
+                    details.append(
+                        {
+                            "file": path.name,
+                            "row": number,
+                            "field": _IDS[kind],
+                            "message": f"{key!r} repeats row {first_row[key]}: one row per id",
+                        }
+                    )
+                    continue
+                first_row[key] = number
+                loaded[kind].append(record)
             except ValidationError as exc:
                 details.extend(
                     {

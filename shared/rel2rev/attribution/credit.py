@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from rel2rev.attribution.report import DealLine, ModelResult, TouchCredit, UnattributedLine
+from rel2rev.attribution.report import DealLines, ModelResult, TouchCredit, UnattributedLine
 from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.lines import decimal_of
 from rel2rev.money import Money, allocate, minor_exponent
 
 PairWeight = Callable[[IntArray, IntArray], FloatArray]
@@ -118,9 +119,7 @@ SHARE_SCALE = 2**32
 """Deal splits weigh each value by its share rounded to a multiple of 2^-32 (an integer weight)."""
 
 
-def deal_lines(
-    table: JourneyTable, dimension: str, model: str, weights: FloatArray
-) -> list[DealLine]:
+def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatArray) -> DealLines:
     """Per converting deal with an amount and touches: its amount split over its values, exactly.
 
     A value's share of a deal is the sum of its touches' weights over the deal's (all zero:
@@ -129,7 +128,7 @@ def deal_lines(
     in minor units, the units left one each to the largest remainders, ties to the value
     touched first), so `allocate(amount, {value: w})` reproduces every line. Values whose
     weight rounds to 0 get no line. Done in exact int64 arithmetic for every deal below
-    2^31 minor units, through `allocate` itself above.
+    2^31 minor units, through `allocate` itself above. The lines come back as columns.
     """
     codes, labels = table.codes(dimension)
     n_values = max(len(labels), 1)
@@ -139,7 +138,7 @@ def deal_lines(
         if amount is not None and table.conversions[row] > 0 and table.lengths[row] > 0
     }
     if not amounts:
-        return []
+        return DealLines()
     is_deal = np.zeros(table.n_journeys, dtype=bool)
     is_deal[list(amounts)] = True
     touches = np.flatnonzero(is_deal[table.touch_journey])
@@ -159,16 +158,20 @@ def deal_lines(
     money = [amounts[int(j)] for j in deals]
     units = split_units(money, group, first, scaled)
     weight_sum = np.bincount(group, weights=scaled)[group]
-    return [
-        DealLine.model_construct(
-            deal_id=table.ids[int(deals[g])],
-            model=model,
-            value=labels[int(c)],
-            share=float(w / ws),
-            amount=_money(int(u), money[g]),
-        )
-        for g, c, w, ws, u in zip(group, pairs % n_values, scaled, weight_sum, units, strict=True)
-    ]
+    deal_ids = [table.ids[int(j)] for j in deals]
+    currencies = [m.currency for m in money]
+    exponents = [minor_exponent(c) for c in currencies]
+    groups = group.tolist()
+    return DealLines(
+        {
+            "deal_id": [deal_ids[g] for g in groups],
+            "model": [model] * len(groups),
+            "value": [labels[c] for c in (pairs % n_values).tolist()],
+            "share": (scaled / weight_sum).tolist(),
+            "amount": [decimal_of(u, exponents[g]) for u, g in zip(units, groups, strict=True)],
+            "amount_currency": [currencies[g] for g in groups],
+        }
+    )
 
 
 _EXACT_INT64 = 2**31
@@ -203,17 +206,16 @@ def split_units(
     return out
 
 
-def _money(units: int, like: Money) -> Money:
-    """`units` minor units in `like`'s currency, built without re-validating."""
-    exponent = minor_exponent(like.currency)
-    return Money.model_construct(amount=Decimal(units).scaleb(-exponent), currency=like.currency)
-
-
-def revenue_totals(lines: list[DealLine]) -> dict[str, dict[str, Money]]:
+def revenue_totals(lines: DealLines) -> dict[str, dict[str, Money]]:
     """Per currency, per value: the exact sum of the deal lines."""
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for line in lines:
-        sums[line.amount.currency][line.value] += line.amount.amount
+    for value, amount, currency in zip(
+        lines.column("value"),
+        lines.column("amount"),
+        lines.column("amount_currency"),
+        strict=True,
+    ):
+        sums[currency][value] += amount
     return {
         currency: {value: Money(amount=a, currency=currency) for value, a in values.items()}
         for currency, values in sums.items()

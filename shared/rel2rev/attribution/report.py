@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rel2rev.lines import LineTable
 from rel2rev.money import Money
 
 
@@ -19,6 +20,13 @@ class DealLine(BaseModel):
     value: str
     share: float
     amount: Money
+
+
+class DealLines(LineTable[DealLine]):
+    """Deal lines held as columns (`rel2rev.lines`); reads and serialises as `list[DealLine]`."""
+
+    item = DealLine
+    money = ("amount",)
 
 
 UNATTRIBUTED_REASONS = (
@@ -92,7 +100,7 @@ class ModelResult(BaseModel):
     revenue: dict[str, dict[str, Money]] = Field(
         default_factory=dict, description="Per currency, per value: the sum of the deal lines"
     )
-    deal_lines: list[DealLine] = Field(default_factory=list)
+    deal_lines: DealLines = Field(default_factory=DealLines)
     unattributed: list[UnattributedLine] = Field(
         default_factory=list, description="Won deals with no credit line, with the reason"
     )

@@ -173,14 +173,14 @@ def attribution_deal_table(results: RunResults) -> Table:
     lines = _attribution(results).lines
     return Table(
         AttributionDealRow,
-        model=[x.model for x in lines],
-        dimension=[x.by for x in lines],
-        deal_id=[x.deal_id for x in lines],
-        dimension_value=[x.value for x in lines],
-        share=[x.share for x in lines],
-        currency=[x.amount.currency for x in lines],
-        amount=[x.amount.amount for x in lines],
-        closed_at=[x.closed_at for x in lines],
+        model=lines.column("model"),
+        dimension=lines.column("by"),
+        deal_id=lines.column("deal_id"),
+        dimension_value=lines.column("value"),
+        share=lines.column("share"),
+        currency=lines.column("amount_currency"),
+        amount=lines.column("amount"),
+        closed_at=lines.column("closed_at"),
     )
 
 

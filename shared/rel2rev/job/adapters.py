@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, run_models
+from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, DealLines, run_models
 from rel2rev.engine.backends import Engine
 from rel2rev.engine.table import RunJourneys, run_journeys
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
@@ -26,7 +26,7 @@ from rel2rev.results.contracts import (
     AttributionResults,
     ComparisonCell,
     CompetingRisks,
-    CreditLine,
+    CreditLines,
     CurvePoint,
     DealAttribution,
     DimensionTotal,
@@ -178,7 +178,7 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
     if scored and HOLDOUT_BY not in run.parameters.attribution_by:
         report = run_models(table, scored, HOLDOUT_BY, detail=False, touches=False, **split)
         holdout = _holdout_scores(report, scored)
-    lines = [x for part in parts for x in part.lines]
+    lines = CreditLines.concat(part.lines for part in parts)
     gaps = [x for part in parts for x in part.unattributed]
     deals = won_deals(journeys)
     return AttributionResults(
@@ -246,7 +246,7 @@ def _collect(
     def closed(deal_id: str) -> datetime | None:
         return won.get(deal_id)
 
-    lines: list[CreditLine] = []
+    lines: list[CreditLines] = []
     gaps: list[UnattributedCredit] = []
     totals: list[DimensionTotal] = []
     comparison: list[ComparisonCell] = []
@@ -266,18 +266,7 @@ def _collect(
         if result.error is not None:
             failures.append(ModelFailure(model=name, by=by, reason=result.error))
             continue
-        lines.extend(
-            CreditLine(
-                deal_id=line.deal_id,
-                model=name,
-                by=by,
-                value=line.value,
-                share=line.share,
-                amount=line.amount,
-                closed_at=closed(line.deal_id),
-            )
-            for line in result.deal_lines
-        )
+        lines.append(_credit_lines(result.deal_lines, name, by, won))
         for currency in sorted(result.revenue):
             for value, amount in sorted(result.revenue[currency].items()):
                 totals.append(
@@ -295,7 +284,30 @@ def _collect(
             for model, share in row.shares.items()
         )
     return AttributionResults(
-        lines=lines, unattributed=gaps, totals=totals, comparison=comparison, failures=failures
+        lines=CreditLines.concat(lines),
+        unattributed=gaps,
+        totals=totals,
+        comparison=comparison,
+        failures=failures,
+    )
+
+
+def _credit_lines(
+    lines: DealLines, model: str, by: AttributionDimension, closed: Mapping[str, datetime]
+) -> CreditLines:
+    """A model's deal lines as the run's credit lines (columns to columns, no objects)."""
+    deal_ids = lines.column("deal_id")
+    return CreditLines(
+        {
+            "deal_id": deal_ids,
+            "model": [model] * len(deal_ids),
+            "by": [by] * len(deal_ids),
+            "value": lines.column("value"),
+            "share": lines.column("share"),
+            "amount": lines.column("amount"),
+            "amount_currency": lines.column("amount_currency"),
+            "closed_at": [closed.get(deal_id) for deal_id in deal_ids],
+        }
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rel2rev.errors import UnprocessableError
 from rel2rev.funnel.config import QualificationConfig
+from rel2rev.lines import LineTable
 from rel2rev.money import Money
 from rel2rev.records import UtcDatetime
 
@@ -267,6 +268,14 @@ class CreditLine(_Frozen):
     closed_at: UtcDatetime | None = None
 
 
+class CreditLines(LineTable[CreditLine]):
+    """Credit lines held as columns (`rel2rev.lines`): reads, validates and serialises as
+    `list[CreditLine]`, at a fraction of the memory."""
+
+    item = CreditLine
+    money = ("amount",)
+
+
 UnattributedReason = Literal[
     "no_linked_contact", "no_touch_in_lookback", "no_touches", "no_amount", "model_failed"
 ]
@@ -296,7 +305,7 @@ class DealAttribution(_Frozen):
     deal_id: str
     closed_at: UtcDatetime | None = None
     amount: Money | None = None
-    lines: list[CreditLine] = Field(default_factory=list)
+    lines: CreditLines = Field(default_factory=CreditLines)
     unattributed: list[UnattributedCredit] = Field(default_factory=list)
 
 
@@ -383,7 +392,7 @@ class AttributionResults(_Frozen):
         description="The won deals of the window (amount, close); their lines are in `lines` "
         "and `unattributed`",
     )
-    lines: list[CreditLine] = Field(default_factory=list)
+    lines: CreditLines = Field(default_factory=CreditLines)
     unattributed: list[UnattributedCredit] = Field(default_factory=list)
     won: list[Money] = Field(default_factory=list, description="Won in the window, per currency")
     won_deals: int = Field(0, description="Deals won in the window")

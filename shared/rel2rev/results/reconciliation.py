@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from rel2rev.money import Money
+from rel2rev.money import Money, minor_exponent
 from rel2rev.results.contracts import (
     AttributionDimension,
     CreditLine,
+    CreditLines,
     DealAttribution,
     DimensionTotal,
     Reconciliation,
@@ -22,22 +23,25 @@ from rel2rev.results.contracts import (
 
 
 def deal_attributions(
-    lines: Iterable[CreditLine],
+    lines: CreditLines | Iterable[CreditLine],
     gaps: Iterable[UnattributedCredit],
     won: Iterable[DealAttribution],
 ) -> list[DealAttribution]:
     """Every won deal with its credit and unattributed lines, in the order of `won`."""
-    by_deal: dict[str, tuple[list[CreditLine], list[UnattributedCredit]]] = {}
+    if not isinstance(lines, CreditLines):
+        lines = CreditLines.of(lines)
+    rows: dict[str, list[int]] = {}
+    missing: dict[str, list[UnattributedCredit]] = {}
     deals = list(won)
     for deal in deals:
-        by_deal[deal.deal_id] = ([], [])
-    for line in lines:
-        by_deal[line.deal_id][0].append(line)
+        rows[deal.deal_id], missing[deal.deal_id] = [], []
+    for row, deal_id in enumerate(lines.column("deal_id")):
+        rows[deal_id].append(row)
     for gap in gaps:
-        by_deal[gap.deal_id][1].append(gap)
+        missing[gap.deal_id].append(gap)
     return [
         deal.model_copy(
-            update={"lines": by_deal[deal.deal_id][0], "unattributed": by_deal[deal.deal_id][1]}
+            update={"lines": lines.take(rows[deal.deal_id]), "unattributed": missing[deal.deal_id]}
         )
         for deal in deals
     ]
@@ -66,9 +70,15 @@ def reconcile(
         currency = deal.amount.currency
         won[currency] += deal.amount.minor_units
         won_deals[currency] += 1
-        for line in deal.lines:
-            key = (line.model, line.by, currency)
-            credited[key] += line.amount.minor_units
+        scale = minor_exponent(currency)
+        for model, by, amount in zip(
+            deal.lines.column("model"),
+            deal.lines.column("by"),
+            deal.lines.column("amount"),
+            strict=True,
+        ):
+            key = (model, by, currency)
+            credited[key] += int(amount.scaleb(scale))
             credited_deals[key].add(deal.deal_id)
         for gap in deal.unattributed:
             if gap.amount is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[3] / "shared" / "rel2rev"
 LAYERS = [
-    {"money", "records", "errors", "settings"},
+    {"money", "records", "errors", "settings", "lines"},
     {
         "apply", "identity", "ingest", "attribution", "cutoff", "dataset", "erasure", "funnel",
         "survival", "results", "simulate", "report", "exports", "importer", "transport",

@@ -52,9 +52,7 @@ def test_deal_lines_agree_to_the_cent(outs: dict[str, Path]) -> None:
     assert spark is not None
     key = [(x.deal_id, x.model, x.by, x.value, x.amount.currency) for x in duck.lines]
     assert key == [(x.deal_id, x.model, x.by, x.value, x.amount.currency) for x in spark.lines]
-    assert [str(x.amount.amount) for x in duck.lines] == [
-        str(x.amount.amount) for x in spark.lines
-    ]
+    assert [str(x.amount.amount) for x in duck.lines] == [str(x.amount.amount) for x in spark.lines]
     assert len({x.model for x in duck.lines}) == 14
 
 
