@@ -15,11 +15,13 @@ from rel2rev.exports import write_exports
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import build_requests
 from rel2rev.job.folder import RESULTS_FILE, DatasetReader, FolderExports, FolderResults
+from rel2rev.job.root import job_root
 from rel2rev.job.runner import RecordsReader, execute_run
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import RunParameters, RunResults, new_run
 from rel2rev.simulate.world import WorldConfig, simulate_world
 from rel2rev.storage import record_repository
+from rel2rev.storage.export_reader import ReaderChoice
 from rel2rev.storage.table_export import TableExports, records_of_export
 from rel2rev.window import window_for_run
 
@@ -109,3 +111,43 @@ def test_the_job_on_the_export_gives_the_job_on_the_table_to_the_cent(
     assert on_export.funnel == on_table.funnel
     assert on_export.survival == on_table.survival
     assert on_export.relationships == on_table.relationships
+
+
+def test_the_deployed_job_reads_named_workspaces_from_the_days_export(
+    stack: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`REL2REV_EXPORT_WORKSPACES` sends a workspace's runs to the day's export (started once,
+    joined by later runs, its own files only); the others keep querying the table."""
+    monkeypatch.setenv("REL2REV_EXPORT_WORKSPACES", f"{WS}, other")
+    job_root.cache_clear()
+    try:
+        reader = job_root().records
+    finally:
+        job_root.cache_clear()
+    assert isinstance(reader, ReaderChoice)
+    assert reader.reads_export(WS)
+    assert not reader.reads_export("someone-else")
+    on_export = _run(reader, tmp_path / "export")
+    on_table = _run(record_repository(stack.name("RecordsTable")), tmp_path / "table")
+    assert on_export.attribution == on_table.attribution
+    assert on_export.funnel == on_table.funnel
+    bucket = stack.name("ExportsBucket")
+    listed = stack.client("s3").list_objects_v2(Bucket=bucket, Prefix="table-exports/")
+    days = {entry["Key"].split("/")[1] for entry in listed.get("Contents", [])}
+    assert datetime.now(UTC).date().isoformat() in days
+
+
+def test_an_export_is_read_alone_when_its_prefix_holds_two(stack: Any) -> None:
+    table = stack.client("dynamodb").describe_table(TableName=stack.name("RecordsTable"))
+    exports = TableExports(
+        stack.client("dynamodb"),
+        stack.client("s3"),
+        table["Table"]["TableArn"],
+        stack.name("ExportsBucket"),
+    )
+    exports.wait(exports.start("table-exports/once"), timeout=60, poll=0.1)
+    for _ in range(2):
+        exports.wait(exports.start("table-exports/twice"), timeout=60, poll=0.1)
+    once = list(exports.items("table-exports/once"))
+    assert once
+    assert sorted(map(str, exports.items("table-exports/twice"))) == sorted(map(str, once))

@@ -1,7 +1,8 @@
 """The job's composition roots: what a run reads from and writes to, built in one place.
 
-`job_root()` is the deployed job's (records table, results table, exports bucket): the
-ModelJobFunction handler and `rel2rev run` both run through it. `folder_root()` is the same
+`job_root()` is the deployed job's (records table, or its daily export for the workspaces
+named in `REL2REV_EXPORT_WORKSPACES`; results table; exports bucket): the ModelJobFunction
+handler and `rel2rev run` both run through it. `folder_root()` is the same
 job on a folder of records (`rel2rev job`).
 """
 
@@ -26,7 +27,10 @@ from rel2rev.job.runner import (
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import RunParameters, RunRecord, Trigger
 from rel2rev.storage import record_repository
+from rel2rev.storage.clients import dynamodb_client, s3_client
+from rel2rev.storage.export_reader import ExportReader, ReaderChoice, workspace_set
 from rel2rev.storage.results import JobSettings, export_files, results_store
+from rel2rev.storage.table_export import TableExports
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,14 @@ def job_root() -> JobRoot:
     """The deployed job's root, from its environment (`REL2REV_TABLE_NAME`,
     `REL2REV_RESULTS_TABLE`, `REL2REV_EXPORTS_BUCKET`)."""
     settings = JobSettings()  # type: ignore[call-arg]
-    return JobRoot(record_repository(settings.table_name), results_store(), export_files())
+    records: RecordsReader = record_repository(settings.table_name)
+    exported = workspace_set(settings.export_workspaces)
+    if exported:
+        exports = TableExports(
+            dynamodb_client(), s3_client(), settings.table_arn, settings.exports_bucket
+        )
+        records = ReaderChoice(records, ExportReader(exports), exported)
+    return JobRoot(records, results_store(), export_files())
 
 
 def folder_root(records: WorkspaceRecords, out: Path, engine: EngineName = "duckdb") -> JobRoot:

@@ -384,9 +384,12 @@ class ExportsSettings(ResultsSettings):
 
 
 class JobSettings(ExportsSettings):
-    """The model job also reads the records table (`REL2REV_TABLE_NAME`)."""
+    """The model job also reads the records table (`REL2REV_TABLE_NAME`), from the day's
+    export for the workspaces in `REL2REV_EXPORT_WORKSPACES` (`REL2REV_TABLE_ARN`)."""
 
     table_name: str
+    table_arn: str = ""
+    export_workspaces: str = ""
 
 
 class ApiSettings(ExportsSettings):

@@ -42,9 +42,14 @@ class TableExports:
         self._table_arn = table_arn
         self._bucket = bucket
 
-    def start(self, prefix: str, at: datetime | None = None) -> str:
-        """Start an export of the table (as of `at`, default now) under `prefix`; its ARN."""
+    def start(self, prefix: str, at: datetime | None = None, token: str | None = None) -> str:
+        """Start an export of the table (as of `at`, default now) under `prefix`; its ARN.
+
+        With `token`, DynamoDB answers every start with the same token (for 8 hours) with
+        the first export instead of starting another."""
         extra: dict[str, Any] = {"ExportTime": at} if at else {}
+        if token is not None:
+            extra["ClientToken"] = token
         answer = self._db.export_table_to_point_in_time(
             TableArn=self._table_arn,
             S3Bucket=self._bucket,
@@ -71,16 +76,23 @@ class TableExports:
             time.sleep(poll)
 
     def items(self, prefix: str) -> Iterator[dict[str, Any]]:
-        """Every item of the export under `prefix`, as DynamoDB JSON (one export per prefix)."""
+        """Every item of the export under `prefix`, as DynamoDB JSON.
+
+        A prefix holds one export when every start for it uses one client token; should it
+        hold more (a start repeated after the token expired), the first by folder name (the
+        earliest: DynamoDB names them by start time) is read, never two."""
         paginator = self._s3.get_paginator("list_objects_v2")
+        keys: dict[str, list[str]] = {}
         for page in paginator.paginate(Bucket=self._bucket, Prefix=f"{prefix}/AWSDynamoDB/"):
             for entry in page.get("Contents", []):
-                if "/data/" not in entry["Key"] or not entry["Key"].endswith(".gz"):
-                    continue
-                body = self._s3.get_object(Bucket=self._bucket, Key=entry["Key"])["Body"]
-                for line in gzip.decompress(body.read()).splitlines():
-                    if line.strip():
-                        yield json.loads(line)["Item"]
+                key = entry["Key"]
+                if "/data/" in key and key.endswith(".gz"):
+                    keys.setdefault(key.split("/data/", 1)[0], []).append(key)
+        for key in keys[min(keys)] if keys else []:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"]
+            for line in gzip.decompress(body.read()).splitlines():
+                if line.strip():
+                    yield json.loads(line)["Item"]
 
 
 def records_of_export(items: Iterable[dict[str, Any]], workspace: str) -> WorkspaceRecords:
