@@ -11,10 +11,12 @@ exactly as `list[T]` does, so JSON, API and storage shapes do not change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
-from pydantic import BaseModel, GetCoreSchemaHandler
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from rel2rev.money import Money
@@ -141,9 +143,48 @@ class LineTable(Sequence[T], Generic[T]):
                 [core_schema.is_instance_schema(cls), from_list]
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(
-                list, return_schema=as_list
+                cls._dump,
+                info_arg=True,
+                return_schema=core_schema.list_schema(core_schema.any_schema()),
             ),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON schema of `list[item]`, for reading and for writing."""
+        return handler(schema["json_schema"])  # type: ignore[typeddict-item]
+
+    @classmethod
+    def _dump(cls, value: LineTable[T], info: core_schema.SerializationInfo) -> list[Any]:
+        """The rows as `list[item]` dumps them, built from the columns (no model objects):
+        money as `{"amount", "currency"}`; in JSON mode Decimals as text and datetimes in
+        ISO 8601 with `Z`."""
+        json = info.mode == "json"
+        names = list(cls.item.model_fields)
+        columns = [value._columns[n] for n in names]
+        money = [value._columns[f"{n}_currency"] if n in cls.money else None for n in names]
+        rows = []
+        for index in range(len(value)):
+            row: dict[str, Any] = {}
+            for name, column, currency in zip(names, columns, money, strict=True):
+                cell = column[index]
+                if currency is not None and cell is not None:
+                    cell = {"amount": str(cell) if json else cell, "currency": currency[index]}
+                elif json and isinstance(cell, datetime):
+                    cell = _iso(cell)
+                elif json and isinstance(cell, Decimal):
+                    cell = str(cell)
+                row[name] = cell
+            rows.append(row)
+        return rows
+
+
+def _iso(moment: datetime) -> str:
+    """A datetime as pydantic writes it in JSON (UTC as `Z`)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def decimal_of(units: int, exponent: int) -> Decimal:

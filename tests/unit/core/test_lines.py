@@ -79,3 +79,28 @@ def test_columns_are_checked() -> None:
         CreditLines({"deal_id": ["x"], "model": []})
     amounts = CreditLines.of(LINES).column("amount")
     assert amounts == [Decimal("25.01"), Decimal("75.00"), Decimal("300")]
+
+
+def test_dumps_match_pydantic_on_every_kind_of_value() -> None:
+    """The columns are dumped without building models; the result is pydantic's own."""
+    moments = [
+        None,
+        datetime(2026, 10, 4, 18, 51, 48, 123456, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ]
+    amounts = [("0.00", "EUR"), ("12345678901234567890.10", "USD"), ("7", "JPY"), ("1.250", "KWD")]
+    lines = [
+        CreditLine(
+            deal_id=f"d{i}", model="markov", by="owner", value="ana", share=share,
+            amount=Money.of(amount, currency), closed_at=moments[i % len(moments)],
+        )
+        for i, ((amount, currency), share) in enumerate(
+            zip(amounts, [0.0, 1e-12, 1 / 3, 1.0], strict=True)
+        )
+    ]  # fmt: skip
+    as_list = TypeAdapter(list[CreditLine])
+    table = CreditLines.of(lines)
+    holder = TypeAdapter(CreditLines)
+    assert holder.dump_python(table, mode="json") == as_list.dump_python(lines, mode="json")
+    assert holder.dump_python(table) == as_list.dump_python(lines)
+    assert holder.dump_json(table) == as_list.dump_json(lines)
