@@ -157,10 +157,14 @@ class LineTable(Sequence[T], Generic[T]):
         return handler(schema["json_schema"])  # type: ignore[typeddict-item]
 
     @classmethod
-    def _dump(cls, value: LineTable[T], info: core_schema.SerializationInfo) -> list[Any]:
+    def _dump(
+        cls, value: LineTable[T] | list[T], info: core_schema.SerializationInfo
+    ) -> list[Any]:
         """The rows as `list[item]` dumps them, built from the columns (no model objects):
         money as `{"amount", "currency"}`; in JSON mode Decimals as text and datetimes in
         ISO 8601 with `Z`."""
+        if not isinstance(value, LineTable):  # a plain list set by `model_copy(update=...)`
+            value = cls.of(value)
         json = info.mode == "json"
         names = list(cls.item.model_fields)
         columns = [value._columns[n] for n in names]
