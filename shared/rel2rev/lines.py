@@ -157,9 +157,7 @@ class LineTable(Sequence[T], Generic[T]):
         return handler(schema["json_schema"])  # type: ignore[typeddict-item]
 
     @classmethod
-    def _dump(
-        cls, value: LineTable[T] | list[T], info: core_schema.SerializationInfo
-    ) -> list[Any]:
+    def _dump(cls, value: LineTable[T] | list[T], info: core_schema.SerializationInfo) -> list[Any]:
         """The rows as `list[item]` dumps them, built from the columns (no model objects):
         money as `{"amount", "currency"}`; in JSON mode Decimals as text and datetimes in
         ISO 8601 with `Z`."""
