@@ -26,6 +26,7 @@ from rel2rev.ingest.native import build_requests
 from rel2rev.records import DealStatus, WorkspaceRecords
 from rel2rev.simulate.world import WorldConfig, simulate_world
 from rel2rev.storage import record_repository
+from rel2rev.storage.results import media_type
 
 pytestmark = pytest.mark.integration
 
@@ -273,6 +274,7 @@ def test_every_export_downloads_and_reads_back(
     for link in links:
         got = requests.get(link["url"], timeout=60)
         assert got.status_code == 200, link["name"]
+        assert got.headers["content-type"] == media_type(link["name"]), link["name"]
         if link["name"].endswith(".parquet"):
             table = pq.read_table(io.BytesIO(got.content))
             assert table.num_columns > 0
@@ -283,6 +285,7 @@ def test_every_export_downloads_and_reads_back(
             kinds.add("csv")
         elif link["name"].endswith(".html"):
             assert b"<svg" in got.content
+            assert got.headers["content-type"].startswith("text/html")
             kinds.add("html")
     assert kinds == {"parquet", "csv", "html"}
 

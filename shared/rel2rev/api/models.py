@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -33,6 +34,24 @@ from rel2rev.results.contracts import (
 
 class _Body(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ErrorInfo(_Body):
+    """What went wrong: a stable code, a sentence, and per field what is wrong with it."""
+
+    code: str = Field(examples=["unprocessable"])
+    message: str = Field(examples=["run run_0123 did not compute model 'markov'; it has: linear"])
+    details: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per offending field: `loc` (where: query, path or body, then the name) "
+        "and `msg`",
+    )
+
+
+class ErrorResponse(_Body):
+    """The body of every 4xx and 5xx the API function sends."""
+
+    error: ErrorInfo
 
 
 class FunnelGroup(_Body):

@@ -8,9 +8,10 @@ field), read precomputed results through `rel2rev.storage.results`, and shape th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ from rel2rev.api.models import (
     DealsPage,
     DriversResponse,
     ErasureBody,
+    ErrorResponse,
     ExportLink,
     ExportsResponse,
     FunnelResponse,
@@ -86,11 +88,23 @@ def _error_response(exc: Exception) -> Response[str]:
         fields = ", ".join(".".join(str(p) for p in d["loc"][1:]) or "body" for d in details)
         exc = UnprocessableError(f"invalid request: {fields}", details=details)
     assert isinstance(exc, Rel2revError)
+    return _respond(exc)
+
+
+def _respond(exc: Rel2revError) -> Response[str]:
     return Response(
         status_code=exc.status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(exc.to_body()),
     )
+
+
+@app.not_found  # type: ignore[untyped-decorator]
+def _no_route(exc: Exception) -> Response[str]:
+    """An unknown route: 404 in the one error shape."""
+    del exc
+    path = app.current_event.path
+    return _respond(NotFoundError(f"no route {app.current_event.http_method} {path}"))
 
 
 def _workspace() -> str:
@@ -185,6 +199,32 @@ def _model(name: str | None) -> str | None:
     return None if name is None else MODEL_ALIASES.get(name, name)
 
 
+def _computed(
+    run: RunRecord,
+    model: str | None,
+    by: str | None,
+    computed: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> None:
+    """422 naming what exists when `model` or `by` is not among the models and dimensions the
+    run computed (`computed`, else the run's parameters)."""
+    models, dimensions = computed or (run.parameters.models, run.parameters.attribution_by)
+    asked: list[tuple[str, str | None, list[str]]] = [
+        ("model", model, list(models)),
+        ("by", by, list(dimensions)),
+    ]
+    for name, value, known in asked:
+        if value is not None and value not in known:
+            raise UnprocessableError(
+                f"run {run.run_id} did not compute {name} {value!r}; it has: {', '.join(known)}",
+                details=[{"loc": ["query", name], "msg": f"not computed; one of {known}"}],
+            )
+
+
+def _path_id(value: str) -> str:
+    """A path parameter as the id it encodes: `hubspot%3A9000009` is `hubspot:9000009`."""
+    return unquote(value)
+
+
 @app.get("/v1/attribution", summary="Attributed revenue per dimension value, per model")
 def get_attribution(
     model: Annotated[ModelName | None, Query()] = None,
@@ -201,11 +241,7 @@ def get_attribution(
     store = results_store()
     run = _run(store, _workspace(), run_id)
     stored = _section(run, "attribution", store.attribution)
-    if by not in stored.dimensions:
-        raise UnprocessableError(
-            f"this run attributed by {', '.join(stored.dimensions)}",
-            details=[{"loc": ["query", "by"], "msg": "not computed in this run"}],
-        )
+    _computed(run, wanted, by, (stored.models, stored.dimensions))
     models = [wanted] if wanted else stored.models
     if start is None and end is None:
         totals, gaps = stored.totals, stored.unattributed_totals
@@ -260,6 +296,7 @@ def get_attribution_deals(  # noqa: PLR0917 (one argument per query parameter)
     wanted = _model(model)
     store = results_store()
     run = _run(store, _workspace(), run_id)
+    _computed(run, wanted, by)
     low, high = _day_bounds(start, end)
     pages, next_cursor = store.deal_pages(
         run.workspace, run.run_id, start=low, end=high, limit=limit, cursor=cursor
@@ -283,10 +320,13 @@ def get_attribution_deal(
     model: Annotated[ModelName | None, Query()] = None,
     run_id: RunIdQuery = None,
 ) -> DealsPage:
-    """One won deal's credit lines and unattributed lines under every model (or `model`)."""
+    """One won deal's credit lines and unattributed lines under every model (or `model`).
+    Ids with `:` may be sent percent-encoded (`hubspot%3A9000009`)."""
     wanted = _model(model)
+    deal_id = _path_id(deal_id)
     store = results_store()
     run = _run(store, _workspace(), run_id)
+    _computed(run, wanted, None)
     deal = deal_credit(store.deal(run.workspace, run.run_id, deal_id), wanted)
     if not deal.lines and not deal.unattributed:
         raise NotFoundError(f"deal {deal_id!r} has no {wanted} credit in run {run.run_id}")
@@ -316,6 +356,13 @@ def get_survival(
     store = results_store()
     run = _run(store, _workspace(), run_id)
     survival = _section(run, "survival", store.survival)
+    computed = {c.by for c in survival.curves if c.transition == transition}
+    if by not in computed:
+        names = ", ".join(sorted("overall" if b is None else b for b in computed)) or "none"
+        raise UnprocessableError(
+            f"run {run.run_id} has no {transition} curves by {by}; it has: {names}",
+            details=[{"loc": ["query", "by"], "msg": f"not computed; computed: {names}"}],
+        )
     curves = [c for c in survival.curves if c.transition == transition and c.by == by]
     return SurvivalResponse(run_id=run.run_id, transition=transition, by=by, curves=curves)
 
@@ -325,10 +372,11 @@ def get_relationship(
     contact_id: Annotated[str, Path(max_length=256)],
     run_id: RunIdQuery = None,
 ) -> RelationshipResponse:
-    """A contact's relationship: timeline, score history and stage moments."""
+    """A contact's relationship: timeline, score history and stage moments (ids may be sent
+    percent-encoded)."""
     store = results_store()
     run = _run(store, _workspace(), run_id)
-    relationship = store.relationship(run.workspace, run.run_id, contact_id)
+    relationship = store.relationship(run.workspace, run.run_id, _path_id(contact_id))
     return RelationshipResponse(run_id=run.run_id, relationship=relationship)
 
 
@@ -410,16 +458,59 @@ def get_erasure(erasure_id: Annotated[str, Path(max_length=64)]) -> ErasureRecei
     return erasure_receipts(erasure_request_settings().table_name).get(_workspace(), erasure_id)
 
 
+ERRORS_OF_EVERY_ROUTE = {
+    404: "Unknown run, deal, contact, erasure or route",
+    422: "A parameter is invalid, names something the run did not compute, or the section "
+    "it needs failed in that run (the message says which)",
+}
+"""Errors any route may answer, in the one shape `ErrorResponse`."""
+ERRORS_OF_ROUTE = {
+    ("get", "/v1/attribution/deals"): {400: "The cursor is not one this API issued"},
+    ("post", "/v1/runs"): {409: "A run of this workspace is already queued or running"},
+}
+UNAUTHORIZED = {
+    "description": "No, unknown or revoked API key. Answered by API Gateway from the "
+    "authorizer's verdict, before the API runs; HTTP APIs do not let this body be shaped",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
+            }
+        }
+    },
+}
+
+
 def openapi_document() -> str:
-    """The OpenAPI 3.1 document of this API, as committed in openapi.json."""
-    return app.get_openapi_json_schema(
-        title="rel2rev finance API",
-        version=__version__,
-        openapi_version="3.1.0",
-        description="Funnel, attribution, survival and relationships of your workspace.",
-        security_schemes={"apiKey": HTTPBearer(description="A workspace API key")},
-        security=[{"apiKey": []}],
+    """The OpenAPI 3.1 document of this API, as committed in openapi.json: every route's
+    4xx answers documented with the body they really carry."""
+    document = json.loads(
+        app.get_openapi_json_schema(
+            title="rel2rev finance API",
+            version=__version__,
+            openapi_version="3.1.0",
+            description="Funnel, attribution, survival and relationships of your workspace.",
+            security_schemes={"apiKey": HTTPBearer(description="A workspace API key")},
+            security=[{"apiKey": []}],
+        )
     )
+    schemas = document["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorResponse"] = error_schema
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            errors = ERRORS_OF_EVERY_ROUTE | ERRORS_OF_ROUTE.get((method, path), {})
+            responses = operation["responses"]
+            responses["401"] = UNAUTHORIZED
+            for status, text in sorted(errors.items()):
+                responses[str(status)] = {"description": text, "content": body}
+            operation["responses"] = dict(sorted(responses.items()))
+    return json.dumps(document)
 
 
 __all__ = ["ModelName", "app", "openapi_document"]

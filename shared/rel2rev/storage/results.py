@@ -347,6 +347,22 @@ class RunRequests:
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body)
 
 
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".parquet": "application/vnd.apache.parquet",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+def media_type(name: str) -> str:
+    """The media type an export file is served with (by its extension)."""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return MEDIA_TYPES.get(suffix, "application/octet-stream")
+
+
 class ExportFiles:
     """Export files of runs in S3, under `exports/{workspace}/{run_id}/{name}`."""
 
@@ -360,10 +376,14 @@ class ExportFiles:
         return f"exports/{workspace}/{run_id}/{name}"
 
     def upload(self, workspace: str, run_id: str, files: dict[str, bytes]) -> list[str]:
-        """Store every file; returns their names, sorted."""
+        """Store every file with its media type (a browser opens `report.html` as a page);
+        returns their names, sorted."""
         for name, content in files.items():
             self._s3.put_object(
-                Bucket=self._bucket, Key=self.key(workspace, run_id, name), Body=content
+                Bucket=self._bucket,
+                Key=self.key(workspace, run_id, name),
+                Body=content,
+                ContentType=media_type(name),
             )
         return sorted(files)
 

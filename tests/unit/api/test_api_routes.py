@@ -172,9 +172,11 @@ def test_attribution_shows_what_no_model_credited_and_ties_out(stored: dict[str,
 
 
 def test_shapley_simplified_is_an_alias_of_shapley(stored: dict[str, Any]) -> None:
-    status, _, body = call("GET", "/v1/attribution", query={"model": "shapley_simplified"})
+    status, _, body = call("GET", "/v1/attribution/deals", query={"model": "shapley_simplified"})
     assert status == 200
-    assert body["models"] == ["shapley"]
+    status, _, body = call("GET", "/v1/attribution", query={"model": "shapley_simplified"})
+    assert status == 422  # this stored run computed linear and first only
+    assert "did not compute model 'shapley'" in body["error"]["message"]
 
 
 def test_attribution_window_recomputes_from_deal_lines(stored: dict[str, Any]) -> None:
@@ -398,3 +400,46 @@ def test_the_served_run_is_the_latest_as_of_not_the_latest_created(
     assert body["run_id"] == newer.run.run_id
     _, _, runs = call("GET", "/v1/runs", workspace="order")
     assert [r["as_of"] for r in runs["runs"]] == ["2026-05-31", "2026-05-01"]
+
+
+def test_percent_encoded_ids_are_the_ids_they_encode(stored: dict[str, Any]) -> None:
+    """Swagger UI sends `hubspot:9000009` as `hubspot%3A9000009`: both must work."""
+    plain = call("GET", "/v1/attribution/deals/d1")
+    encoded = call("GET", "/v1/attribution/deals/%64%31")
+    assert plain[0] == encoded[0] == 200
+    assert encoded[2] == plain[2]
+    assert call("GET", "/v1/relationships/c%31")[2] == call("GET", "/v1/relationships/c1")[2]
+
+
+def test_asking_for_what_the_run_did_not_compute_is_422_naming_what_exists(
+    stored: dict[str, Any],
+) -> None:
+    status, _, body = call("GET", "/v1/attribution", query={"model": "markov"})
+    assert status == 422
+    assert "did not compute model 'markov'; it has: linear, first" in body["error"]["message"]
+    assert body["error"]["details"][0]["loc"] == ["query", "model"]
+    status, _, body = call("GET", "/v1/attribution", query={"by": "campaign"})
+    assert status == 422
+    assert "it has: channel" in body["error"]["message"]
+    status, _, body = call("GET", "/v1/survival/lead_to_won", query={"by": "campaign"})
+    assert status == 422
+    assert body["error"]["message"].endswith("it has: channel, overall")
+    status, _, body = call("GET", "/v1/survival/capture_to_qualified")
+    assert status == 422
+    assert body["error"]["message"].endswith("it has: none")
+
+
+def test_every_error_the_function_sends_has_the_one_shape(stored: dict[str, Any]) -> None:
+    answers = [
+        call("GET", "/v1/attribution/deals", query={"cursor": "bm9wZQ"}),  # 400
+        call("GET", "/v1/funnel", workspace=None),  # 401
+        call("GET", "/v1/attribution/deals/nope"),  # 404
+        call("GET", "/v1/no/such/route"),  # 404, no route
+        call("GET", "/v1/attribution", query={"by": "weather"}),  # 422
+    ]
+    assert [status for status, _, _ in answers] == [400, 401, 404, 404, 422]
+    for _, headers, body in answers:
+        assert headers["content-type"] == "application/json"
+        assert set(body) == {"error"}
+        assert {"code", "message"} <= set(body["error"])
+    assert answers[3][2]["error"]["message"] == "no route GET /v1/no/such/route"

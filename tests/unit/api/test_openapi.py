@@ -44,3 +44,22 @@ def test_template_routes_match_the_document() -> None:
     assert served == ROUTES
     assert all(r.authorizer == "ApiKeyAuthorizer" for r in template.routes
                if r.function == "ApiFunction")  # fmt: skip
+
+
+def test_every_error_is_documented_with_the_body_it_has() -> None:
+    """One error shape: every 4xx the API function sends is `ErrorResponse`; the gateway's own
+    401 is documented with its own body."""
+    document = json.loads(rendered())
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["ErrorResponse"]["properties"]) == {"error"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"401", "404", "422"} <= set(responses), (method, path)
+            for status, response in responses.items():
+                if status.startswith("4") and status != "401":
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref.endswith("/ErrorResponse"), (method, path, status)
+    assert "400" in document["paths"]["/v1/attribution/deals"]["get"]["responses"]
+    assert "409" in document["paths"]["/v1/runs"]["post"]["responses"]
