@@ -49,14 +49,19 @@ def stack(local_stack: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def exported(stack: Any) -> WorkspaceRecords:
+def exports(stack: Any) -> TableExports:
+    """Exports of the embedded stack's records table into its exports bucket."""
     table = stack.client("dynamodb").describe_table(TableName=stack.name("RecordsTable"))
-    exports = TableExports(
+    return TableExports(
         stack.client("dynamodb"),
         stack.client("s3"),
         table["Table"]["TableArn"],
         stack.name("ExportsBucket"),
     )
+
+
+@pytest.fixture(scope="module")
+def exported(exports: TableExports) -> WorkspaceRecords:
     arn = exports.start("table-exports/test")
     exports.wait(arn, timeout=60, poll=0.1)
     return records_of_export(exports.items("table-exports/test"), WS)
@@ -137,14 +142,7 @@ def test_the_deployed_job_reads_named_workspaces_from_the_days_export(
     assert datetime.now(UTC).date().isoformat() in days
 
 
-def test_an_export_is_read_alone_when_its_prefix_holds_two(stack: Any) -> None:
-    table = stack.client("dynamodb").describe_table(TableName=stack.name("RecordsTable"))
-    exports = TableExports(
-        stack.client("dynamodb"),
-        stack.client("s3"),
-        table["Table"]["TableArn"],
-        stack.name("ExportsBucket"),
-    )
+def test_an_export_is_read_alone_when_its_prefix_holds_two(exports: TableExports) -> None:
     exports.wait(exports.start("table-exports/once"), timeout=60, poll=0.1)
     for _ in range(2):
         exports.wait(exports.start("table-exports/twice"), timeout=60, poll=0.1)
