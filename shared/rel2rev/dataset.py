@@ -5,11 +5,14 @@ with `<ext>` one of `jsonl`, `csv`, `parquet` (a missing file means no records o
 JSONL rows are the records as JSON. CSV and Parquet rows are flat: a money field `x` becomes
 `x` (decimal text, exact) and `x_currency`; list fields (`identifiers`, `contact_roles`) are JSON
 text; in Parquet the datetimes are UTC timestamps and everything else is text. Reading reports
-every invalid row and field (`InputError.details`: file, row, field, message).
+every invalid row and field (`InputError.details`: file, row, field, message). JSONL and CSV
+are read as UTF-8 unless told otherwise (`encoding`); bytes that are not text in that encoding
+are an `InputError` naming the file, the byte offset and the line (`decoding_error`).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -36,6 +39,7 @@ _MONEY = {"interactions": ("cost",), "deals": ("amount",)}
 _LISTS = {"contacts": ("identifiers",), "deals": ("contact_roles", "revisions")}
 _TIMES = frozenset({"updated_at", "created_at", "occurred_at", "closed_at"})
 MAX_DETAILS = 50
+_SCAN_CHUNK = 1 << 20
 
 
 def columns(kind: str) -> list[str]:
@@ -99,10 +103,61 @@ def _find(directory: Path, kind: str) -> Path | None:
     return found[0] if found else None
 
 
-def _rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def decoding_error(path: Path, encoding: str, *, hint: str | None = None) -> InputError:
+    """The error for a file that is not text in `encoding`: the file, the offset of the first
+    bad byte in the file (0-based), its line (1-based) and `hint` (default: use --encoding).
+
+    Call it on a `UnicodeDecodeError` while reading `path`: that error's offset is relative to
+    the chunk being decoded, so the file is scanned again, a chunk at a time, to find it.
+    """
+    name = codecs.lookup(encoding).name
+    scan = "utf-8" if name == "utf-8-sig" else name  # same offsets; -sig would hide its BOM
+    decoder = codecs.getincrementaldecoder(scan)()
+    offset, newlines = 0, 0
+    found: tuple[int, bytes, int] | None = None
+    with path.open("rb") as handle:
+        while found is None:
+            chunk = handle.read(_SCAN_CHUNK)
+            pending = decoder.getstate()[0]
+            try:
+                newlines += decoder.decode(chunk, final=not chunk).count("\n")
+            except UnicodeDecodeError as exc:
+                before = codecs.decode(exc.object[: exc.start], scan, errors="replace")
+                bad = exc.object[exc.start : exc.end]
+                found = (offset - len(pending) + exc.start, bad, newlines + before.count("\n"))
+            if not chunk:
+                break
+            offset += len(chunk)
+    if hint is None:
+        hint = "pass --encoding with the file's encoding (e.g. --encoding latin-1)"
+    if found is None:  # the reader saw what a scan does not: report without a position
+        return InputError(f"{path}: not valid {encoding} text; {hint}")
+    start, bad, newlines = found
+    return InputError(
+        f"{path}: not valid {encoding} text: byte 0x{bad[:1].hex()} at byte offset {start} "
+        f"(line {newlines + 1}); {hint}"
+    )
+
+
+def _rows(
+    path: Path, kind: str, encoding: str = "utf-8"
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(row number, row or a parse error message) for every data row of a file."""
+    if path.suffix in {".jsonl", ".csv"}:
+        try:
+            yield from _text_rows(path, kind, encoding)
+        except UnicodeDecodeError:
+            raise decoding_error(path, encoding) from None
+    else:
+        import pyarrow.parquet as pq
+
+        for number, row in enumerate(pq.read_table(path).to_pylist(), start=1):
+            yield number, _flat_row(kind, row)
+
+
+def _text_rows(path: Path, kind: str, encoding: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding=encoding) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
@@ -112,15 +167,10 @@ def _rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
                     yield number, f"not valid JSON: {exc.msg}"
                     continue
                 yield number, value if isinstance(value, dict) else "not a JSON object"
-    elif path.suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as handle:
+    else:
+        with path.open(encoding=encoding, newline="") as handle:
             for number, row in enumerate(csv.DictReader(handle), start=1):
                 yield number, _flat_row(kind, row)
-    else:
-        import pyarrow.parquet as pq
-
-        for number, row in enumerate(pq.read_table(path).to_pylist(), start=1):
-            yield number, _flat_row(kind, row)
 
 
 def _flat_row(kind: str, row: dict[str, Any]) -> dict[str, Any] | str:
@@ -130,8 +180,13 @@ def _flat_row(kind: str, row: dict[str, Any]) -> dict[str, Any] | str:
         return f"{exc.field}: {exc.message}"
 
 
-def read_dataset(directory: Path | str, *, workspace: str | None = None) -> WorkspaceRecords:
-    """Read a folder of exports; raise `InputError` naming every bad row and field."""
+def read_dataset(
+    directory: Path | str, *, workspace: str | None = None, encoding: str = "utf-8"
+) -> WorkspaceRecords:
+    """Read a folder of exports; raise `InputError` naming every bad row and field.
+
+    `encoding` is the text encoding of the JSONL and CSV files (Parquet carries its own).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory} is not a folder")
@@ -143,7 +198,7 @@ def read_dataset(directory: Path | str, *, workspace: str | None = None) -> Work
         if path is None:
             continue
         first_row: dict[str, int] = {}
-        for number, row in _rows(path, kind):
+        for number, row in _rows(path, kind, encoding):
             if isinstance(row, str):
                 details.append({"file": path.name, "row": number, "field": None, "message": row})
                 continue

@@ -11,6 +11,9 @@ File formats:
 - CSV (`.csv`): one event per row; nested fields are dotted column names (`contact.email`,
   `cost.amount`, `amount.currency`), empty cells are absent, and list fields
   (`contact_roles`) hold JSON text.
+
+Both are read as UTF-8 unless told otherwise; bytes that are not text in the file's encoding
+are an error naming the file, the byte offset and the line.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rel2rev.dataset import decoding_error
 from rel2rev.errors import InputError
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import hook_url
@@ -73,24 +77,24 @@ class ImportResult:
     accepted: int
 
 
-def read_rows(path: Path) -> list[Row]:
+def read_rows(path: Path, encoding: str = "utf-8") -> list[Row]:
     """The file's events; `InputError` naming the line for anything unreadable."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    if suffix in {".jsonl", ".ndjson"}:
-        rows = list(_jsonl_rows(path))
-    elif suffix == ".csv":
-        rows = list(_csv_rows(path))
-    else:
+    if suffix not in {".jsonl", ".ndjson", ".csv"}:
         raise InputError(f"{path}: unsupported file type {suffix!r} (use .csv or .jsonl)")
+    try:
+        rows = list(_csv_rows(path, encoding) if suffix == ".csv" else _jsonl_rows(path, encoding))
+    except UnicodeDecodeError:
+        raise decoding_error(path, encoding) from None
     if not rows:
         raise InputError(f"{path}: no rows")
     return rows
 
 
-def _jsonl_rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8") as handle:
+def _jsonl_rows(path: Path, encoding: str) -> Iterator[Row]:
+    with path.open(encoding=encoding) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -103,8 +107,8 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
             yield Row(number, event)
 
 
-def _csv_rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
+def _csv_rows(path: Path, encoding: str) -> Iterator[Row]:
+    with path.open(encoding=encoding, newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
             return

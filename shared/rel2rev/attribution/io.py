@@ -11,12 +11,17 @@ an offset are read as UTC.
 optional `total_conversion_value`, `total_null`, `currency`. Each row is one journey row
 whose outcome counts are the totals; its value is split like a deal's amount.
 
-CSV may be comma or semicolon separated. Every error names the data row (1 = the first row
-after the header / the first line) and the field, and is raised as `InputError`.
+An amount (`revenue`, `total_conversion_value`) needs a currency: the row's `currency`, else
+the default the caller passes (`--currency`); with neither it is an error, never a guess.
+
+CSV may be comma or semicolon separated; CSV and JSONL are read as UTF-8 unless told otherwise
+(`encoding`). Every error names the data row (1 = the first row after the header / the first
+line) and the field, and is raised as `InputError`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import math
@@ -33,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rel2rev.attribution.table import NONE_LABEL, FloatArray, IntArray, JourneyTable, RowIds, encode
+from rel2rev.dataset import decoding_error
 from rel2rev.errors import InputError
 from rel2rev.money import Money, is_known_currency, quantum
 
@@ -40,15 +46,50 @@ FORMATS = ("touches", "paths")
 _PARSE_CHUNK = 20_000
 """Paths tokenized per Arrow call: smaller buffers, reused, lower peak memory (a bit slower)."""
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null", "currency")
+PATH_REQUIRED = ("path", "total_conversions")
+TOUCH_COLUMNS = ("journey_id", "ts", "channel")
+"""The required columns of `touches`."""
 JOURNEY_COLUMNS = (
     "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
 )  # fmt: skip
+"""The optional per-journey columns of `touches`; any other column is a dimension."""
+_DATETIME = "datetime, ISO 8601 (UTC if no offset)"
+COLUMN_TYPES: dict[str, str] = {
+    "journey_id": "text: the journey (deal) the touch belongs to",
+    "ts": f"{_DATETIME}: when the touch happened",
+    "channel": "text: the channel touched (the dimension credited by default)",
+    "converted": "yes/no (1/0, true/false, yes/no, y/n, t/f), per journey",
+    "revenue": "decimal amount >= 0, at most the currency's decimals, per journey",
+    "conversion_ts": f"{_DATETIME}, per journey; later touches are dropped",
+    "currency": "ISO 4217 code of the amounts (EUR, USD, ...); default --currency",
+    "lead_ts": f"{_DATETIME}, per journey: became a lead",
+    "opportunity_ts": f"{_DATETIME}, per journey: became an opportunity",
+    "closed_ts": f"{_DATETIME}, per journey: closed",
+    "path": "text: the channels in order, joined by ' > '",
+    "total_conversions": "count >= 0 (a number): journeys of this path that converted",
+    "total_conversion_value": "decimal amount >= 0: the value of those conversions",
+    "total_null": "count >= 0 (a number): journeys of this path that did not convert",
+}
+"""What each column of `touches` and `paths` holds (the help of `rel2rev attribute`)."""
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """The file as a frame of strings (Parquet keeps its types), by extension."""
+class MissingCurrencyError(InputError):
+    """An amount with no currency in its row and no default currency."""
+
+    def __init__(self, row: int, field: str, *, has_column: bool) -> None:
+        where = "its currency cell is empty" if has_column else "the file has no currency column"
+        super().__init__(f"row {row + 1}, field {field}: an amount without a currency ({where})")
+        self.has_column = has_column
+
+
+def read_frame(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+    """The file as a frame of strings (Parquet keeps its types), by extension.
+
+    CSV and JSONL are decoded with `encoding` (a UTF-8 byte order mark is skipped in CSV); bytes
+    that are not text in it are an `InputError` naming the file, byte offset and line.
+    """
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -57,18 +98,23 @@ def read_frame(path: Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         except Exception as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
-    elif suffix in {".jsonl", ".ndjson", ".json"}:
-        frame = _read_jsonl(path)
     else:
-        frame = _read_csv(path)
+        try:
+            if suffix in {".jsonl", ".ndjson", ".json"}:
+                frame = _read_jsonl(path, encoding)
+            else:
+                frame = _read_csv(path, encoding)
+        except UnicodeDecodeError:
+            raise decoding_error(path, encoding) from None
     if frame.empty:
         raise InputError(f"{path}: empty file (no data rows)")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    text = path.read_text(encoding="utf-8-sig")
+def _read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+    is_utf8 = codecs.lookup(encoding).name == "utf-8"
+    text = path.read_text(encoding="utf-8-sig" if is_utf8 else encoding)
     if not text.strip():
         raise InputError(f"{path}: empty file")
     header = text.splitlines()[0]
@@ -81,9 +127,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame(body, columns=columns, dtype=object)
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
+def _read_jsonl(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding=encoding).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -131,8 +177,11 @@ def _times(frame: pd.DataFrame, column: str, *, required: bool) -> FloatArray:
     return np.where(missing, np.nan, seconds)
 
 
-def _amounts(frame: pd.DataFrame, column: str, currencies: Sequence[str]) -> list[Decimal | None]:
-    """Exact amounts per row; digits finer than the row currency's minor unit are an error."""
+def _amounts(
+    frame: pd.DataFrame, column: str, currencies: Sequence[str | None]
+) -> list[Decimal | None]:
+    """Exact amounts per row; digits finer than the row currency's minor unit are an error, and
+    so is an amount without a currency (`MissingCurrencyError`)."""
     out: list[Decimal | None] = []
     for row, (text, code) in enumerate(zip(_text(frame, column), currencies, strict=True)):
         if not text:
@@ -144,6 +193,8 @@ def _amounts(frame: pd.DataFrame, column: str, currencies: Sequence[str]) -> lis
             raise _bad(row, column, f"cannot parse {text!r} as an amount") from None
         if not value.is_finite() or value < 0:
             raise _bad(row, column, f"{text!r} is not a non-negative amount")
+        if code is None:
+            raise MissingCurrencyError(row, column, has_column="currency" in frame.columns)
         if value != value.quantize(quantum(code)):
             raise _bad(row, column, f"{text!r} is finer than the {code} minor unit")
         out.append(value)
@@ -162,13 +213,14 @@ def _counts(frame: pd.DataFrame, column: str) -> FloatArray:
     return values
 
 
-def _currencies(frame: pd.DataFrame, default: str) -> list[str]:
+def _currencies(frame: pd.DataFrame, default: str | None) -> list[str | None]:
+    """Each row's currency: its own, else `default`; None where neither is given."""
     if "currency" not in frame.columns:
         return [default] * len(frame)
-    out = []
+    out: list[str | None] = []
     for row, text in enumerate(_text(frame, "currency")):
         code = text.upper() or default
-        if not is_known_currency(code):
+        if code is not None and not is_known_currency(code):
             raise _bad(row, "currency", f"unknown ISO 4217 currency {text!r}")
         out.append(code)
     return out
@@ -238,14 +290,14 @@ def _arrow_text(paths: Sequence[str] | npt.NDArray[np.object_], first_row: int) 
     return pa.array(paths, type=pa.large_string())  # raises Arrow's own error
 
 
-def read_paths(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
+def read_paths(frame: pd.DataFrame, currency: str | None = None) -> JourneyTable:
     """A `paths` frame to a table; rows with no conversions and no nulls are kept (weight 0)."""
     for column in frame.columns:
         if column not in PATH_COLUMNS:
             raise InputError(
                 f"field {column}: unknown column (paths format: {', '.join(PATH_COLUMNS)})"
             )
-    for column in ("path", "total_conversions"):
+    for column in PATH_REQUIRED:
         if column not in frame.columns:
             raise InputError(f"field {column}: required column missing")
     paths = _text(frame, "path")
@@ -258,8 +310,9 @@ def read_paths(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
     if "total_conversion_value" in frame.columns:
         currencies = _currencies(frame, currency)
         for row, value in enumerate(_amounts(frame, "total_conversion_value", currencies)):
-            if value is not None and conversions[row] > 0:
-                amounts[row] = Money(amount=value, currency=currencies[row])
+            code = currencies[row]
+            if value is not None and code is not None and conversions[row] > 0:
+                amounts[row] = Money(amount=value, currency=code)
     return table_from_paths(list(paths), conversions, nulls, amounts)
 
 
@@ -278,9 +331,9 @@ def _one_per_journey(
     return out
 
 
-def read_touches(frame: pd.DataFrame, currency: str = "USD") -> JourneyTable:
+def read_touches(frame: pd.DataFrame, currency: str | None = None) -> JourneyTable:
     """A `touches` frame to a table; see the module docstring for the columns."""
-    for column in ("journey_id", "ts", "channel"):
+    for column in TOUCH_COLUMNS:
         if column not in frame.columns:
             raise InputError(f"field {column}: required column missing")
     journey_text = _text(frame, "journey_id")
@@ -369,9 +422,22 @@ def _nan_none(values: FloatArray | None, n: int) -> list[object]:
     return [None if np.isnan(v) else float(v) for v in values]
 
 
-def read_input(path: Path, fmt: str, currency: str = "USD") -> JourneyTable:
-    """Read `path` in format `touches` or `paths` (CSV, JSONL or Parquet by extension)."""
+def read_input(
+    path: Path, fmt: str, currency: str | None = None, *, encoding: str = "utf-8"
+) -> JourneyTable:
+    """Read `path` in format `touches` or `paths` (CSV, JSONL or Parquet by extension).
+
+    `currency` is the currency of amounts whose row has none; an amount with neither is an
+    `InputError` naming the file and asking for a currency column or `--currency`.
+    """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use touches or paths")
-    frame = read_frame(path)
-    return read_paths(frame, currency) if fmt == "paths" else read_touches(frame, currency)
+    frame = read_frame(path, encoding)
+    try:
+        return read_paths(frame, currency) if fmt == "paths" else read_touches(frame, currency)
+    except MissingCurrencyError as exc:
+        fix = "fill in its currency cell" if exc.has_column else "add a currency column"
+        raise InputError(
+            f"{path}: {exc.message}: {fix} or pass --currency XXX (an ISO 4217 code, "
+            "e.g. --currency EUR)"
+        ) from None

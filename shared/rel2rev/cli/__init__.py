@@ -1,7 +1,8 @@
 """The `rel2rev` command line: one lazily imported module per sub-command.
 
 Each module in COMMANDS exposes `HELP: str`, `configure(parser)` and `run(args) -> int`.
-Only the chosen sub-command's module is imported, so `rel2rev --help` stays fast.
+Only the chosen sub-command's module is imported, so `rel2rev --help` stays fast. A module may
+set its parser's `epilog` in `configure` (the input formats); it is printed as written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from rel2rev import __version__
 from rel2rev.errors import Rel2revError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -43,10 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rel2rev` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="rel2rev", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"rel2rev {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = args[0] if args and args[0] in COMMANDS else None
     for name, (_, help_text) in COMMANDS.items():
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == chosen:
             _load(name).configure(command_parser)
     ns = parser.parse_args(args)
@@ -54,6 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = _load(ns.command).run(ns)
     except Rel2revError as exc:
         print(f"rel2rev {ns.command}: {exc.message}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:  # a reader that does not name the file: still no traceback
+        print(
+            f"rel2rev {ns.command}: input is not valid {exc.encoding} text (byte offset "
+            f"{exc.start} of the text being decoded): {exc.reason}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,6 +17,8 @@ from rich.table import Table
 from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
 from rel2rev.attribution.io import FORMATS, read_input
 from rel2rev.attribution.run import MODEL_ALIASES
+from rel2rev.cli.args import add_encoding
+from rel2rev.cli.formats import attribute_epilog
 from rel2rev.errors import InputError
 from rel2rev.money import is_known_currency
 
@@ -25,7 +27,8 @@ OUTPUTS = (".csv", ".json", ".parquet")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the command's options."""
+    """Add the command's options (and the input formats, as the help's epilog)."""
+    parser.epilog = attribute_epilog()
     parser.add_argument("--input", required=True, type=Path, help="CSV, JSONL or Parquet file")
     parser.add_argument("--format", required=True, choices=FORMATS, help="touches or paths")
     parser.add_argument(
@@ -35,7 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", default="channel", help="touch dimension to credit")
     parser.add_argument("--order", type=int, default=1, help="Markov order (default 1)")
     parser.add_argument("--out", type=Path, help="write results to FILE.csv, .json or .parquet")
-    parser.add_argument("--currency", default="USD", help="currency of amounts without one")
+    parser.add_argument(
+        "--currency", metavar="XXX",
+        help="ISO 4217 currency of amounts whose row has none (no default: an amount without "
+        "a currency is an error)",
+    )  # fmt: skip
+    add_encoding(parser)
     parser.add_argument("--half-life-days", type=float, default=7.0, help="time decay half-life")
     parser.add_argument(
         "--hazard-decay", default="per_value", metavar="per_value|shared|DAYS",
@@ -63,7 +71,7 @@ def _check(args: argparse.Namespace) -> list[str]:
     for name in models:
         if name not in ALL_MODELS and name not in MODEL_ALIASES:
             raise InputError(f"--model: unknown model {name!r}; known: {' '.join(ALL_MODELS)}")
-    if not is_known_currency(args.currency.upper()):
+    if args.currency is not None and not is_known_currency(args.currency.upper()):
         raise InputError(f"--currency: unknown ISO 4217 currency {args.currency!r}")
     if args.order < 1:
         raise InputError("--order: must be at least 1")
@@ -81,7 +89,8 @@ def _check(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Read, run the models, print a table, optionally write the results."""
     models = _check(args)
-    table = read_input(args.input, args.format, args.currency.upper())
+    currency = args.currency.upper() if args.currency is not None else None
+    table = read_input(args.input, args.format, currency, encoding=args.encoding)
     if args.by not in table.dimensions:
         known = ", ".join(sorted(table.dimensions))
         raise InputError(f"field {args.by}: unknown column for --by (known: {known})")

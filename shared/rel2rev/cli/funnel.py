@@ -11,8 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from rel2rev.cli.args import add_encoding
+from rel2rev.cli.formats import dataset_epilog
 from rel2rev.cutoff import known_at
-from rel2rev.dataset import read_dataset
+from rel2rev.dataset import decoding_error, read_dataset
 from rel2rev.errors import InputError
 from rel2rev.funnel import FunnelReport, QualificationConfig, funnel_metrics
 from rel2rev.records import WorkspaceRecords
@@ -36,10 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options shared with `rel2rev survival`."""
+    """Options shared with `rel2rev survival` (and the input format, as the help's epilog)."""
+    parser.epilog = dataset_epilog()
     parser.add_argument(
         "--input", required=True, type=Path, help="folder of JSONL/CSV/Parquet exports"
     )
+    add_encoding(parser, "JSONL and CSV exports")
     parser.add_argument("--as-of", help="ISO datetime (UTC if no zone); default: latest record")
     parser.add_argument("--config", type=Path, help="qualification rule as a JSON file")
     parser.add_argument("--out", type=Path, help="write the result to .json, .csv or .parquet")
@@ -60,6 +64,8 @@ def load_config(path: Path | None) -> QualificationConfig:
         return QualificationConfig()
     try:
         return QualificationConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except UnicodeDecodeError:
+        raise decoding_error(path, "utf-8", hint="a JSON config is UTF-8 text") from None
     except (OSError, json.JSONDecodeError, ValidationError) as exc:
         raise InputError(f"--config {path}: {str(exc).splitlines()[0]}") from exc
 
@@ -138,7 +144,7 @@ def _print(report: FunnelReport) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute, print and optionally write the funnel report."""
-    records = read_dataset(args.input)
+    records = read_dataset(args.input, encoding=args.encoding)
     as_of = default_as_of(records, args.as_of)
     records = known_at(records, as_of + INSTANT)  # as known at that moment: nothing later
     start = parse_moment(args.start, "--from") if args.start else min(moments(records))

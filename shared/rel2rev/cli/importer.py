@@ -18,6 +18,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rel2rev.cli.args import add_encoding
+from rel2rev.cli.formats import import_epilog
 from rel2rev.errors import InputError, Rel2revError
 from rel2rev.importer import Batch, batches, http_sender, import_rows, read_rows, validate
 from rel2rev.ingest.request import RawRequest
@@ -31,8 +33,10 @@ DEFAULT_API = "http://127.0.0.1:8787"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Flags of `rel2rev import`."""
+    """Flags of `rel2rev import` (and the input format, as the help's epilog)."""
+    parser.epilog = import_epilog()
     parser.add_argument("file", type=Path, help="CSV or JSONL file of generic events")
+    add_encoding(parser, "file")
     parser.add_argument("--workspace", required=True, help="workspace to import into")
     way = parser.add_mutually_exclusive_group()
     way.add_argument(
@@ -121,7 +125,7 @@ def direct_sender(workspace: str) -> Callable[[Batch], int]:
 
 def run(args: argparse.Namespace) -> int:
     """Check every row, then send them in signed batches with a progress bar."""
-    rows = read_rows(args.file)
+    rows = read_rows(args.file, args.encoding)
     validate(batches(rows), args.workspace)
     if args.dry_run:
         print(f"{args.file}: {len(rows)} rows are valid (dry run, nothing sent)")

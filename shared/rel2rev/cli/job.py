@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from rel2rev.cli.args import day
+from rel2rev.cli.args import add_encoding, day
+from rel2rev.cli.formats import dataset_epilog
 from rel2rev.engine.backends import ENGINES
 from rel2rev.results.contracts import RunParameters, RunStatus, new_run
 
@@ -24,8 +25,10 @@ HELP = "Run every section of the modelling job on a folder of records (exports, 
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `rel2rev job`."""
+    """Arguments of `rel2rev job` (and the input format, as the help's epilog)."""
+    parser.epilog = dataset_epilog()
     parser.add_argument("--input", type=Path, required=True, help="Folder of records")
+    add_encoding(parser, "JSONL and CSV records")
     parser.add_argument("--as-of", type=day, required=True, help="Last day of the window")
     parser.add_argument("--out", type=Path, required=True, help="Folder to write into")
     parser.add_argument("--workspace", help="Workspace (default: the records' own)")
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     with console.status(f"reading {args.input}"):
-        records = read_dataset(args.input, workspace=args.workspace)
+        records = read_dataset(args.input, workspace=args.workspace, encoding=args.encoding)
     parameters = RunParameters(window_days=args.window_days, lookback_days=args.lookback_days)
     run = new_run(
         args.workspace or records.workspace,

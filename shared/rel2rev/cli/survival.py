@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--resolution-days must be positive")
     if args.competing and args.transition != Transition.LEAD_TO_WON.value:
         raise InputError("--competing applies to --transition lead_to_won")
-    records = read_dataset(args.input)
+    records = read_dataset(args.input, encoding=args.encoding)
     as_of = default_as_of(records, args.as_of)
     records = known_at(records, as_of + INSTANT)  # as known at that moment: nothing later
     config = load_config(args.config)

@@ -38,7 +38,8 @@ def test_touches_csv_to_json(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     source = write(tmp_path, "t.csv", TOUCHES)
     out = tmp_path / "out.json"
     code = main(["attribute", "--input", str(source), "--format", "touches", "--model", "first",
-                 "linear", "--model", "markov", "--out", str(out)])  # fmt: skip
+                 "linear", "--model", "markov", "--currency", "USD",
+                 "--out", str(out)])  # fmt: skip
     assert code == 0
     assert "Share of conversions by channel" in capsys.readouterr().out
     doc = json.loads(out.read_text())
@@ -56,7 +57,7 @@ def test_credit_by_another_dimension_to_csv_and_parquet(tmp_path: Path) -> None:
     for name in ("out.csv", "out.parquet"):
         out = tmp_path / name
         assert main(["attribute", "--input", str(source), "--format", "touches", "--by", "campaign",
-                     "--model", "last", "--out", str(out)]) == 0  # fmt: skip
+                     "--model", "last", "--currency", "USD", "--out", str(out)]) == 0  # fmt: skip
         frame = pd.read_csv(out) if name.endswith(".csv") else pd.read_parquet(out)
         assert dict(zip(frame["value"], frame["share"], strict=True)) == {
             "(none)": 0.5, "spring": 0.0, "x": 0.5,
@@ -109,7 +110,8 @@ def test_touches_after_the_conversion_are_dropped(tmp_path: Path) -> None:
          "row 1, field channel: missing"),
         ("k.csv", "journey_id,ts,channel,currency\nj,2026-01-01,a,XYZ\n", "touches",
          "row 1, field currency: unknown ISO 4217 currency 'XYZ'"),
-        ("x.csv", "journey_id,ts,channel,revenue\nj,2026-01-01,a,1\nj,2026-01-02,b,2\n", "touches",
+        ("x.csv", "journey_id,ts,channel,revenue,currency\n"
+         "j,2026-01-01,a,1,EUR\nj,2026-01-02,b,2,EUR\n", "touches",
          "row 2, field revenue: conflicts with an earlier row of the same journey (1)"),
         ("p.csv", "path,total_conversions,colour\na,1,red\n", "paths",
          "field colour: unknown column (paths format: path, total_conversions, "
@@ -136,7 +138,7 @@ def test_bad_input_is_one_line_naming_row_and_field(
 
 def test_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = write(tmp_path, "t.csv", TOUCHES)
-    base = ["--input", str(source), "--format", "touches"]
+    base = ["--input", str(source), "--format", "touches", "--currency", "USD"]
     assert fails(capsys, *base, "--model", "magic").startswith(
         "rel2rev attribute: --model: unknown"
     )
@@ -182,7 +184,7 @@ def test_unattributed_revenue_is_shown_and_written(
     source = write(tmp_path, "t.csv", rows)
     out = tmp_path / "out.json"
     argv = ["attribute", "--input", str(source), "--format", "touches", "--by", "campaign",
-            "--model", "linear", "markov", "--out", str(out)]  # fmt: skip
+            "--currency", "USD", "--model", "linear", "markov", "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "credited + unattributed = won" in printed
@@ -221,5 +223,6 @@ def test_an_amount_finer_than_its_currency_is_a_one_line_error(
     assert "row 2, field total_conversion_value" in err
     assert "finer than the EUR minor unit" in err
     touches = TOUCHES.replace("10.01", "10.015")
-    err = fails(capsys, "--input", str(write(tmp_path, "t.csv", touches)), "--format", "touches")
+    source = write(tmp_path, "t.csv", touches)
+    err = fails(capsys, "--input", str(source), "--format", "touches", "--currency", "USD")
     assert "row 4, field revenue: '10.015' is finer than the USD minor unit" in err
