@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines import CoxTimeVaryingFitter
 from lifelines.exceptions import ConvergenceError
 from lifelines.statistics import proportional_hazard_test
 
@@ -29,6 +29,7 @@ from rel2rev.funnel.stages import ContactStages
 from rel2rev.records import WorkspaceRecords
 from rel2rev.survival.prepare import prepare
 from rel2rev.survival.results import CoxReport, HazardRatio, Insufficient, finite
+from rel2rev.survival.robust_cox import CoxPHFitter
 from rel2rev.survival.spells import SEGMENTS, Transition, spells_from_records
 
 MIN_EVENTS = 10
