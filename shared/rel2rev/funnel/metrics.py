@@ -204,10 +204,22 @@ class _Cell:
         self.reached: dict[Stage, list[ContactStages]] = {s: [] for s in Stage}
         self.revenue: list[Money] = []
         self.cost: list[Money] = []
-        self.interactions: list[Interaction] = []
+        self.touches = 0
+        self.reactions = 0
+        self.conversations = 0
+        self.exchanges = 0
         self.reciprocal = 0
 
-    def row(self, cohort: str | None, segment: str | None, answered: set[str]) -> FunnelRow:
+    def count(self, item: Interaction, answered: bool) -> None:
+        """Count one interaction of the cell (and its cost)."""
+        self.touches += 1
+        self.reactions += item.type in REACTION_TYPES
+        self.conversations += item.type in CONVERSATIONAL_TYPES
+        self.exchanges += answered
+        if item.cost is not None:
+            self.cost.append(item.cost)
+
+    def row(self, cohort: str | None, segment: str | None) -> FunnelRow:
         counts = StageCounts(**{s.value: len(v) for s, v in self.reached.items()})
         conversion = {
             f"{a.value}_to_{b.value}": _ratio(len(self.reached[b]), len(self.reached[a]))
@@ -237,8 +249,6 @@ class _Cell:
             for m in revenue
             if m.currency in spent
         }
-        reactions = sum(1 for i in self.interactions if i.type in REACTION_TYPES)
-        conversations = sum(1 for i in self.interactions if i.type in CONVERSATIONAL_TYPES)
         return FunnelRow(
             cohort=cohort,
             segment=segment,
@@ -251,10 +261,10 @@ class _Cell:
             cost=cost,
             return_on_relationships=ror,
             engagement=Engagement(
-                reactions=reactions,
-                conversations=conversations,
-                signals=len(self.interactions) - reactions - conversations,
-                exchanges=sum(1 for i in self.interactions if i.interaction_id in answered),
+                reactions=self.reactions,
+                conversations=self.conversations,
+                signals=self.touches - self.reactions - self.conversations,
+                exchanges=self.exchanges,
                 reciprocal=self.reciprocal,
             ),
         )
@@ -348,10 +358,9 @@ def funnel_metrics(
             continue
         if cohort is None and not _inside(item.occurred_at, period):
             continue
+        exchanged = item.interaction_id in answered
         for cell in (cells[key], total):
-            cell.interactions.append(item)
-            if item.cost is not None:
-                cell.cost.append(item.cost)
+            cell.count(item, exchanged)
     primary = primary_contacts(records, stages)
     won: list[Money] = []
     won_deals = 0
@@ -383,12 +392,12 @@ def funnel_metrics(
         by=by,
         cohort=cohort,
         segments=[
-            cells[k].row(k[0], k[1], answered)
+            cells[k].row(k[0], k[1])
             for k in sorted(cells, key=lambda k: (k[0] or "", k[1] or ""))
         ]
         if (by is not None or cohort is not None)
         else [],
-        total=total.row(None, None, answered),
+        total=total.row(None, None),
         response_times=response_time_rows(
             states,
             keep=lambda cid, at: (
