@@ -392,8 +392,7 @@ def funnel_metrics(
         by=by,
         cohort=cohort,
         segments=[
-            cells[k].row(k[0], k[1])
-            for k in sorted(cells, key=lambda k: (k[0] or "", k[1] or ""))
+            cells[k].row(k[0], k[1]) for k in sorted(cells, key=lambda k: (k[0] or "", k[1] or ""))
         ]
         if (by is not None or cohort is not None)
         else [],
