@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -49,12 +50,7 @@ class LineTable(Sequence[T], Generic[T]):
     @classmethod
     def column_names(cls) -> list[str]:
         """Every column: the item's fields, each Money field followed by its currency."""
-        out = []
-        for name in cls.item.model_fields:
-            out.append(name)
-            if name in cls.money:
-                out.append(f"{name}_currency")
-        return out
+        return list(_columns_of(cls.item, cls.money))
 
     @classmethod
     def of(cls, items: Iterable[T]) -> Self:
@@ -181,6 +177,16 @@ class LineTable(Sequence[T], Generic[T]):
                 row[name] = cell
             rows.append(row)
         return rows
+
+
+@cache
+def _columns_of(item: type[BaseModel], money: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in item.model_fields:
+        out.append(name)
+        if name in money:
+            out.append(f"{name}_currency")
+    return tuple(out)
 
 
 def _iso(moment: datetime) -> str:

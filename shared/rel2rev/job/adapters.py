@@ -9,6 +9,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -40,11 +41,11 @@ from rel2rev.results.contracts import (
     ModelHoldout,
     Relationship,
     RunRecord,
-    ScorePoint,
+    ScorePoints,
     StageDelay,
     StageMoments,
     SurvivalCurve,
-    TimelineEntry,
+    TimelineEntries,
     Transition,
     UnattributedCredit,
     UnplacedRevenue,
@@ -331,20 +332,19 @@ def relationships(
     """Per contact: stages, score and its history, reciprocity, response time, timeline."""
     by_contact = {s.contact_id: s for s in states}
     contacts = {c.contact_id: c for c in records.contacts}
-    timelines: dict[str, list[TimelineEntry]] = defaultdict(list)
+    timelines: dict[str, dict[str, list[Any]]] = defaultdict(
+        lambda: {name: [] for name in TimelineEntries.column_names()}
+    )
     for item in records.interactions:
         if item.occurred_at <= run.window_end:
-            timelines[item.contact_id].append(
-                TimelineEntry(
-                    interaction_id=item.interaction_id,
-                    occurred_at=item.occurred_at,
-                    type=item.type.value,
-                    direction=item.direction.value,
-                    channel=item.channel,
-                    campaign=item.campaign,
-                    owner=item.owner,
-                )
-            )
+            columns = timelines[item.contact_id]
+            columns["interaction_id"].append(item.interaction_id)
+            columns["occurred_at"].append(item.occurred_at)
+            columns["type"].append(item.type.value)
+            columns["direction"].append(item.direction.value)
+            columns["channel"].append(item.channel)
+            columns["campaign"].append(item.campaign)
+            columns["owner"].append(item.owner)
     out = []
     won = _won_in_window(records, run)
     credited: dict[str, list[Money]] = defaultdict(list)
@@ -356,6 +356,12 @@ def relationships(
         state = by_contact.get(stages.contact_id)
         contact = contacts.get(stages.contact_id)
         hours = [h for r in state.response_times if (h := r.hours) is not None] if state else []
+        timeline = TimelineEntries(timelines.get(stages.contact_id))
+        history = state.history if state else []
+        scores: dict[str, list[Any]] = {
+            "at": [p.at for p in history],
+            "score": [p.score for p in history],
+        }
         out.append(
             Relationship(
                 contact_id=stages.contact_id,
@@ -377,7 +383,7 @@ def relationships(
                     won_at=stages.won_at,
                     lost_at=stages.lost_at,
                 ),
-                interactions=len(timelines[stages.contact_id]),
+                interactions=len(timeline),
                 inbound=state.inbound if state else 0,
                 outbound=state.outbound if state else 0,
                 median_response_hours=statistics.median(hours) if hours else None,
@@ -387,10 +393,8 @@ def relationships(
                     for d in stages.deal_ids
                     if (deal := won.get(d)) is not None and deal.amount is not None
                 ),
-                timeline=timelines[stages.contact_id],
-                score_history=[
-                    ScorePoint(at=p.at, score=p.score) for p in (state.history if state else [])
-                ],
+                timeline=timeline,
+                score_history=ScorePoints(scores),
             )
         )
     return out

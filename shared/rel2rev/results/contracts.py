@@ -520,11 +520,23 @@ class TimelineEntry(_Frozen):
     owner: str | None = None
 
 
+class TimelineEntries(LineTable[TimelineEntry]):
+    """A timeline held as columns (`rel2rev.lines`); reads and serialises as a list."""
+
+    item = TimelineEntry
+
+
 class ScorePoint(_Frozen):
     """The relationship score just after an interaction."""
 
     at: UtcDatetime
     score: float
+
+
+class ScorePoints(LineTable[ScorePoint]):
+    """A score history held as columns (`rel2rev.lines`); reads and serialises as a list."""
+
+    item = ScorePoint
 
 
 class StageMoments(_Frozen):
@@ -565,8 +577,8 @@ class Relationship(_Frozen):
         description="Won revenue of every deal this relationship is on (overlapping between "
         "relationships: never sum it)",
     )
-    timeline: list[TimelineEntry] = Field(default_factory=list)
-    score_history: list[ScorePoint] = Field(default_factory=list)
+    timeline: TimelineEntries = Field(default_factory=TimelineEntries)
+    score_history: ScorePoints = Field(default_factory=ScorePoints)
 
 
 # --- the whole run ----------------------------------------------------------------------------
