@@ -11,6 +11,7 @@ and deals of every account those name (whatever their anchor) and the contacts t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from rel2rev.records import (
     Contact,
@@ -22,6 +23,15 @@ from rel2rev.records import (
 )
 
 Record = Contact | Interaction | Lead | Deal
+
+
+class RecordsReader(Protocol):
+    """Where a run reads its records: the records table, its export, or a folder."""
+
+    def records_for_run(
+        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
+    ) -> WorkspaceRecords:
+        """The records a run of [start, end) reads (`window_for_run`'s selection)."""
 
 
 def anchor_of(record: Record) -> datetime:

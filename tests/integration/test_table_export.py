@@ -16,14 +16,14 @@ from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import build_requests
 from rel2rev.job.folder import RESULTS_FILE, DatasetReader, FolderExports, FolderResults
 from rel2rev.job.root import job_root
-from rel2rev.job.runner import RecordsReader, execute_run
+from rel2rev.job.runner import execute_run
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import RunParameters, RunResults, new_run
 from rel2rev.simulate.world import WorldConfig, simulate_world
 from rel2rev.storage import record_repository
 from rel2rev.storage.export_reader import ReaderChoice
 from rel2rev.storage.table_export import TableExports, records_of_export
-from rel2rev.window import window_for_run
+from rel2rev.window import RecordsReader, window_for_run
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,8 @@ NONE_LABEL = "(none)"
 """Label of a touch that has no value in the credited dimension."""
 
 
-def _seconds(moment: datetime | None) -> float:
+def seconds_of(moment: datetime | None) -> float:
+    """Seconds since the epoch of a moment (NaN when unknown), exact to the microsecond."""
     return moment.timestamp() if moment is not None else float("nan")
 
 
@@ -183,20 +184,20 @@ class JourneyTable:
             conversions=converted,
             nulls=1.0 - converted,
             amounts=[j.amount if j.converted else None for j in journeys],
-            end_s=np.array([_seconds(j.converted_at or j.ends_at) for j in journeys]),
+            end_s=np.array([seconds_of(j.converted_at or j.ends_at) for j in journeys]),
             stage_s=np.array(
                 [
                     [
-                        _seconds(j.lead_created_at),
-                        _seconds(j.opportunity_created_at),
-                        _seconds(j.closed_at),
+                        seconds_of(j.lead_created_at),
+                        seconds_of(j.opportunity_created_at),
+                        seconds_of(j.closed_at),
                     ]
                     for j in journeys
                 ],
                 dtype=np.float64,
             ).reshape(n, 3),
             offsets=offsets,
-            touch_s=np.array([_seconds(t.at) for t in touches], dtype=np.float64),
+            touch_s=np.array([seconds_of(t.at) for t in touches], dtype=np.float64),
             dimensions=dimensions,
             reasons=[j.unattributed_reason for j in journeys],
         )

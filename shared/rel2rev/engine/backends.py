@@ -54,12 +54,9 @@ class DuckDBEngine(_Closing):
 
     name: EngineName = "duckdb"
 
-    def __init__(self, memory_limit: str = "2GB", threads: int | None = None) -> None:
+    def __init__(self, memory_limit: str = "2GB") -> None:
         self._spill = tempfile.TemporaryDirectory(prefix="rel2rev-duckdb-")
-        config: dict[str, Any] = {"memory_limit": memory_limit, "temp_directory": self._spill.name}
-        if threads is not None:
-            config["threads"] = threads
-        self._con = ibis.duckdb.connect(**config)
+        self._con = ibis.duckdb.connect(memory_limit=memory_limit, temp_directory=self._spill.name)
 
     def close(self) -> None:
         """Close the database and remove its spill folder."""
@@ -76,15 +73,13 @@ class DuckDBEngine(_Closing):
 
 
 class SparkEngine(_Closing):
-    """Spark through Ibis; a local `local[*]` session unless given one."""
+    """Spark through Ibis, on a local session (`local_spark`)."""
 
     name: EngineName = "spark"
 
-    def __init__(self, session: Any = None) -> None:
-        if session is None:
-            session = local_spark()
-        self._session = session
-        self._con = ibis.pyspark.connect(session)
+    def __init__(self) -> None:
+        self._session = local_spark()
+        self._con = ibis.pyspark.connect(self._session)
 
     def load(self, name: str, table: pa.Table) -> ibis.Table:
         """`table` as a Spark temporary view."""

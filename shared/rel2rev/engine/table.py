@@ -17,7 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rel2rev.attribution.journeys import Journey
-from rel2rev.attribution.table import NONE_LABEL, FloatArray, IntArray, JourneyTable
+from rel2rev.attribution.table import (
+    NONE_LABEL,
+    FloatArray,
+    IntArray,
+    JourneyTable,
+    seconds_of,
+)
 from rel2rev.cutoff import close_of, known_at
 from rel2rev.engine import frames
 from rel2rev.engine.backends import Engine
@@ -78,8 +84,8 @@ def run_journeys(
     n = len(deals) + len(names)
     stage_s = np.full((n, 3), np.nan)
     stage_s[: len(deals), 0] = lead_s
-    stage_s[: len(deals), 1] = [_stamp(d.created_at) for d in deals]
-    stage_s[: len(deals), 2] = [_stamp(d.closed_at) for d in deals]
+    stage_s[: len(deals), 1] = [seconds_of(d.created_at) for d in deals]
+    stage_s[: len(deals), 2] = [seconds_of(d.closed_at) for d in deals]
     table = JourneyTable(
         ids=[d.deal_id for d in deals] + names,
         conversions=conversions,
@@ -117,10 +123,6 @@ def journeys_of(journeys: Sequence[Journey]) -> RunJourneys:
         if j.converted and moment is not None:
             closed[j.journey_id] = moment
     return RunJourneys(table=JourneyTable.from_journeys(journeys), closed=closed)
-
-
-def _stamp(moment: datetime | None) -> float:
-    return moment.timestamp() if moment is not None else float("nan")
 
 
 def _seconds(column: pa.ChunkedArray) -> FloatArray:

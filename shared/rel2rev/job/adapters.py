@@ -244,9 +244,6 @@ def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[Mo
 def _collect(
     report: AttributionReport, by: AttributionDimension, won: Mapping[str, datetime]
 ) -> AttributionResults:
-    def closed(deal_id: str) -> datetime | None:
-        return won.get(deal_id)
-
     lines: list[CreditLines] = []
     gaps: list[UnattributedCredit] = []
     totals: list[DimensionTotal] = []
@@ -260,7 +257,7 @@ def _collect(
                 by=by,
                 reason=gap.reason,  # type: ignore[arg-type]
                 amount=gap.amount,
-                closed_at=closed(gap.deal_id),
+                closed_at=won.get(gap.deal_id),
             )
             for gap in result.unattributed
         )

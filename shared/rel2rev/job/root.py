@@ -19,7 +19,6 @@ from rel2rev.job.folder import DatasetReader, FolderExports, FolderResults
 from rel2rev.job.runner import (
     Exporter,
     ExportSink,
-    RecordsReader,
     RunStore,
     execute_run,
     run_now,
@@ -31,6 +30,7 @@ from rel2rev.storage.clients import dynamodb_client, s3_client
 from rel2rev.storage.export_reader import ExportReader, ReaderChoice, workspace_set
 from rel2rev.storage.results import JobSettings, export_files, results_store
 from rel2rev.storage.table_export import TableExports
+from rel2rev.window import RecordsReader
 
 
 @dataclass(frozen=True)

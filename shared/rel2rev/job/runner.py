@@ -17,7 +17,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from rel2rev.engine.backends import EngineName
 from rel2rev.job.compute import Sections, compute_results
-from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import (
     RunParameters,
     RunRecord,
@@ -26,18 +25,11 @@ from rel2rev.results.contracts import (
     Trigger,
     new_run,
 )
+from rel2rev.window import RecordsReader
 
 logger = Logger(service="rel2rev", child=True)
 metrics = Metrics()
 Exporter = Callable[[RunResults], dict[str, bytes]]
-
-
-class RecordsReader(Protocol):
-    """What the job needs from the records repository."""
-
-    def records_for_run(
-        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
-    ) -> WorkspaceRecords: ...
 
 
 class RunStore(Protocol):

@@ -14,23 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from rel2rev.records import WorkspaceRecords
 from rel2rev.storage.table_export import TableExports, records_of_export
-from rel2rev.window import window_for_run
+from rel2rev.window import RecordsReader, window_for_run
 
 EXPORT_PREFIX = "table-exports"
 """Where the exports go in the exports bucket (expired by the bucket's lifecycle rule)."""
-
-
-class RecordsReader(Protocol):
-    """What a run reads its records from (`rel2rev.job.runner.RecordsReader`)."""
-
-    def records_for_run(
-        self, workspace: str, start: datetime, end: datetime, lookback: timedelta
-    ) -> WorkspaceRecords:
-        """The records a run of [start, end) reads."""
 
 
 class ExportReader:
