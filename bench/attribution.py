@@ -9,7 +9,18 @@ ChannelAttribution's `markov_model` (default settings) and `heuristic_models`. T
 hazard model is fitted on a timed `touches` sample. For each it prints wall time, peak memory
 (extra resident memory over the input, measured in a forked child), the max share deviation
 from the exact Markov solution (or from rel2rev's own heuristics) and the deviation from the
-planted effects. Usage: `python bench/attribution.py [--sizes 100000 1000000] [--no-peer]`.
+planted effects.
+
+With `--touches`, it instead measures the `touches` file format end to end: a seeded Parquet
+file per size (what an analyst exports from a warehouse: `journey_id`, `ts`, `channel`,
+`converted`, `revenue`, `conversion_ts`; and the same rows as CSV) and the whole `rel2rev
+attribute --format touches` process for Markov, Shapley, the additive hazard and all models
+together (and Markov on the CSV file); with `--baseline REV` the same commands of git
+revision REV run right after on the same file, and each row prints the ratios current /
+baseline.
+
+Usage: `python bench/attribution.py [--sizes 100000 1000000] [--no-peer]`
+       `python bench/attribution.py --touches [--sizes ...] [--baseline REV] [--keep DIR]`
 """
 
 from __future__ import annotations
@@ -19,13 +30,20 @@ import contextlib
 import io
 import os
 import pickle
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from revisions import run_cli, worktree
 
 from rel2rev.attribution.io import table_from_paths
 from rel2rev.attribution.positional import PRESETS
@@ -337,6 +355,83 @@ def bench(n: int, seed: int, peer: bool, hazard: int) -> None:
         )
 
 
+def write_touches(n: int, seed: int, path: Path) -> tuple[int, int]:
+    """A seeded `touches` Parquet file of `n` journeys; (touches, conversions).
+
+    Journeys as in `generate` (1 + Poisson(3) touches, P(convert) = Σ effects of the distinct
+    channels), touches uniform over 90 days, rows in random order (a warehouse export need not
+    be sorted). Per-journey columns repeat on every row of the journey: `converted`, `revenue`
+    (decimal(12, 2), converting journeys only) and `conversion_ts` (the last touch plus up to
+    three days, converting journeys only)."""
+    rng = np.random.default_rng(seed)
+    v = len(CHANNELS)
+    popularity = rng.dirichlet(np.full(v, 2.0))
+    effect = rng.uniform(0.002, 0.05, size=v)
+    lengths = np.minimum(1 + rng.poisson(3.0, size=n), 12)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    codes = rng.choice(v, size=int(offsets[-1]), p=popularity)
+    masks = np.bitwise_or.reduceat(np.left_shift(1, codes), offsets[:-1])
+    members = ((masks[:, None] >> np.arange(v)) & 1).astype(np.float64)
+    converted = rng.random(n) < members @ effect
+    journey = np.repeat(np.arange(n), lengths)
+    start = np.datetime64("2026-06-01T00:00:00", "us").astype(np.int64)
+    ts = start + rng.integers(0, 90 * 86_400_000_000, size=len(codes))
+    last = np.maximum.reduceat(ts, offsets[:-1])
+    conversion = last + rng.integers(0, 3 * 86_400_000_000, size=n)
+    cents = rng.integers(50_000, 5_000_000, size=n)
+    pairs = zip(cents, converted, strict=True)
+    revenue = [Decimal(int(c)).scaleb(-2) if k else None for c, k in pairs]
+    order = rng.permutation(len(codes))
+    j = journey[order]
+    utc = pa.timestamp("us", tz="UTC")
+    table = pa.table({
+        "journey_id": pa.array(np.char.add("deal-", j.astype(str)).astype(object)),
+        "ts": pa.array(ts[order], type=utc),
+        "channel": pa.array(np.array(CHANNELS, dtype=object)[codes[order]]),
+        "converted": pa.array(converted[j]),
+        "revenue": pa.array(revenue, type=pa.decimal128(12, 2)).take(pa.array(j)),
+        "conversion_ts": pa.array(np.where(converted, conversion, 0), type=utc,
+                                  mask=~converted).take(pa.array(j)),
+    })  # fmt: skip
+    pq.write_table(table, path)
+    return len(codes), int(converted.sum())
+
+
+TOUCH_RUNS = (
+    ("markov", ".parquet", ["--model", "markov"]),
+    ("shapley", ".parquet", ["--model", "shapley"]),
+    ("additive_hazard", ".parquet", ["--model", "additive_hazard"]),
+    ("all models", ".parquet", []),
+    ("all models, --out JSON", ".parquet", ["--out", "{out}/all.json"]),
+    ("markov, CSV file", ".csv", ["--model", "markov"]),
+)
+"""The `rel2rev attribute --format touches` runs measured per size (name, input file, extra
+arguments); the CSV file holds the same rows as the Parquet one."""
+
+
+def touches_bench(sizes: list[int], seed: int, baseline: str | None, root: Path) -> None:
+    """The whole `rel2rev attribute --format touches` process per size and run."""
+    shared = worktree(baseline, root) if baseline else None
+    print(f"{'journeys':>10} {'touches':>10} {'run':<24} {'tree':>9} {'wall s':>7} {'CPU s':>7} "
+          f"{'peak GB':>8} {'× wall':>7} {'× RSS':>6}")  # fmt: skip
+    for n in sizes:
+        path = root / f"touches-{n}.parquet"
+        touches, conversions = write_touches(n, seed, path)
+        pacsv.write_csv(pq.read_table(path), path.with_suffix(".csv"))
+        for name, suffix, extra in TOUCH_RUNS:
+            args = ["attribute", "--input", str(path.with_suffix(suffix)), "--format", "touches",
+                    "--currency", "EUR", *(a.format(out=root) for a in extra)]  # fmt: skip
+            rows = [("current", run_cli(args))]
+            if shared is not None:
+                rows.append((baseline or "", run_cli(args, shared)))
+            against = rows[-1][1]
+            for tree, (wall, cpu, rss) in rows:
+                print(f"{n:>10,} {touches:>10,} {name:<24} {tree[:9]:>9} {wall:>7.2f} "
+                      f"{cpu:>7.2f} {rss:>8.2f} {wall / against[0]:>7.2f} "
+                      f"{rss / against[2]:>6.2f}", flush=True)  # fmt: skip
+        print(f"  ({conversions:,} conversions)")
+
+
 def main() -> None:
     """Parse options and run every size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -344,7 +439,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hazard", type=int, default=100_000, help="timed journeys for the hazard")
     parser.add_argument("--no-peer", action="store_true", help="skip ChannelAttribution")
+    parser.add_argument("--touches", action="store_true", help="the touches file, end to end")
+    parser.add_argument("--baseline", help="Git revision to measure beside (with --touches)")
+    parser.add_argument("--keep", type=Path, help="keep the touches files here (with --touches)")
     args = parser.parse_args()
+    if args.touches:
+        root = args.keep or Path(tempfile.mkdtemp(prefix="rel2rev-bench-touches-"))
+        root.mkdir(parents=True, exist_ok=True)
+        touches_bench(sorted(args.sizes), args.seed, args.baseline, root)
+        return
     if not args.no_peer:
         with contextlib.redirect_stdout(io.StringIO()):
             import ChannelAttribution  # noqa: F401  (its import time is not the models' time)

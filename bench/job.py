@@ -15,59 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from revisions import run_cli, worktree
+
 END = "2026-10-31"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-_MEASURED = (
-    "import resource, sys\n"
-    "from rel2rev.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "use = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "print(use.ru_utime + use.ru_stime, use.ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
-
-
-def _child(args: list[str], shared: Path | None = None) -> tuple[float, float, float]:
-    """Run `rel2rev ARGS` in a child (from `shared` when given); wall s, CPU s, peak RSS GB."""
-    env = dict(os.environ)
-    if shared is not None:
-        env["PYTHONPATH"] = str(shared)
-    clock = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURED, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    wall = time.perf_counter() - clock
-    cpu, peak_kb = done.stderr.strip().splitlines()[-1].split()
-    return wall, float(cpu), int(peak_kb) / 1024**2
-
-
-def _worktree(revision: str, root: Path) -> Path:
-    """The `shared/` folder of `revision`, checked out under `root`."""
-    tree = root / f"baseline-{revision}"
-    if not tree.exists():
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
-            check=True,
-            capture_output=True,
-        )
-    return tree / "shared"
 
 
 def _job(world: Path, out: Path, extra: list[str], shared: Path | None) -> tuple[float, ...]:
-    wall, cpu, rss = _child(["job", "--input", str(world), "--as-of", END, "--out", str(out),
+    wall, cpu, rss = run_cli(["job", "--input", str(world), "--as-of", END, "--out", str(out),
                              *extra], shared)  # fmt: skip
     run = json.loads((out / "run.json").read_text())
     attribution = next(s["seconds"] for s in run["sections"] if s["name"] == "attribution")
@@ -82,7 +39,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Keep the worlds and outputs here")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="rel2rev-bench-job-"))
-    baseline = _worktree(args.baseline, root) if args.baseline else None
+    baseline = worktree(args.baseline, root) if args.baseline else None
     print(f"{'accounts':>9} {'interactions':>13} {'job':>9} {'wall s':>8} {'CPU s':>8} "
           f"{'attrib s':>8} {'peak GB':>8} {'ms/inter':>9} {'KB/inter':>9} {'× wall':>7} "
           f"{'× RSS':>6}")  # fmt: skip
@@ -90,7 +47,7 @@ def main() -> None:
     for accounts in sorted(args.accounts):
         world = root / f"world-{accounts}"
         if not world.exists():
-            _child(["simulate", "--accounts", str(accounts), "--days", "365", "--end", END,
+            run_cli(["simulate", "--accounts", str(accounts), "--days", "365", "--end", END,
                     "--out", str(world), "--format", "parquet"])  # fmt: skip
         current = _job(world, root / f"out-{accounts}", ["--engine", args.engine], None)
         rows = [("current", current)]

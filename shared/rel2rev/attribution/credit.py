@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 
 from rel2rev.attribution.report import DealLines, ModelResult, TouchCredit, UnattributedLine
-from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
+from rel2rev.attribution.table import BoolArray, FloatArray, IntArray, JourneyTable
 from rel2rev.lines import decimal_of
 from rel2rev.money import Money, allocate, minor_exponent
 
@@ -24,8 +24,9 @@ class Credit:
     """What a model produces: conversions credited per value code, and per-touch weights."""
 
     conversions: FloatArray
-    touch_weights: Callable[[], FloatArray]
-    """Lazily computed share of each touch in its journey (each journey sums to 1)."""
+    touch_weights: Callable[[JourneyTable], FloatArray]
+    """The share of each touch in its journey (each journey sums to 1), computed on demand for
+    the model's table or a selection of its journeys (a journey's shares are its own)."""
     diagnostics: dict[str, float] = field(default_factory=dict)
 
 
@@ -73,14 +74,24 @@ def finish(
         conversions={label: float(c) for label, c in zip(labels, credit.conversions, strict=True)},
         diagnostics=credit.diagnostics,
     )
-    weights = credit.touch_weights() if detail or touches else None
-    if detail and weights is not None:
-        result.deal_lines = deal_lines(table, dimension, model, weights)
+    weights = credit.touch_weights(table) if touches else None
+    if detail:
+        if weights is not None:
+            result.deal_lines = deal_lines(table, dimension, model, weights)
+        else:  # the deals' touches only: a small part of the journeys
+            deals = table.select(np.flatnonzero(_is_deal(table)))
+            result.deal_lines = deal_lines(deals, dimension, model, credit.touch_weights(deals))
         result.revenue = revenue_totals(result.deal_lines)
         result.unattributed = unattributed(table, model)
-    if touches and weights is not None:
+    if weights is not None:
         result.touch_credits = touch_credits(table, dimension, weights)
     return result
+
+
+def _is_deal(table: JourneyTable) -> BoolArray:
+    """The journeys that get deal lines: converting, with an amount and touches."""
+    has_amount = np.array([amount is not None for amount in table.amounts], dtype=bool)
+    return has_amount & (table.conversions > 0) & (table.lengths > 0)
 
 
 def unattributed(
@@ -132,15 +143,14 @@ def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatAr
     """
     codes, labels = table.codes(dimension)
     n_values = max(len(labels), 1)
+    is_deal = _is_deal(table)
     amounts = {
-        row: amount
-        for row, amount in enumerate(table.amounts)
-        if amount is not None and table.conversions[row] > 0 and table.lengths[row] > 0
+        int(row): amount
+        for row in np.flatnonzero(is_deal)
+        if (amount := table.amounts[int(row)]) is not None
     }
     if not amounts:
         return DealLines()
-    is_deal = np.zeros(table.n_journeys, dtype=bool)
-    is_deal[list(amounts)] = True
     touches = np.flatnonzero(is_deal[table.touch_journey])
     key = table.touch_journey[touches] * n_values + codes[touches]
     pairs, first, inverse = np.unique(key, return_index=True, return_inverse=True)

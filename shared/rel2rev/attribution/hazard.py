@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-import scipy.optimize
 
 from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
@@ -137,6 +136,8 @@ class AdditiveHazard:
             [np.full(v, np.log(max(rate, 1e-6) * 0.1)), np.full(n_omega, np.log(0.1))]
         )
         bounds = [_LOG_BETA_BOUNDS] * v + [_LOG_OMEGA_BOUNDS] * n_omega
+        import scipy.optimize  # a third of a second: only when the model runs
+
         result = scipy.optimize.minimize(
             _negative_log_likelihood,
             start,

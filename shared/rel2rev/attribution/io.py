@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import json
-import math
 from collections import defaultdict
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 from itertools import count
 from pathlib import Path
 
@@ -36,11 +38,34 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from rel2rev.attribution.table import NONE_LABEL, FloatArray, IntArray, JourneyTable, RowIds, encode
+from rel2rev.attribution.cells import (
+    Categories,
+    JourneyRows,
+    MissingCurrencyError,
+    amounts,
+    bad,
+    categories,
+    cell,
+    counts,
+    currencies,
+    flags,
+    is_text,
+    seconds,
+)
+from rel2rev.attribution.table import (
+    NONE_LABEL,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    JourneyTable,
+    RowIds,
+)
 from rel2rev.dataset import decoding_error
 from rel2rev.errors import InputError
-from rel2rev.money import Money, is_known_currency, quantum
+from rel2rev.money import Money
 
 FORMATS = ("touches", "paths")
 _PARSE_CHUNK = 20_000
@@ -53,6 +78,7 @@ JOURNEY_COLUMNS = (
     "converted", "revenue", "conversion_ts", "currency", "lead_ts", "opportunity_ts", "closed_ts",
 )  # fmt: skip
 """The optional per-journey columns of `touches`; any other column is a dimension."""
+STAGE_COLUMNS = ("lead_ts", "opportunity_ts", "closed_ts")
 _DATETIME = "datetime, ISO 8601 (UTC if no offset)"
 COLUMN_TYPES: dict[str, str] = {
     "journey_id": "text: the journey (deal) the touch belongs to",
@@ -71,21 +97,11 @@ COLUMN_TYPES: dict[str, str] = {
     "total_null": "count >= 0 (a number): journeys of this path that did not convert",
 }
 """What each column of `touches` and `paths` holds (the help of `rel2rev attribute`)."""
-_TRUE = {"1", "true", "yes", "y", "t"}
-_FALSE = {"0", "false", "no", "n", "f", ""}
 
 
-class MissingCurrencyError(InputError):
-    """An amount with no currency in its row and no default currency."""
-
-    def __init__(self, row: int, field: str, *, has_column: bool) -> None:
-        where = "its currency cell is empty" if has_column else "the file has no currency column"
-        super().__init__(f"row {row + 1}, field {field}: an amount without a currency ({where})")
-        self.has_column = has_column
-
-
-def read_frame(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
-    """The file as a frame of strings (Parquet keeps its types), by extension.
+def read_frame(path: Path, encoding: str = "utf-8") -> pa.Table:
+    """The file as an Arrow table, by extension: CSV as text, JSONL as its JSON values (text
+    where a column mixes kinds), Parquet with its own types.
 
     CSV and JSONL are decoded with `encoding` (a UTF-8 byte order mark is skipped in CSV); bytes
     that are not text in it are an `InputError` naming the file, byte offset and line.
@@ -95,24 +111,69 @@ def read_frame(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         try:
-            frame = pd.read_parquet(path)
+            schema = pq.read_schema(path)
+            few = [f.name for f in schema if is_text(f.type) and f.name.strip() not in _MANY]
+            table = pq.read_table(path, read_dictionary=few)
         except Exception as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
     else:
         try:
             if suffix in {".jsonl", ".ndjson", ".json"}:
-                frame = _read_jsonl(path, encoding)
+                table = _read_jsonl(path, encoding)
             else:
-                frame = _read_csv(path, encoding)
+                table = _read_csv(path, encoding)
         except UnicodeDecodeError:
             raise decoding_error(path, encoding) from None
-    if frame.empty:
+    if not table.num_rows:
         raise InputError(f"{path}: empty file (no data rows)")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return table.rename_columns([str(c).strip() for c in table.column_names])
 
 
-def _read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+_MANY = frozenset(
+    {"journey_id", "path", "ts", "conversion_ts", "lead_ts", "opportunity_ts", "closed_ts",
+     "revenue", "total_conversion_value", "total_conversions", "total_null"}
+)  # fmt: skip
+"""Columns whose values are mostly distinct; Parquet's other text columns (channels,
+campaigns, currencies) are read as the dictionaries they are stored as, not as strings."""
+
+
+def _read_csv(path: Path, encoding: str = "utf-8") -> pa.Table:
+    """Arrow's multi-threaded CSV reader, every column as text; any file it refuses (ragged
+    rows, bytes that are not text in `encoding`) is read again by `_read_csv_rows` for the
+    exact error."""
+    is_utf8 = codecs.lookup(encoding).name == "utf-8"
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        header = first.decode("utf-8-sig" if is_utf8 else encoding)
+    except UnicodeDecodeError:
+        return _read_csv_rows(path, encoding)
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    names = next(csv.reader([header.rstrip("\r\n")], delimiter=delimiter), [])
+    if not header.strip() or len(set(names)) != len(names):
+        return _read_csv_rows(path, encoding)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding="utf8" if is_utf8 else encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return _read_csv_rows(path, encoding)
+    blank = np.ones(table.num_rows, dtype=bool)  # rows of empty cells are skipped
+    for column in table.columns:
+        filled = pc.invert(pc.equal(pc.utf8_trim_whitespace(column), "").fill_null(True))
+        blank &= ~filled.to_numpy(zero_copy_only=False)
+    return table.filter(pa.array(~blank)) if blank.any() else table
+
+
+def _read_csv_rows(path: Path, encoding: str = "utf-8") -> pa.Table:
+    """Python's CSV reader, row by row: what `_read_csv` falls back to, for its errors."""
     is_utf8 = codecs.lookup(encoding).name == "utf-8"
     text = path.read_text(encoding="utf-8-sig" if is_utf8 else encoding)
     if not text.strip():
@@ -124,10 +185,11 @@ def _read_csv(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     for number, row in enumerate(body, start=1):
         if len(row) != len(columns):
             raise InputError(f"row {number}: {len(row)} fields where the header has {len(columns)}")
-    return pd.DataFrame(body, columns=columns, dtype=object)
+    cells = list(zip(*body, strict=True)) if body else [()] * len(columns)
+    return pa.table([pa.array(values, type=pa.large_string()) for values in cells], names=columns)
 
 
-def _read_jsonl(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+def _read_jsonl(path: Path, encoding: str = "utf-8") -> pa.Table:
     records = []
     for number, line in enumerate(path.read_text(encoding=encoding).splitlines(), start=1):
         if not line.strip():
@@ -139,91 +201,14 @@ def _read_jsonl(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
         if not isinstance(record, dict):
             raise InputError(f"row {number}: expected a JSON object")
         records.append(record)
-    return pd.DataFrame.from_records(records)
-
-
-def _text(frame: pd.DataFrame, column: str) -> pd.Series[str]:
-    return frame[column].map(_cell)
-
-
-def _cell(value: object) -> str:
-    """A cell as trimmed text; missing (None, NaN, NaT, NA) is empty."""
-    missing = value is None or value is pd.NA or value is pd.NaT
-    if missing or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _bad(row: int, field: str, why: str) -> InputError:
-    return InputError(f"row {row + 1}, field {field}: {why}")
-
-
-def _times(frame: pd.DataFrame, column: str, *, required: bool) -> FloatArray:
-    """Seconds since the epoch (NaN where empty and allowed)."""
-    raw = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = pd.to_datetime(raw, utc=True)
-    else:
-        text = _text(frame, column)
-        parsed = pd.to_datetime(text.replace("", None), utc=True, errors="coerce", format="ISO8601")
-        failed = parsed.isna() & (text != "")
-        if failed.any():
-            row = int(np.flatnonzero(failed.to_numpy())[0])
-            raise _bad(row, column, f"cannot parse {text.iloc[row]!r} as a date")
-    missing = parsed.isna().to_numpy()
-    if required and missing.any():
-        raise _bad(int(np.flatnonzero(missing)[0]), column, "missing")
-    seconds = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
-    return np.where(missing, np.nan, seconds)
-
-
-def _amounts(
-    frame: pd.DataFrame, column: str, currencies: Sequence[str | None]
-) -> list[Decimal | None]:
-    """Exact amounts per row; digits finer than the row currency's minor unit are an error, and
-    so is an amount without a currency (`MissingCurrencyError`)."""
-    out: list[Decimal | None] = []
-    for row, (text, code) in enumerate(zip(_text(frame, column), currencies, strict=True)):
-        if not text:
-            out.append(None)
-            continue
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise _bad(row, column, f"cannot parse {text!r} as an amount") from None
-        if not value.is_finite() or value < 0:
-            raise _bad(row, column, f"{text!r} is not a non-negative amount")
-        if code is None:
-            raise MissingCurrencyError(row, column, has_column="currency" in frame.columns)
-        if value != value.quantize(quantum(code)):
-            raise _bad(row, column, f"{text!r} is finer than the {code} minor unit")
-        out.append(value)
-    return out
-
-
-def _counts(frame: pd.DataFrame, column: str) -> FloatArray:
-    values = np.zeros(len(frame))
-    for row, text in enumerate(_text(frame, column)):
-        try:
-            values[row] = float(text) if text else 0.0
-        except ValueError:
-            raise _bad(row, column, f"cannot parse {text!r} as a count") from None
-        if not np.isfinite(values[row]) or values[row] < 0:
-            raise _bad(row, column, f"{text!r} is not a non-negative count")
-    return values
-
-
-def _currencies(frame: pd.DataFrame, default: str | None) -> list[str | None]:
-    """Each row's currency: its own, else `default`; None where neither is given."""
-    if "currency" not in frame.columns:
-        return [default] * len(frame)
-    out: list[str | None] = []
-    for row, text in enumerate(_text(frame, "currency")):
-        code = text.upper() or default
-        if code is not None and not is_known_currency(code):
-            raise _bad(row, "currency", f"unknown ISO 4217 currency {text!r}")
-        out.append(code)
-    return out
+    frame = pd.DataFrame.from_records(records)
+    arrays = [
+        pa.array([cell(v) for v in frame[c]], type=pa.large_string())
+        if frame[c].dtype == object
+        else pa.array(frame[c], from_pandas=True)
+        for c in frame.columns
+    ]
+    return pa.table(arrays, names=[str(c) for c in frame.columns])
 
 
 def table_from_paths(
@@ -255,7 +240,7 @@ def table_from_paths(
         empty = [code for code, label in enumerate(stripped) if not label]
         token = int(np.flatnonzero(np.isin(raw_codes, empty))[0])
         row = int(np.searchsorted(np.cumsum(lengths), token, side="right"))
-        raise _bad(row, "path", "a path with an empty channel (or no channels)")
+        raise bad(row, "path", "a path with an empty channel (or no channels)")
     labels = sorted(set(stripped))
     remap = np.array([labels.index(s) for s in stripped], dtype=np.int64)
     codes = remap[raw_codes]
@@ -282,144 +267,208 @@ def _arrow_text(paths: Sequence[str] | npt.NDArray[np.object_], first_row: int) 
         return text
     for row, path in enumerate(paths, start=first_row):
         if not isinstance(path, str):
-            raise _bad(row, "path", "missing or not text")
+            raise bad(row, "path", "missing or not text")
         try:
             path.encode("utf-8")
         except UnicodeEncodeError:
-            raise _bad(row, "path", "not valid Unicode text") from None
+            raise bad(row, "path", "not valid Unicode text") from None
     return pa.array(paths, type=pa.large_string())  # raises Arrow's own error
 
 
-def read_paths(frame: pd.DataFrame, currency: str | None = None) -> JourneyTable:
-    """A `paths` frame to a table; rows with no conversions and no nulls are kept (weight 0)."""
-    for column in frame.columns:
+def read_paths(frame: pa.Table, currency: str | None = None) -> JourneyTable:
+    """A `paths` table to a journey table; rows with no conversions and no nulls are kept
+    (weight 0)."""
+    for column in frame.column_names:
         if column not in PATH_COLUMNS:
             raise InputError(
                 f"field {column}: unknown column (paths format: {', '.join(PATH_COLUMNS)})"
             )
     for column in PATH_REQUIRED:
-        if column not in frame.columns:
+        if column not in frame.column_names:
             raise InputError(f"field {column}: required column missing")
-    paths = _text(frame, "path")
-    for row, path in enumerate(paths):
-        if not path.replace(">", "").strip():
-            raise _bad(row, "path", "a path with no channels")
-    conversions = _counts(frame, "total_conversions")
-    nulls = _counts(frame, "total_null") if "total_null" in frame.columns else np.zeros(len(frame))
-    amounts: list[Money | None] = [None] * len(frame)
-    if "total_conversion_value" in frame.columns:
-        currencies = _currencies(frame, currency)
-        for row, value in enumerate(_amounts(frame, "total_conversion_value", currencies)):
-            code = currencies[row]
-            if value is not None and code is not None and conversions[row] > 0:
-                amounts[row] = Money(amount=value, currency=code)
-    return table_from_paths(list(paths), conversions, nulls, amounts)
+    paths = categories(frame["path"])
+    empty = [not path.replace(">", "").strip() for path in paths.labels]
+    flagged = np.append(np.array(empty, dtype=bool), True)[paths.codes]  # an empty cell too
+    if flagged.any():
+        raise bad(int(np.argmax(flagged)), "path", "a path with no channels")
+    conversions = counts(frame["total_conversions"], "total_conversions")
+    has = set(frame.column_names)
+    nulls = counts(frame["total_null"], "total_null") if "total_null" in has else None
+    money: list[Money | None] = [None] * frame.num_rows
+    if "total_conversion_value" in has:
+        codes = currencies(frame["currency"] if "currency" in has else None, len(money), currency)
+        values = amounts(
+            frame["total_conversion_value"], "total_conversion_value", codes,
+            has_column="currency" in has,
+        )  # fmt: skip
+        for k in np.flatnonzero((values.codes >= 0) & (conversions > 0)):
+            amount = values.values[values.codes[k]]
+            money[k] = Money(amount=amount, currency=codes.labels[codes.codes[k]])
+    return table_from_paths(
+        paths.texts(), conversions, np.zeros(len(money)) if nulls is None else nulls, money
+    )
 
 
-def _one_per_journey(
-    journey: FloatArray, values: Sequence[object], field: str, n: int
-) -> list[object]:
-    """The single non-empty value of a per-journey column (conflicts are an error)."""
-    out: list[object] = [None] * n
-    for row, (j, value) in enumerate(zip(journey, values, strict=True)):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        known = out[int(j)]
-        if known is not None and known != value:
-            raise _bad(row, field, f"conflicts with an earlier row of the same journey ({known})")
-        out[int(j)] = value
-    return out
+def read_touches(frame: pa.Table, currency: str | None = None) -> JourneyTable:
+    """A `touches` table to a journey table; see the module docstring for the columns.
 
-
-def read_touches(frame: pd.DataFrame, currency: str | None = None) -> JourneyTable:
-    """A `touches` frame to a table; see the module docstring for the columns."""
+    Columnar throughout: each column is parsed by its distinct values (`cells`), per-journey
+    values are checked for conflicts with numpy, and touches are ordered by one sort. Each
+    column is let go once parsed (pass the table without keeping it, and its memory goes)."""
+    columns = dict(zip(frame.column_names, frame.columns, strict=True))
+    position = {name: k for k, name in enumerate(frame.column_names)}
+    del frame
     for column in TOUCH_COLUMNS:
-        if column not in frame.columns:
+        if column not in columns:
             raise InputError(f"field {column}: required column missing")
-    journey_text = _text(frame, "journey_id")
-    channel_text = _text(frame, "channel")
-    for column, text in (("journey_id", journey_text), ("channel", channel_text)):
-        empty = np.flatnonzero((text == "").to_numpy())
+    rows = len(columns["ts"])
+    journeys = categories(columns.pop("journey_id"))
+    channel = categories(columns.pop("channel"))
+    for column, cats in (("journey_id", journeys), ("channel", channel)):
+        empty = np.flatnonzero(cats.codes < 0)
         if len(empty):
-            raise _bad(int(empty[0]), column, "missing")
-    ts = _times(frame, "ts", required=True)
-    journey_codes, ids = pd.factorize(journey_text)
-    n = len(ids)
-    jf = journey_codes.astype(np.float64)
-    has = set(frame.columns)
-    conversion = _times(frame, "conversion_ts", required=False) if "conversion_ts" in has else None
-    conv_at = np.array(
-        [
-            np.nan if v is None else v
-            for v in _one_per_journey(jf, _nan_none(conversion, len(frame)), "conversion_ts", n)
-        ],
-        dtype=np.float64,
+            raise bad(int(empty[0]), column, "missing")
+    ts = seconds(columns.pop("ts"), "ts", required=True)
+    n = len(journeys.labels)
+    groups = JourneyRows.of(journeys.codes, ts, n)
+    outcome = _outcomes(columns, groups, rows, currency)
+    order = groups.order[~(ts[groups.order] > outcome.conversion_s[groups.journey[groups.order]])]
+    touch_s = ts[order]  # touches after their journey's conversion are dropped
+    del ts
+    lengths = np.bincount(groups.journey[order], minlength=n)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    last_touch = np.full(n, np.nan)
+    with_touches = lengths > 0
+    last_touch[with_touches] = touch_s[offsets[1:][with_touches] - 1]
+    converted = outcome.converted
+    end = np.where(np.isnan(outcome.conversion_s) & converted, last_touch, outcome.conversion_s)
+    dimensions = {"channel": _dimension(channel, order)}
+    for column in list(columns):
+        if column not in JOURNEY_COLUMNS:
+            dimensions[column] = _dimension(categories(columns.pop(column)), order)
+    return JourneyTable(
+        ids=journeys.labels,
+        conversions=converted.astype(np.float64),
+        nulls=(~converted).astype(np.float64),
+        amounts=outcome.amounts,
+        end_s=end,
+        stage_s=outcome.stage_s,
+        offsets=offsets,
+        touch_s=touch_s,
+        dimensions=dict(sorted(dimensions.items(), key=lambda kv: position[kv[0]])),
     )
-    row_currencies = _currencies(frame, currency)
-    revenue = _one_per_journey(
-        jf,
-        _amounts(frame, "revenue", row_currencies) if "revenue" in has else [None] * len(frame),
-        "revenue",
-        n,
-    )
-    currencies = _one_per_journey(jf, row_currencies, "currency", n)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the per-journey columns say of each journey."""
+
+    converted: BoolArray
+    conversion_s: FloatArray
+    amounts: list[Money | None]
+    stage_s: FloatArray
+
+
+def _outcomes(
+    columns: dict[str, pa.ChunkedArray], groups: JourneyRows, rows: int, currency: str | None
+) -> _Outcome:
+    """Parse (and let go of) the per-journey columns, in the order their errors are reported."""
+    n = len(groups.starts) - 1
+    has = set(columns)
+    conv_at = np.full(n, np.nan)
+    if "conversion_ts" in has:
+        conv_at = _per_journey_times(columns.pop("conversion_ts"), "conversion_ts", groups)
+    row_currency = currencies(columns.pop("currency", None), rows, currency)
+    revenue = np.full(n, -1, dtype=np.int64)
+    values: list[Decimal] = []
+    if "revenue" in has:
+        parsed = amounts(
+            columns.pop("revenue"), "revenue", row_currency, has_column="currency" in has
+        )
+        values = parsed.values
+        first = groups.single(
+            parsed.codes, parsed.codes >= 0,
+            field="revenue", show=lambda row: str(values[parsed.codes[row]]),
+        )  # fmt: skip
+        revenue = np.where(first >= 0, parsed.codes[first], -1)
+    journey_currency = np.full(n, -1 if currency is None else 0, np.int64)  # the default
+    if "currency" in has:
+        first = groups.single(
+            row_currency.codes, row_currency.codes >= 0,
+            field="currency", show=lambda row: row_currency.labels[row_currency.codes[row]],
+        )  # fmt: skip
+        journey_currency = np.where(first >= 0, row_currency.codes[first], -1)
     if "converted" in has:
-        flags: list[object] = []
-        for row, flag in enumerate(_text(frame, "converted")):
-            if flag.lower() not in _TRUE | _FALSE:
-                raise _bad(row, "converted", f"{flag!r} is not a yes/no value")
-            flags.append(flag.lower() in _TRUE)
-        converted = np.array([bool(v) for v in _one_per_journey(jf, flags, "converted", n)])
+        flag = flags(columns.pop("converted"), "converted")
+        first = groups.single(
+            flag, np.ones(rows, dtype=bool), field="converted", show=lambda row: str(flag[row])
+        )
+        converted = flag[first]
     elif "conversion_ts" in has or "revenue" in has:
-        converted = ~np.isnan(conv_at) | np.array([r is not None for r in revenue])
+        converted = ~np.isnan(conv_at) | (revenue >= 0)
     else:
         converted = np.ones(n, dtype=bool)
     stages = np.full((n, 3), np.nan)
-    for k, column in enumerate(("lead_ts", "opportunity_ts", "closed_ts")):
+    for k, column in enumerate(STAGE_COLUMNS):
         if column in has:
-            got = _one_per_journey(
-                jf, _nan_none(_times(frame, column, required=False), len(frame)), column, n
-            )
-            stages[:, k] = [np.nan if v is None else v for v in got]
-    keep = ~(ts > conv_at[journey_codes])  # touches after the conversion are dropped
-    order = np.lexsort((np.arange(len(frame)), ts, journey_codes))
-    order = order[keep[order]]
-    touch_journey = journey_codes[order]
-    lengths = np.bincount(touch_journey, minlength=n)
-    last_touch = np.full(n, np.nan)
-    np.fmax.at(last_touch, touch_journey, ts[order])
-    end = np.where(np.isnan(conv_at) & converted, last_touch, conv_at)
-    dimensions = {}
-    for column in frame.columns:
-        if column in JOURNEY_COLUMNS or column in ("journey_id", "ts"):
-            continue
-        values = _text(frame, column).to_numpy()[order]
-        dimensions[column] = encode([v or NONE_LABEL for v in values])
-    amounts: list[Money | None] = []
-    for j in range(n):
-        value = revenue[j]
-        amounts.append(
-            Money(amount=value, currency=str(currencies[j] or currency))
-            if isinstance(value, Decimal) and converted[j]
-            else None
-        )
-    return JourneyTable(
-        ids=[str(i) for i in ids],
-        conversions=converted.astype(np.float64),
-        nulls=(~converted).astype(np.float64),
-        amounts=amounts,
-        end_s=end,
-        stage_s=stages,
-        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        touch_s=ts[order],
-        dimensions=dimensions,
-    )
+            stages[:, k] = _per_journey_times(columns.pop(column), column, groups)
+    money = _money(revenue, journey_currency, converted, values, row_currency.labels)
+    return _Outcome(converted, conv_at, money, stages)
 
 
-def _nan_none(values: FloatArray | None, n: int) -> list[object]:
-    if values is None:
-        return [None] * n
-    return [None if np.isnan(v) else float(v) for v in values]
+def _money(
+    revenue: IntArray,
+    currency: IntArray,
+    converted: BoolArray,
+    values: list[Decimal],
+    codes: list[str],
+) -> list[Money | None]:
+    """Each journey's amount when it converted with a revenue: one `Money` per distinct
+    (amount, currency), shared (money is immutable)."""
+    money: list[Money | None] = [None] * len(revenue)
+    made: dict[tuple[int, int], Money] = {}
+    for j in np.flatnonzero((revenue >= 0) & converted).tolist():
+        key = (int(revenue[j]), int(currency[j]))
+        if key not in made:
+            made[key] = Money(amount=values[key[0]], currency=codes[key[1]])
+        money[j] = made[key]
+    return money
+
+
+def _per_journey_times(column: pa.ChunkedArray, field: str, groups: JourneyRows) -> FloatArray:
+    """A per-journey time column: each journey's value (NaN when it has none)."""
+    at = seconds(column, field, required=False)
+    first = groups.single(at, ~np.isnan(at), field=field, show=lambda row: _iso(at[row]))
+    return np.where(first >= 0, at[first], np.nan)
+
+
+def _iso(moment: float) -> str:
+    return pd.Timestamp(moment, unit="s", tz="UTC").isoformat()
+
+
+def _dimension(cats: Categories, order: IntArray) -> tuple[IntArray, list[str]]:
+    """Codes per touch (in `order`) and sorted labels; an empty cell is `NONE_LABEL`."""
+    labels = [*cats.labels, NONE_LABEL]
+    touch = np.where(cats.codes < 0, len(labels) - 1, cats.codes)[order]
+    used = np.bincount(touch, minlength=len(labels)) > 0
+    ranked = sorted({label for label, u in zip(labels, used, strict=True) if u})
+    position = {label: k for k, label in enumerate(ranked)}
+    remap = np.array([position.get(label, -1) for label in labels], dtype=np.int64)
+    return remap[touch], ranked
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is parsed: parsing builds a few very large
+    lists (a million journey ids) that each collection would walk again (a second per
+    million journeys, measured), and creates no reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_input(
@@ -432,9 +481,11 @@ def read_input(
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use touches or paths")
-    frame = read_frame(path, encoding)
     try:
-        return read_paths(frame, currency) if fmt == "paths" else read_touches(frame, currency)
+        with _collector_paused():
+            if fmt == "paths":
+                return read_paths(read_frame(path, encoding), currency)
+            return read_touches(read_frame(path, encoding), currency)  # the table is let go
     except MissingCurrencyError as exc:
         fix = "fill in its currency cell" if exc.has_column else "add a currency column"
         raise InputError(

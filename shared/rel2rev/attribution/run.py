@@ -49,7 +49,7 @@ def canonical_model(name: str) -> str:
 
 def _position(table: JourneyTable, by: str, rule: PositionRule) -> Credit:
     conversions = position_conversions(table.converting, by, rule)
-    return Credit(conversions, lambda: position_weights(table, rule))
+    return Credit(conversions, lambda t: position_weights(t, rule))
 
 
 def _markov(table: JourneyTable, by: str, order: int) -> Credit:
@@ -64,7 +64,7 @@ def _markov(table: JourneyTable, by: str, order: int) -> Credit:
     }
     return Credit(
         effects / effects.sum() * converting,
-        lambda: spread_over_touches(table, by, lambda _j, code: effects[code]),
+        lambda t: spread_over_touches(t, by, lambda _j, code: effects[code]),
         diagnostics,
     )
 
@@ -73,7 +73,7 @@ def _shapley(table: JourneyTable, by: str) -> Credit:
     """The coalition game: each converting journey's conversion split evenly over its distinct
     values (the exact Shapley value); deal lines and touch credits use that same even split."""
     phi = coalition_shapley(table, by)
-    return Credit(phi, lambda: spread_over_touches(table, by, lambda j, _code: np.ones(len(j))))
+    return Credit(phi, lambda t: spread_over_touches(t, by, lambda j, _code: np.ones(len(j))))
 
 
 def _shapley_rate(table: JourneyTable, by: str) -> Credit:
@@ -86,18 +86,17 @@ def _shapley_rate(table: JourneyTable, by: str) -> Credit:
     phi = np.where(phi.sum(axis=1, keepdims=True) > 0, phi, members)
     weights = phi / phi.sum(axis=1, keepdims=True)
 
-    def pair_weight(journey: IntArray, code: IntArray) -> FloatArray:
-        masks = journey_masks(table, by)[journey]
-        row = np.minimum(np.searchsorted(game.masks, masks), len(game.masks) - 1)
-        found: FloatArray = np.where(game.masks[row] == masks, weights[row, code], 0.0)
-        return found
+    def touch_weights(journeys: JourneyTable) -> FloatArray:
+        def pair_weight(journey: IntArray, code: IntArray) -> FloatArray:
+            masks = journey_masks(journeys, by)[journey]
+            row = np.minimum(np.searchsorted(game.masks, masks), len(game.masks) - 1)
+            found: FloatArray = np.where(game.masks[row] == masks, weights[row, code], 0.0)
+            return found
+
+        return spread_over_touches(journeys, by, pair_weight)
 
     diagnostics = {"value_sets": float(len(game.masks)), "base_rate": game.base_rate}
-    return Credit(
-        game.conversions @ weights,
-        lambda: spread_over_touches(table, by, pair_weight),
-        diagnostics,
-    )
+    return Credit(game.conversions @ weights, touch_weights, diagnostics)
 
 
 def _hazard(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
@@ -107,7 +106,11 @@ def _hazard(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
     for label, beta, omega in zip(model.labels_, model.beta_, model.omega_, strict=True):
         diagnostics[f"beta_per_day:{label}"] = float(beta)
         diagnostics[f"omega_per_day:{label}"] = float(omega)
-    return Credit(conversions_by_value(table, by, weights), lambda: weights, diagnostics)
+    return Credit(
+        conversions_by_value(table, by, weights),
+        lambda t: weights if t is table else model.touch_weights(t),
+        diagnostics,
+    )
 
 
 def model_credit(

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
 from rel2rev.attribution.io import FORMATS, read_input
+from rel2rev.attribution.report import DealLines
 from rel2rev.attribution.run import MODEL_ALIASES
 from rel2rev.cli.args import add_encoding
 from rel2rev.cli.formats import attribute_epilog
@@ -124,6 +125,22 @@ def _unattributed(result: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _deal_lines(lines: DealLines) -> list[dict[str, Any]]:
+    """The lines as JSON objects, straight from their columns."""
+    columns = zip(
+        lines.column("deal_id"),
+        lines.column("value"),
+        lines.column("share"),
+        lines.column("amount"),
+        lines.column("amount_currency"),
+        strict=True,
+    )
+    return [
+        {"deal_id": deal, "value": value, "share": share, "amount": str(amount), "currency": code}
+        for deal, value, share, amount, code in columns
+    ]
+
+
 def to_json(report: AttributionReport) -> dict[str, Any]:
     """`{"won": {CURRENCY: amount}, "models": {NAME: {"shares", "conversions", "revenue",
     "deal_lines", "unattributed", ...}}}`.
@@ -155,11 +172,7 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
             "conversions": result.conversions,
             "revenue": revenue,
             "revenue_by_currency": by_currency,
-            "deal_lines": [
-                {"deal_id": line.deal_id, "value": line.value, "share": line.share,
-                 "amount": str(line.amount.amount), "currency": line.amount.currency}
-                for line in result.deal_lines
-            ],
+            "deal_lines": _deal_lines(result.deal_lines),
             "unattributed": _unattributed(result),
         }  # fmt: skip
         if result.share_intervals:
