@@ -10,6 +10,7 @@ reader would: the first row flagged is re-checked on its own to word the message
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -158,14 +159,10 @@ def seconds(column: Column, field: str, *, required: bool) -> FloatArray:
         values[pc.is_null(column).to_numpy(zero_copy_only=False)] = np.nan
     else:
         cats = categories(column)
-        parsed = pd.to_datetime(
-            pd.Series(cats.labels, dtype=object), utc=True, errors="coerce", format="ISO8601"
-        )
-        unparsed = parsed.isna().to_numpy()
-        row = cats.first(unparsed)
+        at = _iso_seconds(cats.labels)
+        row = cats.first(np.isnan(at))
         if row is not None:
             raise bad(row, field, f"cannot parse {cats.text(row)!r} as a date")
-        at = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
         values = np.append(at, np.nan)[cats.codes]
     if required and np.isnan(values).any():
         raise bad(int(np.flatnonzero(np.isnan(values))[0]), field, "missing")
@@ -189,6 +186,25 @@ def _iso_timestamps(column: Column) -> Column | None:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
     return None
+
+
+_ZONED = re.compile(r":.*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$")
+"""An ISO 8601 time of day followed by a zone: `Z`, `+02`, `+0200` or `+02:00`."""
+
+
+def _iso_seconds(texts: list[str]) -> FloatArray:
+    """ISO 8601 texts to seconds since the epoch (NaN where unreadable), those with a zone
+    apart from those without: pandas' parser, given both at once, can read a time without a
+    zone in the zone of the one before it (pandas-dev/pandas#61389)."""
+    zoned = np.array([bool(_ZONED.search(text)) for text in texts], dtype=bool)
+    out = np.full(len(texts), np.nan)
+    for part in (np.flatnonzero(zoned), np.flatnonzero(~zoned)):
+        if len(part):
+            chosen = pd.Series([texts[i] for i in part], dtype=object)
+            times = pd.to_datetime(chosen, utc=True, errors="coerce", format="ISO8601")
+            since = times - pd.Timestamp(0, tz="UTC")
+            out[part] = since.dt.total_seconds().to_numpy(dtype=np.float64)
+    return out
 
 
 def counts(column: Column, field: str) -> FloatArray:
@@ -253,10 +269,15 @@ def _decimals(value: Decimal) -> int:
 @dataclass(frozen=True)
 class Amounts:
     """Exact amounts: per row a code into `values` (-1 where empty); equal amounts share a
-    code whatever their digits (`100` and `100.00`)."""
+    code whatever their digits (`100` and `100.00`); `cells` keeps each row's own text."""
 
     codes: IntArray
     values: list[Decimal]
+    cells: Categories
+
+    def written(self, row: int) -> str:
+        """The amount of `row` as the file wrote it (as a decimal)."""
+        return str(Decimal(self.cells.text(row)))
 
 
 def amounts(column: Column, field: str, currency: Categories, *, has_column: bool) -> Amounts:
@@ -286,7 +307,7 @@ def amounts(column: Column, field: str, currency: Categories, *, has_column: boo
     for label, value in enumerate(parsed):
         if value is not None:
             remap[label] = numbering.setdefault(value, len(numbering))
-    return Amounts(remap[cats.codes], list(numbering))
+    return Amounts(remap[cats.codes], list(numbering), cats)
 
 
 def flags(column: Column, field: str) -> BoolArray:

@@ -17,6 +17,10 @@ the default the caller passes (`--currency`); with neither it is an error, never
 CSV may be comma or semicolon separated; CSV and JSONL are read as UTF-8 unless told otherwise
 (`encoding`). Every error names the data row (1 = the first row after the header / the first
 line) and the field, and is raised as `InputError`.
+
+Files are read as columns, never a Python object per row: Arrow reads CSV (in threads) and
+Parquet (low-cardinality text as the dictionaries it is stored as), `cells` parses each column
+by its distinct values, and one stable sort orders the touches (docs/analyst-files.md).
 """
 
 from __future__ import annotations
@@ -388,7 +392,7 @@ def _outcomes(
         values = parsed.values
         first = groups.single(
             parsed.codes, parsed.codes >= 0,
-            field="revenue", show=lambda row: str(values[parsed.codes[row]]),
+            field="revenue", show=parsed.written,
         )  # fmt: skip
         revenue = np.where(first >= 0, parsed.codes[first], -1)
     journey_currency = np.full(n, -1 if currency is None else 0, np.int64)  # the default
@@ -438,12 +442,10 @@ def _money(
 def _per_journey_times(column: pa.ChunkedArray, field: str, groups: JourneyRows) -> FloatArray:
     """A per-journey time column: each journey's value (NaN when it has none)."""
     at = seconds(column, field, required=False)
-    first = groups.single(at, ~np.isnan(at), field=field, show=lambda row: _iso(at[row]))
+    first = groups.single(
+        at, ~np.isnan(at), field=field, show=lambda row: cell(column[row].as_py())
+    )
     return np.where(first >= 0, at[first], np.nan)
-
-
-def _iso(moment: float) -> str:
-    return pd.Timestamp(moment, unit="s", tz="UTC").isoformat()
 
 
 def _dimension(cats: Categories, order: IntArray) -> tuple[IntArray, list[str]]:
