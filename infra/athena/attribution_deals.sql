@@ -10,7 +10,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.attribution_deals (
   `share` double COMMENT 'Share of the deal credited to the value (0-1)',
   `currency` string COMMENT 'ISO 4217 currency of the deal',
   `amount` decimal(38,4) COMMENT 'Credited amount, exact (largest-remainder rounded)',
-  `closed_at` timestamp COMMENT 'When the deal closed (UTC)'
+  `closed_at` timestamp COMMENT 'When the deal closed (UTC)',
+  `deal_name` string COMMENT 'The deal''s name in the CRM',
+  `account_id` string COMMENT 'The account (company) the deal is with',
+  `stage` string COMMENT 'The deal''s stage as known at the run''s as-of',
+  `deal_amount` decimal(38,4) COMMENT 'The deal''s whole amount, exact, in `currency` (empty: not recorded)'
 )
 COMMENT 'Per-deal credit lines per model and dimension; each deal''s lines for a model and dimension sum exactly to the deal amount.'
 PARTITIONED BY (`workspace` string, `run_id` string)

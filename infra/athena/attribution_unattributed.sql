@@ -9,7 +9,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS rel2rev.attribution_unattributed (
   `reason` string COMMENT 'no_linked_contact, no_touch_in_lookback, no_touches, no_amount or model_failed',
   `currency` string COMMENT 'ISO 4217 currency of the deal (empty: no amount)',
   `amount` decimal(38,4) COMMENT 'The deal''s whole amount, exact',
-  `closed_at` timestamp COMMENT 'When the deal closed (UTC)'
+  `closed_at` timestamp COMMENT 'When the deal closed (UTC)',
+  `deal_name` string COMMENT 'The deal''s name in the CRM',
+  `account_id` string COMMENT 'The account (company) the deal is with',
+  `stage` string COMMENT 'The deal''s stage as known at the run''s as-of'
 )
 COMMENT 'Won deals a model left unattributed for a dimension, with the reason; with attribution_deals they hold every won deal exactly once per model and dimension.'
 PARTITIONED BY (`workspace` string, `run_id` string)

@@ -143,6 +143,9 @@ class DealCredit(_Body):
     deal_id: str
     closed_at: datetime | None
     amount: Money | None = Field(description="The deal's amount (None: won without one)")
+    name: str | None = Field(None, description="The deal's name in the CRM")
+    account_id: str | None = Field(None, description="The account (company) the deal is with")
+    stage: str | None = Field(None, description="The deal's stage as known at the run's as-of")
     lines: list[DealLine]
     unattributed: list[DealGap] = Field(default_factory=list)
 

@@ -94,6 +94,9 @@ def deal_credit(
         deal_id=deal.deal_id,
         closed_at=deal.closed_at,
         amount=deal.amount,
+        name=deal.name,
+        account_id=deal.account_id,
+        stage=deal.stage,
         lines=[
             DealLine(model=x.model, by=x.by, value=x.value, share=x.share, amount=x.amount)
             for x in deal.lines
@@ -109,18 +112,27 @@ def deal_credit(
 
 CSV_COLUMNS = (
     "deal_id", "closed_at", "model", "by", "value", "share", "amount", "currency", "unattributed",
+    "deal_name", "account_id", "stage", "deal_amount",
 )  # fmt: skip
 
 
 def deals_csv(deals: Iterable[DealCredit]) -> str:
     """Deal credit lines as CSV, one row per line, then one row per unattributed line (empty
     value and share, the deal's amount, the reason in `unattributed`): per model, dimension
-    and currency the `amount` column sums to what was won. Amounts are exact decimal text."""
+    and currency the `amount` column sums to what was won. Every row ends with what finance
+    joins on: the deal's name, account, stage and whole amount. Amounts are exact decimal
+    text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for deal in deals:
         closed = deal.closed_at.isoformat() if deal.closed_at else ""
+        facts = (
+            deal.name or "",
+            deal.account_id or "",
+            deal.stage or "",
+            str(deal.amount.amount) if deal.amount else "",
+        )
         for line in deal.lines:
             writer.writerow(
                 (
@@ -133,6 +145,7 @@ def deals_csv(deals: Iterable[DealCredit]) -> str:
                     str(line.amount.amount),
                     line.amount.currency,
                     "",
+                    *facts,
                 )
             )
         for gap in deal.unattributed:
@@ -148,6 +161,7 @@ def deals_csv(deals: Iterable[DealCredit]) -> str:
                     str(amount.amount) if amount else "",
                     amount.currency if amount else "",
                     gap.reason,
+                    *facts,
                 )
             )
     return out.getvalue()

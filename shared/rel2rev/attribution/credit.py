@@ -89,9 +89,14 @@ def finish(
 
 
 def _is_deal(table: JourneyTable) -> BoolArray:
-    """The journeys that get deal lines: converting, with an amount and touches."""
-    has_amount = np.array([amount is not None for amount in table.amounts], dtype=bool)
+    """The journeys that get deal lines: converting, with an amount above zero and touches."""
+    has_amount = np.array([_has_amount(amount) for amount in table.amounts], dtype=bool)
     return has_amount & (table.conversions > 0) & (table.lengths > 0)
+
+
+def _has_amount(amount: Money | None) -> bool:
+    """A deal amount there is something to split (a zero amount is `no_amount`)."""
+    return amount is not None and amount.amount != 0
 
 
 def unattributed(
@@ -103,8 +108,8 @@ def unattributed(
     for row in np.flatnonzero(table.conversions > 0):
         amount = table.amounts[int(row)]
         if reason is not None:
-            why = reason if amount is not None else "no_amount"
-        elif amount is None:
+            why = reason if _has_amount(amount) else "no_amount"
+        elif not _has_amount(amount):
             why = "no_amount"
         elif table.lengths[row] == 0:
             why = table.reason(int(row))
@@ -128,6 +133,8 @@ def won_amounts(table: JourneyTable) -> dict[str, Money]:
 
 SHARE_SCALE = 2**32
 """Deal splits weigh each value by its share rounded to a multiple of 2^-32 (an integer weight)."""
+SHARE_DECIMALS = 6
+"""A deal line's `share` is shown rounded to this many decimals; its money is exact."""
 
 
 def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatArray) -> DealLines:
@@ -138,8 +145,10 @@ def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatAr
     is split by `rel2rev.money.allocate` over these integer weights (floors of the exact parts
     in minor units, the units left one each to the largest remainders, ties to the value
     touched first), so `allocate(amount, {value: w})` reproduces every line. Values whose
-    weight rounds to 0 get no line. Done in exact int64 arithmetic for every deal below
-    2^31 minor units, through `allocate` itself above. The lines come back as columns.
+    weight rounds to 0, or whose part is less than one minor unit, get no line; `share` is
+    w over the deal's weights, rounded to `SHARE_DECIMALS` for display. Done in exact int64
+    arithmetic for every deal below 2^31 minor units, through `allocate` itself above. The
+    lines come back as columns.
     """
     codes, labels = table.codes(dimension)
     n_values = max(len(labels), 1)
@@ -166,8 +175,10 @@ def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatAr
     pairs, first, scaled, journey = pairs[keep], first[keep], scaled[keep], journey[keep]
     deals, group = np.unique(journey, return_inverse=True)
     money = [amounts[int(j)] for j in deals]
-    units = split_units(money, group, first, scaled)
-    weight_sum = np.bincount(group, weights=scaled)[group]
+    units = np.array(split_units(money, group, first, scaled), dtype=object)
+    kept = np.flatnonzero(units != 0)  # a line of no money is no line
+    share = _shown(scaled[kept] / np.bincount(group, weights=scaled)[group[kept]])
+    group, units, codes = group[kept], units[kept], (pairs % n_values)[kept]
     deal_ids = [table.ids[int(j)] for j in deals]
     currencies = [m.currency for m in money]
     exponents = [minor_exponent(c) for c in currencies]
@@ -176,12 +187,21 @@ def deal_lines(table: JourneyTable, dimension: str, model: str, weights: FloatAr
         {
             "deal_id": [deal_ids[g] for g in groups],
             "model": [model] * len(groups),
-            "value": [labels[c] for c in (pairs % n_values).tolist()],
-            "share": (scaled / weight_sum).tolist(),
+            "value": [labels[c] for c in codes.tolist()],
+            "share": share.tolist(),
             "amount": [decimal_of(u, exponents[g]) for u, g in zip(units, groups, strict=True)],
             "amount_currency": [currencies[g] for g in groups],
         }
     )
+
+
+def _shown(share: FloatArray) -> FloatArray:
+    """Shares rounded to `SHARE_DECIMALS`; one that would round to 0 (a line of a few minor
+    units on a large deal) keeps its first significant digits instead."""
+    shown = np.round(share, SHARE_DECIMALS)
+    for i in np.flatnonzero(shown == 0):
+        shown[i] = float(f"{share[i]:.{SHARE_DECIMALS}g}")
+    return shown
 
 
 _EXACT_INT64 = 2**31

@@ -9,7 +9,7 @@ their as-of state (`rel2rev.cutoff`) is decided per deal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -28,17 +28,20 @@ from rel2rev.cutoff import close_of, known_at
 from rel2rev.engine import frames
 from rel2rev.engine.backends import Engine
 from rel2rev.engine.journeys import DIMENSION_COLUMNS, Inputs, journey_expressions
-from rel2rev.records import DealStatus, WorkspaceRecords
+from rel2rev.records import Deal, DealStatus, WorkspaceRecords
 
 _DIMENSION_NAMES = {"contact_id": "contact"}
 
 
 @dataclass(frozen=True)
 class RunJourneys:
-    """A run's journeys and, for each won deal among them, when it closed."""
+    """A run's journeys and, for each won deal among them, when it closed and the deal as
+    known at the as-of (its name, account and stage: what finance joins credit lines on;
+    empty for journeys built from `Journey` objects, which carry none)."""
 
     table: JourneyTable
     closed: dict[str, datetime]
+    won: dict[str, Deal] = field(default_factory=dict)
 
 
 def run_journeys(
@@ -111,18 +114,21 @@ def run_journeys(
     closed = {
         d.deal_id: d.closed_at or end for d, w, end in zip(deals, won, ends, strict=True) if w
     }
-    return RunJourneys(table=table, closed=closed)
+    known = {d.deal_id: d for d, w in zip(deals, won, strict=True) if w}
+    return RunJourneys(table=table, closed=closed, won=known)
 
 
-def journeys_of(journeys: Sequence[Journey]) -> RunJourneys:
+def journeys_of(journeys: Sequence[Journey], deals: Sequence[Deal] = ()) -> RunJourneys:
     """`RunJourneys` of journeys built record by record (`build_journeys`): the reference
-    every engine is tested and measured against."""
+    every engine is tested and measured against; `deals` (as known at the as-of) name the
+    won ones."""
     closed: dict[str, datetime] = {}
     for j in journeys:
         moment = j.closed_at or j.converted_at
         if j.converted and moment is not None:
             closed[j.journey_id] = moment
-    return RunJourneys(table=JourneyTable.from_journeys(journeys), closed=closed)
+    won = {d.deal_id: d for d in deals if d.deal_id in closed}
+    return RunJourneys(table=JourneyTable.from_journeys(journeys), closed=closed, won=won)
 
 
 def _seconds(column: pa.ChunkedArray) -> FloatArray:

@@ -30,6 +30,7 @@ from rel2rev.exports.tables import (
 from rel2rev.money import Money
 from rel2rev.results.contracts import (
     AttributionResults,
+    DealAttribution,
     FunnelResults,
     Relationship,
     RunResults,
@@ -169,8 +170,10 @@ def funnel_delay_table(results: RunResults) -> Table:
 
 
 def attribution_deal_table(results: RunResults) -> Table:
-    """Per-deal credit lines."""
-    lines = _attribution(results).lines
+    """Per-deal credit lines, with the deal facts finance joins on."""
+    attribution = _attribution(results)
+    lines = attribution.lines
+    deals = _deals_of(attribution, lines.column("deal_id"))
     return Table(
         AttributionDealRow,
         model=lines.column("model"),
@@ -181,12 +184,18 @@ def attribution_deal_table(results: RunResults) -> Table:
         currency=lines.column("amount_currency"),
         amount=lines.column("amount"),
         closed_at=lines.column("closed_at"),
+        deal_name=[d.name for d in deals],
+        account_id=[d.account_id for d in deals],
+        stage=[d.stage for d in deals],
+        deal_amount=[d.amount.amount if d.amount else None for d in deals],
     )
 
 
 def attribution_unattributed_table(results: RunResults) -> Table:
-    """Won deals each model left unattributed, with the reason."""
-    gaps = _attribution(results).unattributed
+    """Won deals each model left unattributed, with the reason and the deal facts."""
+    attribution = _attribution(results)
+    gaps = attribution.unattributed
+    deals = _deals_of(attribution, [x.deal_id for x in gaps])
     return Table(
         AttributionUnattributedRow,
         model=[x.model for x in gaps],
@@ -196,7 +205,16 @@ def attribution_unattributed_table(results: RunResults) -> Table:
         currency=[x.amount.currency if x.amount else None for x in gaps],
         amount=[x.amount.amount if x.amount else None for x in gaps],
         closed_at=[x.closed_at for x in gaps],
+        deal_name=[d.name for d in deals],
+        account_id=[d.account_id for d in deals],
+        stage=[d.stage for d in deals],
     )
+
+
+def _deals_of(attribution: AttributionResults, ids: list[str]) -> list[DealAttribution]:
+    """The won deal behind each id (a bare one for a deal the results do not list)."""
+    by_id = {deal.deal_id: deal for deal in attribution.deals}
+    return [by_id.get(deal_id) or DealAttribution(deal_id=deal_id) for deal_id in ids]
 
 
 def attribution_reconciliation_table(results: RunResults) -> Table:

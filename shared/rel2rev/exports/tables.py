@@ -152,6 +152,12 @@ class AttributionDealRow(ExportRow):
     currency: str = Field(description="ISO 4217 currency of the deal")
     amount: Decimal = Field(description="Credited amount, exact (largest-remainder rounded)")
     closed_at: datetime | None = Field(description="When the deal closed (UTC)")
+    deal_name: str | None = Field(description="The deal's name in the CRM")
+    account_id: str | None = Field(description="The account (company) the deal is with")
+    stage: str | None = Field(description="The deal's stage as known at the run's as-of")
+    deal_amount: Decimal | None = Field(
+        description="The deal's whole amount, exact, in `currency` (empty: not recorded)"
+    )
 
 
 class AttributionUnattributedRow(ExportRow):
@@ -172,6 +178,9 @@ class AttributionUnattributedRow(ExportRow):
     currency: str | None = Field(description="ISO 4217 currency of the deal (empty: no amount)")
     amount: Decimal | None = Field(description="The deal's whole amount, exact")
     closed_at: datetime | None = Field(description="When the deal closed (UTC)")
+    deal_name: str | None = Field(description="The deal's name in the CRM")
+    account_id: str | None = Field(description="The account (company) the deal is with")
+    stage: str | None = Field(description="The deal's stage as known at the run's as-of")
 
 
 class AttributionReconciliationRow(ExportRow):

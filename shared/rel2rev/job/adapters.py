@@ -204,16 +204,24 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
 
 
 def won_deals(journeys: RunJourneys) -> list[DealAttribution]:
-    """Every won deal of the journeys, with its amount and close, and no line yet."""
+    """Every won deal of the journeys, with its amount, close, name, account and stage, and
+    no line yet."""
     table = journeys.table
-    return [
-        DealAttribution(
-            deal_id=table.ids[row],
-            closed_at=journeys.closed[table.ids[row]],
-            amount=table.amounts[row],
+    out = []
+    for row in map(int, np.flatnonzero(table.conversions > 0)):
+        deal_id = table.ids[row]
+        deal = journeys.won.get(deal_id)
+        out.append(
+            DealAttribution(
+                deal_id=deal_id,
+                closed_at=journeys.closed[deal_id],
+                amount=table.amounts[row],
+                name=deal.name if deal else None,
+                account_id=deal.account_id if deal else None,
+                stage=deal.stage if deal else None,
+            )
         )
-        for row in map(int, np.flatnonzero(table.conversions > 0))
-    ]
+    return out
 
 
 def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[ModelHoldout]:

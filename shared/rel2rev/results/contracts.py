@@ -305,6 +305,9 @@ class DealAttribution(_Frozen):
     deal_id: str
     closed_at: UtcDatetime | None = None
     amount: Money | None = None
+    name: str | None = Field(None, description="The deal's name in the CRM")
+    account_id: str | None = Field(None, description="The account (company) the deal is with")
+    stage: str | None = Field(None, description="The deal's stage as known at the run's as-of")
     lines: CreditLines = Field(default_factory=CreditLines)
     unattributed: list[UnattributedCredit] = Field(default_factory=list)
 

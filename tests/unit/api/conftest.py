@@ -118,7 +118,14 @@ LINES = [
     _line("d2", "first", "linkedin", "1", "30.00", "USD", APRIL),
 ]
 WON = [
-    DealAttribution(deal_id="d1", closed_at=MAY, amount=Money.of("100.01", "EUR")),
+    DealAttribution(
+        deal_id="d1",
+        closed_at=MAY,
+        amount=Money.of("100.01", "EUR"),
+        name="Acme renewal",
+        account_id="acme.com",
+        stage="closedwon",
+    ),
     DealAttribution(deal_id="d2", closed_at=APRIL, amount=Money.of("30.00", "USD")),
     DealAttribution(deal_id="d3", closed_at=MAY, amount=Money.of("20.00", "EUR")),
 ]

@@ -232,6 +232,15 @@ def test_deals_as_csv(stored: dict[str, Any]) -> None:
     assert [(r["deal_id"], r["value"], r["unattributed"]) for r in rows if r["unattributed"]] == [
         ("d3", "", "no_touch_in_lookback")
     ]
+    finance = {
+        (r["deal_id"], r["deal_name"], r["account_id"], r["stage"], r["deal_amount"]) for r in rows
+    }
+    assert finance == {
+        ("d1", "Acme renewal", "acme.com", "closedwon", "100.01"),
+        ("d2", "", "", "", "30.00"),
+        ("d3", "", "", "", "20.00"),
+    }
+    assert list(rows[0])[-4:] == ["deal_name", "account_id", "stage", "deal_amount"]
 
 
 def test_a_forged_cursor_is_400(stored: dict[str, Any]) -> None:
@@ -244,6 +253,10 @@ def test_deal_by_id_and_other_workspaces_see_nothing(stored: dict[str, Any]) -> 
     status, _, body = call("GET", "/v1/attribution/deals/d1", query={"model": "first"})
     assert status == 200
     assert body["deals"][0]["amount"] == {"amount": "100.01", "currency": "EUR"}
+    deal = body["deals"][0]
+    assert (deal["name"], deal["account_id"], deal["stage"]) == (
+        "Acme renewal", "acme.com", "closedwon",
+    )  # fmt: skip
     assert call("GET", "/v1/attribution/deals/nope")[0] == 404
     assert call("GET", "/v1/attribution/deals/d1", workspace="other")[0] == 404
     run_id = stored["run_id"]

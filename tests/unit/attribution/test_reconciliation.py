@@ -128,7 +128,7 @@ def documented_split(table: object, row: int, weights: object, money: object) ->
     """The rule `deal_lines` documents, written out: each value's share of the deal (touch
     weights summed in touch order, the total over values in label order; all zero: even),
     rounded to an integer weight round(share × 2^32), split by `allocate` in first-touch
-    order; values with weight 0 get no line."""
+    order; values with weight 0, and parts of no money, get no line."""
     import numpy as np
 
     from rel2rev.money import allocate
@@ -142,7 +142,8 @@ def documented_split(table: object, row: int, weights: object, money: object) ->
         total += raw[code]
     share = {c: (w / total if total > 0 else 1.0 / len(raw)) for c, w in raw.items()}
     scaled = {labels[c]: int(np.rint(s * 2**32)) for c, s in share.items()}
-    return allocate(money, {v: w for v, w in scaled.items() if w > 0})  # type: ignore[arg-type]
+    parts = allocate(money, {v: w for v, w in scaled.items() if w > 0})  # type: ignore[arg-type]
+    return {v: part for v, part in parts.items() if part.amount != 0}
 
 
 def test_issue_example_u_shaped_on_a_billion_matches_the_documented_rule() -> None:

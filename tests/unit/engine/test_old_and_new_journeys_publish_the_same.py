@@ -30,7 +30,8 @@ def test_engine_and_reference_journeys_publish_the_same_attribution(
     records = in_order(known_at(world.records, run.window_end))
     lookback = timedelta(days=run.parameters.lookback_days)
     reference = journeys_of(
-        build_journeys(records, as_of=run.window_end, lookback=lookback, since=run.window_start)
+        build_journeys(records, as_of=run.window_end, lookback=lookback, since=run.window_start),
+        records.deals,
     )
     with DuckDBEngine() as engine:
         built = adapters.journeys_for(records, run, engine)

@@ -56,6 +56,14 @@ def test_every_credited_deal_reconciles_to_its_booked_amount(world: World, run: 
         assert amount is not None
         assert total == amount.amount, (model, dimension, deal_id)
         assert currencies[deal_id] == {amount.currency}
+    deals = {d.deal_id: d for d in world.records.deals}
+    for row in table:  # what finance joins on, on every line
+        deal = deals[row["deal_id"]]
+        assert (row["deal_name"], row["account_id"], row["stage"]) == (
+            deal.name, deal.account_id, deal.stage,
+        )  # fmt: skip
+        assert row["deal_amount"] == won[row["deal_id"]].amount  # type: ignore[union-attr]
+        assert row["amount"] > 0
     credited_models = {model for model, _, _ in sums}
     assert {"first", "linear", "markov", "shapley"} <= credited_models
     csv_rows = list(csv.DictReader(io.StringIO(files[csv_path("attribution_deals")].decode())))

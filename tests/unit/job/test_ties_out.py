@@ -48,7 +48,10 @@ def world() -> WorkspaceRecords:
         account_id="quiet.example",
         created_at=END - timedelta(days=400),
     )
+    touched = next(d for d in records.deals if d.contact_roles)  # its people have touches
+    people = [r.contact_id for r in touched.contact_roles]
     extra = [
+        _won("zero", touched.account_id, Money.of("0.00", "EUR"), people),  # nothing to split
         _won("orphan", None, Money.of("1234.56", "EUR"), []),  # nobody linked
         _won("quiet", "quiet.example", Money.of("999999999.99", "EUR"), []),  # no touch
         _won("free", "quiet.example", None, ["silent"]),  # won without an amount
@@ -134,7 +137,36 @@ def test_every_won_deal_appears_exactly_once_per_model_and_dimension(
         ("quiet", "no_touch_in_lookback"),
         ("free", "no_amount"),
         ("yen", "no_touch_in_lookback"),
+        ("zero", "no_amount"),
     } <= reasons
+
+
+def test_won_deals_carry_what_finance_joins_on(
+    world: WorkspaceRecords, results: RunResults
+) -> None:
+    """Name, account and stage of every won deal, as the records have them at the as-of."""
+    attribution = results.attribution
+    assert attribution is not None
+    records = {d.deal_id: d for d in world.deals}
+    assert attribution.deals
+    for deal in attribution.deals:
+        record = records[deal.deal_id]
+        assert (deal.name, deal.account_id, deal.stage) == (
+            record.name, record.account_id, record.stage,
+        )  # fmt: skip
+    assert any(deal.name for deal in attribution.deals), "the simulator names its deals"
+
+
+def test_no_line_without_money_and_shares_shown_rounded(results: RunResults) -> None:
+    """A line carries at least one minor unit; its share is rounded to 6 decimals (a share
+    below 1e-6 keeps 6 significant digits, never 0)."""
+    attribution = results.attribution
+    assert attribution is not None
+    for line in attribution.lines:
+        assert line.amount.amount > 0, line
+        assert line.share > 0, line
+        assert line.share == round(line.share, 6) or line.share < 1e-6, line
+    assert "zero" not in {line.deal_id for line in attribution.lines}
 
 
 def test_shares_and_conversions_are_never_negative(results: RunResults) -> None:
