@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
+from rel2rev.cli.local import shell_exports
 from rel2rev.demo.flow import DemoConfig, DemoFlow
 from rel2rev.demo.summary import print_summary
 from rel2rev.errors import InputError
@@ -46,6 +47,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def keep_up_guide(stack: LocalStack, api_key: str, workspace: str) -> list[str]:
+    """What `demo --keep-up` prints once the demo ran: the API, the key, the environment the
+    CLI needs, and commands that work as printed (one per line, never wrapped)."""
+    bearer = f"-H 'Authorization: Bearer {api_key}'"
+    api = stack.api_url
+    return [
+        f"The stack stays up with the demo's data: API {api}",
+        f"  Swagger UI {api}{swagger.DOCS_PATH} (Authorize with the key below)",
+        f"  finance API key (bearer): {api_key}",
+        "  the finance API, with curl:",
+        f"    curl {bearer} {api}/v1/runs",
+        "    # RUN_ID from /v1/runs; the url of each export downloads it (report.html too)",
+        f"    curl {bearer} {api}/v1/runs/RUN_ID/exports",
+        f"    curl {bearer} -H 'Accept: text/csv' '{api}/v1/attribution/deals?model=linear'",
+        "  the CLI, from another shell: paste these lines first",
+        *(f"    {line}" for line in shell_exports(stack.env)),
+        f"    rel2rev keys list --workspace {workspace}",
+        f"    rel2rev keys create --workspace {workspace} --name 'my script'",
+        f"    rel2rev run --workspace {workspace}",
+        "Ctrl-C to stop.",
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run every step and print the summary; a failed step exits non-zero with its reason."""
     try:
@@ -71,13 +95,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with LocalStack(port=args.port) as stack:
         print_summary(flow.run(stack), console)
-        console.print(f"The stack stays up with the demo's data: API {stack.api_url}")
-        console.print(f"  Swagger UI {stack.api_url}{swagger.DOCS_PATH}")
-        console.print(f"  finance API key (bearer): {flow.api_key}")
-        console.print(
-            f"  try: curl -H 'Authorization: Bearer {flow.api_key}' {stack.api_url}/v1/runs"
-        )
-        console.print("Ctrl-C to stop.")
+        for line in keep_up_guide(stack, flow.api_key, flow.config.workspace):
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import threading
 from pathlib import Path
 
@@ -37,6 +37,11 @@ def _connections(path: Path | None) -> list[Connection]:
         raise InputError(f"cannot read connections from {path}: {exc}") from None
 
 
+def shell_exports(env: dict[str, str]) -> list[str]:
+    """`export NAME=value` lines (quoted for a POSIX shell) of a stack's environment."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())]
+
+
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Start the stack, print its URLs and names, and wait for Ctrl-C (or `stop`)."""
     connections = _connections(args.connections)
@@ -52,8 +57,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print("  routes")
         for route in routes:
             print(f"    {route}")
-        print("  environment (export these to use the CLI against this stack)")
-        print("    " + json.dumps(stack.env, sort_keys=True))
+        print("  environment: paste these into another shell to use the CLI against this stack")
+        for line in shell_exports(stack.env):
+            print(f"    {line}")
         print("Ctrl-C to stop.", flush=True)
         try:
             (stop or threading.Event()).wait()
