@@ -80,6 +80,10 @@ UNPLACED_WORDS = {
     "captured_outside_period": "its primary relationship was captured before the window",
 }
 HEADLINE_MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
+DATA_DRIVEN_MODELS = ("markov", "shapley", "shapley_rate", "additive_hazard")
+"""Models that learn their split from the journeys (the rest apply a fixed rule)."""
+NEAR_ZERO = Decimal("0.01")
+"""A value credited less than this part of a model's revenue gets next to nothing."""
 """Models drawn side by side in the charts (all models are in the tables)."""
 SMALL_SUBJECTS, SMALL_EVENTS = 30, 10
 MIN_DRAWN = 3
@@ -591,6 +595,7 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
         body.append(
             figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue.")
         )
+    body += _weak_model_notes(attribution, by, values, revenue, models)
     others = [m for m in models if m not in headline]
     body.append(
         _revenue_table(
@@ -604,6 +609,44 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
             )
         )
     return body
+
+
+def _weak_model_notes(
+    attribution: AttributionResults,
+    by: str,
+    values: Sequence[str],
+    revenue: dict[str, dict[str, Decimal]],
+    models: Sequence[str],
+) -> list[str]:
+    """Warnings beside a dimension's numbers: a data-driven model that gives next to nothing
+    to most values (its credit rests on a few), or that ranked held-out journeys worse than a
+    coin flip (scored by channel)."""
+    notes = []
+    for model in (m for m in models if m in DATA_DRIVEN_MODELS):
+        total = sum((revenue[v].get(model, Decimal(0)) for v in values), Decimal(0))
+        if total <= 0 or len(values) < 3:
+            continue
+        small = [v for v in values if revenue[v].get(model, Decimal(0)) < total * NEAR_ZERO]
+        if len(small) * 2 > len(values):
+            notes.append(
+                note(
+                    f"{model_name(model)} gives next to nothing (under {NEAR_ZERO:.0%} each) to "
+                    f"{len(small)} of {len(values)} {by} values: its credit rests on the other "
+                    f"{len(values) - len(small)}. Read it beside the rule-based models before "
+                    "moving budget on it.",
+                    kind="warning",
+                )
+            )
+    for score in attribution.holdout:
+        if score.by == by and score.model in models and score.auc is not None and score.auc < 0.5:
+            notes.append(
+                note(
+                    f"{model_name(score.model)} ranked held-out journeys worse than a coin flip "
+                    f"(AUC {score.auc:.2f}): its split of this revenue is not to be trusted.",
+                    kind="warning",
+                )
+            )
+    return notes
 
 
 def _revenue_table(

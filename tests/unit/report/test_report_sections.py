@@ -6,9 +6,11 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
+from rel2rev.money import Money
 from rel2rev.report import formatting as f
 from rel2rev.report import render_report
 from rel2rev.results.contracts import (
@@ -191,7 +193,35 @@ def test_a_model_ranking_worse_than_a_coin_flip_is_called_out(results: RunResult
     attribution = results.attribution.model_copy(update={"holdout": holdout})
     page = render_report(results.model_copy(update={"attribution": attribution}))
     assert "Markov ranked held-out journeys worse than a coin flip" in page
+    assert "Markov ranked held-out journeys worse than a coin flip (AUC 0.32): its split" in page
     assert "worse than a coin flip" not in render_report(results)
+
+
+def test_a_model_that_credits_next_to_nothing_to_most_values_is_called_out(
+    results: RunResults,
+) -> None:
+    """Beside the numbers of a dimension: Markov's revenue moved onto one value of four."""
+    assert results.attribution is not None
+    totals = [t for t in results.attribution.totals if t.model == "markov"]
+    key = ("channel", totals[0].amount.currency)
+    mine = [t for t in totals if (t.by, t.amount.currency) == key]
+    values = {t.value for t in mine}
+    assert len(values) >= 3, "the sample credits several channels under Markov"
+    whole = sum((t.amount.amount for t in mine), Decimal(0))
+
+    def onto_one(total: Any) -> Any:
+        amount = whole if total.value == mine[0].value else Decimal(0)
+        return total.model_copy(update={"amount": Money.of(amount, total.amount.currency)})
+
+    moved = [onto_one(t) if t in mine else t for t in results.attribution.totals]
+    attribution = results.attribution.model_copy(update={"totals": moved})
+    page = render_report(results.model_copy(update={"attribution": attribution}))
+    warning = (
+        f"Markov gives next to nothing (under 1% each) to {len(values) - 1} of {len(values)} "
+        f"channel values: its credit rests on the other 1."
+    )
+    assert warning in page
+    assert "gives next to nothing" not in render_report(results)
 
 
 def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> None:
