@@ -1,0 +1,19 @@
+"""The report's sections, each a function of `RunResults` returning HTML (plain language first)."""
+
+from rel2rev.report.sections.attribution import attribution_section
+from rel2rev.report.sections.caveats import caveats_section
+from rel2rev.report.sections.funnel import engagement_section, funnel_section
+from rel2rev.report.sections.people import people_section
+from rel2rev.report.sections.summary import summary_section
+from rel2rev.report.sections.survival import drivers_section, survival_section
+
+__all__ = [
+    "attribution_section",
+    "caveats_section",
+    "drivers_section",
+    "engagement_section",
+    "funnel_section",
+    "people_section",
+    "summary_section",
+    "survival_section",
+]

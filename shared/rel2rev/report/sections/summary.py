@@ -1,0 +1,63 @@
+"""The report's opening: the key figures of the run."""
+
+from __future__ import annotations
+
+from rel2rev.report import formatting as f
+from rel2rev.report.sections.common import (
+    overall_funnel,
+    revenue_by_currency,
+    won_by_currency,
+)
+from rel2rev.report.tables import key_figures, paragraph, section
+from rel2rev.results.contracts import (
+    RunResults,
+)
+
+
+def summary_section(results: RunResults) -> str:
+    """Key figures and how to read the report."""
+    counts, cards = results.run.counts, []
+    if results.funnel is not None:
+        stages = overall_funnel(results.funnel)
+        overall = [r for r in results.funnel.rows if r.by is None]
+        revenue = won_by_currency(results.funnel)
+        costs = revenue_by_currency(overall, cost=True)
+        cards += [
+            (f.integer(stages["captured"]), "Relationships captured", "people who interacted"),
+            (f.integer(stages["qualified"]), "Qualified relationships", "two-way, right person"),
+            (f.integer(results.funnel.won_deals), "Won deals", "closed won in the window"),
+            (
+                f.integer(stages["won"]),
+                "Relationships on a won deal",
+                "people on those deals' buying committees",
+            ),
+        ]
+        for currency, amount in revenue.items():
+            cards.append(
+                (f.money(amount, currency), f"Won revenue ({currency})", "closed won in the window")
+            )
+            if stages["qualified"]:
+                per = amount / stages["qualified"]
+                cards.append(
+                    (f.money(per, currency), "Revenue per qualified relationship", currency)
+                )
+            if costs.get(currency):
+                ratio = f"{amount / costs[currency]:,.1f}×"
+                cards.append(
+                    (ratio, f"Return on relationships ({currency})", "won revenue ÷ known cost")
+                )
+    cards.append((f.integer(counts.interactions), "Interactions analysed", "in the data window"))
+    return section(
+        "summary",
+        "At a glance",
+        [
+            key_figures(cards),
+            paragraph(
+                "This report follows business relationships from the first interaction to "
+                "revenue. Likes and views are counted, but the goal is relationships: two-way "
+                "exchanges with real people at real accounts, and the revenue they lead to. "
+                "Each section starts with a plain explanation; the detailed numbers are in the "
+                "tables and in the CSV/Parquet files beside this page."
+            ),
+        ],
+    )
