@@ -35,13 +35,14 @@ _DIMENSION_NAMES = {"contact_id": "contact"}
 
 @dataclass(frozen=True)
 class RunJourneys:
-    """A run's journeys and, for each won deal among them, when it closed and the deal as
-    known at the as-of (its name, account and stage: what finance joins credit lines on;
-    empty for journeys built from `Journey` objects, which carry none)."""
+    """A run's journeys and, for each won deal among them, when it closed; and every deal of
+    the journeys as known at the as-of (name, account, stage and amount: what finance joins
+    credit lines on, and the open pipeline; empty for journeys built from `Journey` objects
+    alone, which carry none)."""
 
     table: JourneyTable
     closed: dict[str, datetime]
-    won: dict[str, Deal] = field(default_factory=dict)
+    deals: dict[str, Deal] = field(default_factory=dict)
 
 
 def run_journeys(
@@ -114,21 +115,21 @@ def run_journeys(
     closed = {
         d.deal_id: d.closed_at or end for d, w, end in zip(deals, won, ends, strict=True) if w
     }
-    known = {d.deal_id: d for d, w in zip(deals, won, strict=True) if w}
-    return RunJourneys(table=table, closed=closed, won=known)
+    return RunJourneys(table=table, closed=closed, deals={d.deal_id: d for d in deals})
 
 
 def journeys_of(journeys: Sequence[Journey], deals: Sequence[Deal] = ()) -> RunJourneys:
     """`RunJourneys` of journeys built record by record (`build_journeys`): the reference
-    every engine is tested and measured against; `deals` (as known at the as-of) name the
-    won ones."""
+    every engine is tested and measured against; `deals` (as known at the as-of) are those
+    of the journeys."""
     closed: dict[str, datetime] = {}
     for j in journeys:
         moment = j.closed_at or j.converted_at
         if j.converted and moment is not None:
             closed[j.journey_id] = moment
-    won = {d.deal_id: d for d in deals if d.deal_id in closed}
-    return RunJourneys(table=JourneyTable.from_journeys(journeys), closed=closed, won=won)
+    ids = {j.journey_id for j in journeys}
+    known = {d.deal_id: d for d in deals if d.deal_id in ids}
+    return RunJourneys(table=JourneyTable.from_journeys(journeys), closed=closed, deals=known)
 
 
 def _seconds(column: pa.ChunkedArray) -> FloatArray:

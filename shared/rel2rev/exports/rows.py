@@ -11,6 +11,7 @@ from rel2rev.exports.tables import (
     AttributionDealRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    AttributionPipelineRow,
     AttributionReconciliationRow,
     AttributionTotalRow,
     AttributionUnattributedRow,
@@ -245,6 +246,19 @@ def attribution_total_table(results: RunResults) -> Table:
         currency=[t.amount.currency for t in totals],
         revenue=[t.amount.amount for t in totals],
         conversions=[t.conversions for t in totals],
+    )
+
+
+def attribution_pipeline_table(results: RunResults) -> Table:
+    """Open pipeline influenced per dimension value and currency."""
+    pipeline = _attribution(results).pipeline
+    return Table(
+        AttributionPipelineRow,
+        dimension=[p.by for p in pipeline],
+        dimension_value=[p.value for p in pipeline],
+        currency=[p.amount.currency for p in pipeline],
+        amount=[p.amount.amount for p in pipeline],
+        deals=[p.deals for p in pipeline],
     )
 
 

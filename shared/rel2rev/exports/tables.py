@@ -219,6 +219,22 @@ class AttributionTotalRow(ExportRow):
     conversions: float = Field(description="Credited conversions (fractional)")
 
 
+class AttributionPipelineRow(ExportRow):
+    """Open opportunities' amounts credited to a dimension value, per currency."""
+
+    TABLE = "attribution_pipeline"
+    DESCRIPTION = (
+        "Open pipeline influenced: each open deal's amount (as known at the as-of) split evenly "
+        "over the dimension values that touched it in the lookback, per currency."
+    )
+
+    dimension: str = Field(description="Dimension: channel")
+    dimension_value: str = Field(description="Dimension value")
+    currency: str = Field(description="ISO 4217 currency")
+    amount: Decimal = Field(description="Open amount credited to the value, exact")
+    deals: int = Field(description="Open deals the value touched")
+
+
 class AttributionComparisonRow(ExportRow):
     """The model x value comparison: each model's share of conversions per value."""
 
@@ -403,6 +419,7 @@ EXPORT_TABLES: tuple[type[ExportRow], ...] = (
     AttributionUnattributedRow,
     AttributionReconciliationRow,
     AttributionTotalRow,
+    AttributionPipelineRow,
     AttributionComparisonRow,
     AttributionFailureRow,
     AttributionHoldoutRow,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, DealLines, run_models
+from rel2rev.attribution.pipeline import open_pipeline
 from rel2rev.engine.backends import Engine
 from rel2rev.engine.table import RunJourneys, run_journeys
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
@@ -39,6 +40,7 @@ from rel2rev.results.contracts import (
     IncidencePoint,
     ModelFailure,
     ModelHoldout,
+    PipelineTotal,
     Relationship,
     RunRecord,
     ScorePoints,
@@ -198,9 +200,27 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
         totals=[x for part in parts for x in part.totals],
         unattributed_totals=unattributed_totals(gaps),
         comparison=[x for part in parts for x in part.comparison],
+        pipeline=pipeline_totals(journeys),
         failures=[x for part in parts for x in part.failures],
         holdout=holdout,
     )
+
+
+PIPELINE_BY: AttributionDimension = "channel"
+"""The dimension the open pipeline is shown by."""
+
+
+def pipeline_totals(journeys: RunJourneys) -> list[PipelineTotal]:
+    """Open deals (with an amount, as known at the as-of) split evenly over their channels."""
+    table = journeys.table
+    amounts = []
+    for deal_id in table.ids:
+        deal = journeys.deals.get(deal_id)
+        amounts.append(deal.amount if deal and deal.status is DealStatus.OPEN else None)
+    return [
+        PipelineTotal(by=PIPELINE_BY, value=value, amount=amount, deals=deals)
+        for (value, _), (amount, deals) in open_pipeline(table, amounts, PIPELINE_BY).items()
+    ]
 
 
 def won_deals(journeys: RunJourneys) -> list[DealAttribution]:
@@ -210,7 +230,7 @@ def won_deals(journeys: RunJourneys) -> list[DealAttribution]:
     out = []
     for row in map(int, np.flatnonzero(table.conversions > 0)):
         deal_id = table.ids[row]
-        deal = journeys.won.get(deal_id)
+        deal = journeys.deals.get(deal_id)
         out.append(
             DealAttribution(
                 deal_id=deal_id,

@@ -332,3 +332,76 @@ def forest_plot(title: str, desc: str, estimates: Sequence[Estimate], x_label: s
             _text(WIDTH - right + 10, y + 4, f"{ratio_text(est.value)}× ({interval})", fill="#333")
         )
     return _svg(bottom + 42, title, desc, body)
+
+
+def switchable_bar_chart(
+    title: str,
+    desc: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    fmt: Callable[[float], str],
+    shown: int = 0,
+    group_class: str = "pick",
+) -> str:
+    """Horizontal bars for one series at a time, on one shared axis.
+
+    Every series is drawn in its own `<g class="{group_class} {group_class}-{i}">` (a heading
+    naming it, its bars and value labels) over the same category labels and ticks, so bars
+    compare across series. All groups but the `shown` one carry `visibility="hidden"`: without
+    any stylesheet the chart shows that series alone, and the page's CSS can switch between
+    them (hidden marks keep their geometry).
+    """
+    if any(len(s.values) != len(categories) for s in series):
+        raise ValueError("every series needs one value per category")
+    if series and not 0 <= shown < len(series):
+        raise ValueError("the shown series must be one of the series")
+    label_width = min(210.0, max([len(c) for c in categories] + [4]) * _CHAR + 14)
+    left, right = label_width, 150.0
+    plot = WIDTH - left - right
+    bar, group = 22.0, 34.0
+    top = 30.0  # below the series heading
+    high = max([v for s in series for v in s.values] + [0.0])
+    ticks = nice_ticks(high)
+    scale = plot / ticks[-1]
+    bottom = top + group * len(categories)
+    body: list[str] = []
+    for tick in ticks:
+        x = left + tick * scale
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
+        )
+        body.append(_text(x, bottom + 15, fmt(tick), text_anchor="middle", fill="#666"))
+    for ci, category in enumerate(categories):
+        body.append(
+            _text(
+                left - 8,
+                top + ci * group + 6 + bar / 2 + 4,
+                _short(category, int((label_width - 14) / _CHAR)),
+                text_anchor="end",
+                fill="#222",
+            )
+        )
+    for si, s in enumerate(series):
+        hidden = "" if si == shown else ' visibility="hidden"'
+        marks = [_text(left, 19, s.name, fill="#222", font_weight="600")]
+        for ci, category in enumerate(categories):
+            value = s.values[ci]
+            y = top + ci * group + 6
+            width = max(0.0, value) * scale
+            tip = f"{category} — {s.name}: {fmt(value)}"
+            marks.append(
+                f'<rect class="mark" x="{left:.1f}" y="{y:.1f}" width="{max(width, 0.5):.1f}" '
+                f'height="{bar - 2:.1f}" rx="2" fill="{colour(0)}"><title>{escape(tip)}</title>'
+                "</rect>"
+            )
+            marks.append(_text(left + width + 5, y + bar / 2 + 3, fmt(value), fill="#333"))
+        body.append(
+            f'<g class="{escape(group_class)} {escape(group_class)}-{si}"{hidden}>'
+            + "".join(marks)
+            + "</g>"
+        )
+    body.append(
+        f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{bottom:.1f}" stroke="#999"/>'
+    )
+    return _svg(bottom + 26, title, desc, body)

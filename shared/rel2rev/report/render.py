@@ -6,7 +6,8 @@ from html import escape
 
 from rel2rev.report import formatting as f
 from rel2rev.report import sections
-from rel2rev.results.contracts import RunResults
+from rel2rev.report.picker import picker_css
+from rel2rev.results.contracts import ALL_MODELS, RunResults
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6675; --line:#dfe3e8; --accent:#0072B2; --warn:#9a4d00;
@@ -59,6 +60,30 @@ p.note { border-left:4px solid var(--accent); background:#eef6fb; padding:8px 12
   margin:10px 0; max-width:90ch; }
 p.note.warning { border-left-color:#d55e00; background:#fdf3ea; }
 footer { color:var(--muted); font-size:13px; padding:18px 0 40px; }
+svg { max-width:100%; height:auto; }
+p, li, figcaption, caption, header.top p { overflow-wrap:break-word; }
+header.top code { word-break:break-all; }
+.table-wrap { max-width:100%; -webkit-overflow-scrolling:touch; }
+@media (max-width: 600px) {
+  body { font-size:14px; line-height:1.5; }
+  .wrap { padding:0 14px; }
+  header.top { padding:18px 0 14px; }
+  header.top h1 { font-size:21px; }
+  h2 { font-size:19px; }
+  h3 { font-size:16px; margin:18px 0 6px; }
+  section { padding:18px 0 8px; }
+  nav.toc ol { gap:4px 14px; padding:8px 0; }
+  .kpis { grid-template-columns:repeat(auto-fill, minmax(140px, 1fr)); gap:8px; }
+  .kpi { padding:10px; }
+  .kpi-value { font-size:19px; }
+  figure { margin:8px 0 14px; }
+  figure svg { width:100%; max-width:100%; height:auto; }
+  .table-wrap { overflow-x:auto; margin:6px 0 14px; }
+  table { font-size:12.5px; min-width:0; }
+  th, td { padding:5px 8px; }
+  p.explain, p.note { max-width:none; }
+  p.note { padding:7px 10px; }
+}
 @media print { nav.toc { display:none; } section { break-inside:avoid-page; } }
 """
 
@@ -69,6 +94,7 @@ _TOC = (
     ("timing", "Time to convert"),
     ("drivers", "What speeds conversion"),
     ("attribution", "Revenue by channel, campaign, owner"),
+    ("over-time", "Revenue over time, open pipeline"),
     ("people", "Relationships and owners"),
     ("caveats", "Data window and caveats"),
 )
@@ -85,6 +111,7 @@ def render_report(results: RunResults) -> str:
         sections.survival_section(results),
         sections.drivers_section(results),
         sections.attribution_section(results),
+        sections.over_time_section(results),
         sections.people_section(results),
         sections.caveats_section(results),
     ]
@@ -94,7 +121,8 @@ def render_report(results: RunResults) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<title>{escape(title)}</title><style>{CSS}{picker_css(len(ALL_MODELS))}</style>"
+        "</head><body>"
         f'<header class="top"><div class="wrap"><h1>{escape(title)}</h1>'
         f"<p>Report date {escape(f.when(run.as_of))} · data from "
         f"{escape(f.when(run.window_start.date()))} to {escape(f.when(run.window_end.date()))}"

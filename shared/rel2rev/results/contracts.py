@@ -346,6 +346,16 @@ class DimensionTotal(_Frozen):
     conversions: float = Field(description="Credited conversions (fractional)")
 
 
+class PipelineTotal(_Frozen):
+    """Open opportunities' amounts credited to one dimension value (split evenly over their
+    touches), in one currency."""
+
+    by: AttributionDimension
+    value: str
+    amount: Money = Field(description="Open amount credited to the value (exact)")
+    deals: int = Field(description="Open deals the value touched")
+
+
 class ComparisonCell(_Frozen):
     """Share of conversions a model gives a dimension value (the model x value table)."""
 
@@ -405,6 +415,11 @@ class AttributionResults(_Frozen):
         default_factory=list, description="Unattributed revenue per model, reason and currency"
     )
     comparison: list[ComparisonCell] = Field(default_factory=list)
+    pipeline: list[PipelineTotal] = Field(
+        default_factory=list,
+        description="Open pipeline influenced: open deals' amounts split evenly over the "
+        "values that touched them (channel)",
+    )
     failures: list[ModelFailure] = Field(default_factory=list)
     holdout: list[ModelHoldout] = Field(
         default_factory=list, description="Holdout scores of the data-driven models (channel)"

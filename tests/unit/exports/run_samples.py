@@ -27,6 +27,7 @@ from rel2rev.results.contracts import (
     IncidencePoint,
     ModelFailure,
     ModelHoldout,
+    PipelineTotal,
     Relationship,
     RunRecord,
     RunResults,
@@ -202,6 +203,10 @@ def _attribution(rng: random.Random) -> AttributionResults:
         totals=dimension_totals,
         unattributed_totals=unattributed_totals(gaps),
         comparison=comparison,
+        pipeline=[
+            PipelineTotal(by="channel", value="email", amount=Money.of("4000.00", "EUR"), deals=2),
+            PipelineTotal(by="channel", value="ads", amount=Money.of("1250.50", "USD"), deals=1),
+        ],
         failures=[
             ModelFailure(
                 model=FAILED[0],

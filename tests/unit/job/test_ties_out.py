@@ -226,3 +226,25 @@ def test_won_deals_and_relationships_on_won_deals_are_counted_apart(
     relationships_on_won = sum(r.won for r in funnel.rows if r.by is None)
     assert funnel.won_deals == results.run.counts.won_deals
     assert relationships_on_won > funnel.won_deals
+
+
+def test_open_pipeline_is_split_from_the_open_deals(
+    world: WorkspaceRecords, results: RunResults
+) -> None:
+    """Open deals' amounts, split over the channels that touched them: per currency, at most
+    what the open deals hold (an untouched open deal is not influenced), never negative."""
+    attribution = results.attribution
+    assert attribution is not None
+    assert attribution.pipeline, "the simulated world has open deals with touches"
+    open_amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for deal in world.deals:
+        if deal.status is DealStatus.OPEN and deal.amount is not None:
+            open_amounts[deal.amount.currency] += deal.amount.amount
+    influenced: dict[str, Decimal] = defaultdict(Decimal)
+    for row in attribution.pipeline:
+        assert row.by == "channel"
+        assert row.amount.amount > 0
+        assert row.deals > 0
+        influenced[row.amount.currency] += row.amount.amount
+    for currency, amount in influenced.items():
+        assert amount <= open_amounts[currency], currency

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from pages import page_structure
 
 from rel2rev.money import Money
 from rel2rev.report import formatting as f
@@ -28,46 +28,10 @@ SECTIONS = (
     "timing",
     "drivers",
     "attribution",
+    "over-time",
     "people",
     "caveats",
 )
-VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
-
-
-class _Structure(HTMLParser):
-    """Checks tags balance and collects section ids and their chart counts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-        self.charts: dict[str, int] = {}
-        self.section: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "section":
-            self.section = dict(attrs)["id"]
-            self.charts[self.section or ""] = 0
-        if tag == "svg" and self.section:
-            self.charts[self.section] += 1
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Self-closed SVG elements (rect, line, path ...) open nothing."""
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
-            return
-        self.stack.pop()
-
-
-def _structure(page: str) -> _Structure:
-    parser = _Structure()
-    parser.feed(page)
-    parser.close()
-    return parser
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +40,12 @@ def page(results: RunResults) -> str:
 
 
 def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> None:
-    structure = _structure(page)
+    structure = page_structure(page)
     assert structure.errors == []
     assert structure.stack == []
     assert tuple(structure.charts) == SECTIONS
     # funnel, vanity split, 3 time-to-convert curves, drivers + competing risks,
-    # 2 dimensions x 2 currencies side by side + holdout AUC, owners
+    # 2 dimensions x 2 currencies side by side + holdout AUC, 2 currencies by month, owners
     assert structure.charts == {
         "summary": 0,
         "funnel": 1,
@@ -89,6 +53,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
         "timing": 3,
         "drivers": 2,
         "attribution": 5,
+        "over-time": 2,
         "people": 1,
         "caveats": 0,
     }
@@ -96,7 +61,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
 
 def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
     charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
-    assert len(charts) == 13
+    assert len(charts) == 15
     for chart in charts:
         assert 'role="img"' in chart
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", chart)
@@ -107,10 +72,17 @@ def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
 
 
 def test_nothing_external_and_no_script(page: str) -> None:
+    """Self-contained: no URL but the SVG namespace, links only to anchors of the page, and
+    no script at all (the attribution model picker switches charts with CSS alone)."""
     urls = set(re.findall(r"(?:https?:)?//[\w.-]+[^\s\"'<>)]*", page))
     assert urls == {"http://www.w3.org/2000/svg"}  # the SVG namespace name, never fetched
-    for forbidden in ("<script", "<link", "<img", "<iframe", "src=", "@import", "url("):
-        assert forbidden not in page.lower()
+    lower = page.lower()
+    for forbidden in ("<script", "<link", "<img", "<iframe", "<object", "<embed", "src="):
+        assert forbidden not in lower
+    for forbidden in ("@import", "url(", "fetch(", "import(", "xmlhttprequest", "onclick="):
+        assert forbidden not in lower
+    assert set(re.findall(r'href="([^"#][^"]*)"', page)) == set()  # in-page anchors only
+    assert '<fieldset class="picker">' in page  # the picker is there, script-free
 
 
 def test_user_text_is_escaped(page: str) -> None:
@@ -239,7 +211,7 @@ def test_caveats_name_window_censoring_small_samples_and_ph_check(page: str) -> 
 
 def test_a_failed_section_says_why_and_the_rest_renders(failed_results: RunResults) -> None:
     page = render_report(failed_results)
-    structure = _structure(page)
+    structure = page_structure(page)
     assert structure.errors == []
     assert structure.charts["attribution"] == 0
     assert structure.charts["timing"] == 3
@@ -266,7 +238,7 @@ def test_a_run_with_no_sections_still_renders() -> None:
         ],
     )
     page = render_report(RunResults(run=run))
-    structure = _structure(page)
+    structure = page_structure(page)
     assert structure.errors == []
     assert tuple(structure.charts) == SECTIONS
     assert "The funnel is not available for this run: no contacts in the window" in page
@@ -289,7 +261,7 @@ def test_failed_survival_parts_say_why(results: RunResults) -> None:
     page = render_report(broken)
     assert "The driver analysis is not available for this run: singular matrix." in page
     assert "Won vs lost is not available for this run: no leads." in page
-    assert _structure(page).charts["timing"] == 3
+    assert page_structure(page).charts["timing"] == 3
 
 
 def test_every_revenue_table_ties_out_to_what_was_won(page: str, results: RunResults) -> None:

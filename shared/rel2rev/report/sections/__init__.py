@@ -3,6 +3,7 @@
 from rel2rev.report.sections.attribution import attribution_section
 from rel2rev.report.sections.caveats import caveats_section
 from rel2rev.report.sections.funnel import engagement_section, funnel_section
+from rel2rev.report.sections.over_time import over_time_section
 from rel2rev.report.sections.people import people_section
 from rel2rev.report.sections.summary import summary_section
 from rel2rev.report.sections.survival import drivers_section, survival_section
@@ -13,6 +14,7 @@ __all__ = [
     "drivers_section",
     "engagement_section",
     "funnel_section",
+    "over_time_section",
     "people_section",
     "summary_section",
     "survival_section",

@@ -10,6 +10,14 @@ from rel2rev.report import formatting as f
 from rel2rev.report.charts import (
     Series,
     bar_chart,
+    switchable_bar_chart,
+)
+from rel2rev.report.picker import (
+    PICK,
+    default_model,
+    model_picker,
+    picker_key,
+    same_split,
 )
 from rel2rev.report.sections.common import (
     DATA_DRIVEN_MODELS,
@@ -30,7 +38,13 @@ from rel2rev.results.contracts import (
 )
 
 
-def _attribution_block(attribution: AttributionResults, by: str, currency: str) -> list[str]:
+def _attribution_block(
+    attribution: AttributionResults, by: str, currency: str, *, key: str | None = None
+) -> list[str]:
+    """One dimension in one currency: a chart of one model at a time (a picker switches the
+    model, no script), then the exact revenue tables. When every model gives the same split,
+    one chart and one column stand for all of them. `key` (unique in the page) prefixes the
+    picker's ids."""
     revenue: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for t in attribution.totals:
         if t.by == by and t.amount.currency == currency:
@@ -42,31 +56,29 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
     if not models:
         return []
     values = sorted(revenue, key=lambda v: -sum(revenue[v].values()))
-    headline = [m for m in HEADLINE_MODELS if m in models] or models[:7]
     top = values[:TOP_CHARTED]
     body = [f"<h3>By {by} ({currency})</h3>"]
-    if top:
-        chart = bar_chart(
-            f"Revenue by {by} under each model ({currency})",
-            f"Attributed {currency} revenue for the top {len(top)} {by} values, one bar per model.",
-            top,
-            [
-                Series(
-                    name=model_name(m),
-                    values=tuple(float(revenue[v].get(m, Decimal(0))) for v in top),
-                )
-                for m in headline
-            ],
-            fmt=lambda v: f.money_short(v, currency),
+    if _all_agree(revenue, checks, models):
+        return body + _agreed_block(
+            by, currency, values, top=top, revenue=revenue, checks=checks, models=models
         )
+    if top:
         body.append(
-            figure(chart, f"Top {len(top)} {by} values; every model shares out the same revenue.")
+            _picker(
+                by,
+                currency,
+                top,
+                revenue=revenue,
+                models=models,
+                key=key or picker_key("model", by, currency),
+            )
         )
     body += _weak_model_notes(attribution, by, values, revenue, models)
+    headline = [m for m in HEADLINE_MODELS if m in models] or models[:7]
     others = [m for m in models if m not in headline]
     body.append(
         _revenue_table(
-            by, currency, values, revenue, checks, models=headline, which="the models in the chart"
+            by, currency, values, revenue, checks, models=headline, which="headline models"
         )
     )
     if others:
@@ -75,6 +87,115 @@ def _attribution_block(attribution: AttributionResults, by: str, currency: str) 
                 by, currency, values, revenue, checks, models=others, which="other models"
             )
         )
+    return body
+
+
+def _picker(
+    by: str,
+    currency: str,
+    top: Sequence[str],
+    *,
+    revenue: dict[str, dict[str, Decimal]],
+    models: Sequence[str],
+    key: str,
+) -> str:
+    """The chart of the top values under one model at a time, with the radio buttons that
+    switch it (the default model checked)."""
+    shown = models.index(default_model(models))
+    names = [model_name(m) for m in models]
+    chart = switchable_bar_chart(
+        f"Revenue by {by} under one attribution model ({currency})",
+        f"Attributed {currency} revenue for the top {len(top)} {by} values under the chosen "
+        f"model ({', '.join(names)}); {names[shown]} is shown first.",
+        top,
+        [
+            Series(
+                name=model_name(m),
+                values=tuple(float(revenue[v].get(m, Decimal(0))) for v in top),
+            )
+            for m in models
+        ],
+        fmt=lambda v: f.money_short(v, currency),
+        shown=shown,
+        group_class=PICK,
+    )
+    return model_picker(
+        key,
+        f"Model shown in the chart ({by}, {currency})",
+        names,
+        chart,
+        f"Top {len(top)} {by} values under the chosen model, on one scale for every model; "
+        f"{names[shown]} is shown first. Every model shares out the same revenue; the exact "
+        "figures of all of them are in the tables below.",
+        shown=shown,
+    )
+
+
+def _all_agree(
+    revenue: dict[str, dict[str, Decimal]],
+    checks: dict[str, Reconciliation],
+    models: Sequence[str],
+) -> bool:
+    """Every model credits every value the same, and leaves the same amount unattributed."""
+    first = checks[models[0]]
+    return same_split(revenue, models) and all(
+        (checks[m].credited, checks[m].unattributed, checks[m].won)
+        == (first.credited, first.unattributed, first.won)
+        for m in models
+    )
+
+
+def _agreed_block(
+    by: str,
+    currency: str,
+    values: Sequence[str],
+    *,
+    top: Sequence[str],
+    revenue: dict[str, dict[str, Decimal]],
+    checks: dict[str, Reconciliation],
+    models: Sequence[str],
+) -> list[str]:
+    """One chart and one column for a dimension every model splits the same way."""
+    everyone = f"All {len(models)} models"
+    body = [
+        note(
+            f"Every model gives the same split of this revenue by {by}, as happens when each "
+            f"won deal has a single {by} to credit (first touch, Markov and the rest then all "
+            f"give it the whole amount). One column stands for all {len(models)} models "
+            f"({', '.join(model_name(m) for m in models)})."
+        )
+    ]
+    if top:
+        body.append(
+            figure(
+                bar_chart(
+                    f"Revenue by {by} ({currency}), the same under every model",
+                    f"Attributed {currency} revenue for the top {len(top)} {by} values; every "
+                    "model gives the same split.",
+                    top,
+                    [
+                        Series(
+                            name=everyone,
+                            values=tuple(float(revenue[v].get(models[0], Decimal(0))) for v in top),
+                        )
+                    ],
+                    fmt=lambda v: f.money_short(v, currency),
+                ),
+                f"Top {len(top)} {by} values; every model gives the same split.",
+            )
+        )
+    body.append(
+        _revenue_table(
+            by,
+            currency,
+            values,
+            revenue,
+            checks,
+            models=models[:1],
+            which="every model",
+            headers=[everyone],
+        )
+    )
     return body
 
 
@@ -125,9 +246,11 @@ def _revenue_table(
     *,
     models: Sequence[str],
     which: str,
+    headers: Sequence[str] | None = None,
 ) -> str:
     """Exact attributed revenue, one row per value and one column per model; then what each
-    model credited, left unattributed, and what was won (each column ties out)."""
+    model credited, left unattributed, and what was won (each column ties out). `headers`
+    name the columns (the models' names by default)."""
     rows: list[list[Cell | str]] = [
         [v, *[num(f.money(revenue[v].get(m, Decimal(0)), currency)) for m in models]]
         for v in values
@@ -143,7 +266,7 @@ def _revenue_table(
     )
     rows.append([Cell("Won"), *[num(f.money(checks[m].won.amount, currency)) for m in models]])
     return table(
-        [f.label(by), *[model_name(m) for m in models]],
+        [f.label(by), *(headers or [model_name(m) for m in models])],
         rows,
         caption=f"Attributed revenue by {by}, {which}, {currency} (exact): credited + not "
         "attributed = won",
@@ -271,7 +394,8 @@ def _holdout_block(scores: Sequence[ModelHoldout]) -> list[str]:
 
 
 def attribution_section(results: RunResults) -> str:
-    """Revenue by channel/campaign/owner under each attribution model, side by side."""
+    """Revenue by channel/campaign/owner under each attribution model, one model at a time
+    in the charts (a picker switches it, no script) and every model in the tables."""
     title = "Which channels, campaigns and people earned the revenue"
     if results.attribution is None:
         return section("attribution", title, [unavailable(results, "attribution", "Attribution")])
@@ -289,9 +413,15 @@ def attribution_section(results: RunResults) -> str:
         )
     ]
     currencies = sorted({r.currency for r in attribution.reconciliation})
-    for by in attribution.dimensions:
-        for currency in currencies:
-            body += _attribution_block(attribution, by, currency)
+    blocks = [
+        _attribution_block(
+            attribution, by, currency, key=f"{picker_key('model', by, currency)}-{i}"
+        )
+        for i, (by, currency) in enumerate(
+            (b, c) for b in attribution.dimensions for c in currencies
+        )
+    ]
+    body += [part for block in blocks for part in block]
     body += _unattributed_block(attribution)
     body += _holdout_block(attribution.holdout)
     if attribution.failures:

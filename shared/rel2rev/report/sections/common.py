@@ -33,6 +33,67 @@ TRANSITION_WORDS = {
     "lead_to_won": ("From lead to won deal (per account)", "the account's first lead"),
 }
 UNIT_WORDS = {"relationship": "relationships", "account": "accounts"}
+STAGE_FLOW_WORDS = {
+    "captured": "capture",
+    "qualified": "qualified",
+    "lead": "lead",
+    "opportunity": "opportunity",
+    "won": "won",
+}
+"""Short stage names for the one-line funnel (capture → qualified → lead → opportunity → won)."""
+STAGE_JUMP_WORDS = {
+    "qualified": "qualified is a test on the conversation itself (a high enough engagement "
+    "score while two-way), whereas a lead, an opportunity or a won deal is a CRM record linked "
+    "to the person, and sales can create one without the conversation ever passing that test",
+}
+"""Why a stage can count more relationships than the stage before it, keyed by the earlier
+stage (docs/definitions.md, "Funnel stages" and "Qualified relationship")."""
+STAGE_JUMP_DEFAULT = "a relationship can reach a stage without passing through the one before it"
+COUNT_WORDS = {
+    "view": "views",
+    "like": "likes received",
+    "follow": "follows",
+    "share": "shares",
+    "comment": "comments",
+    "post": "posts",
+    "email": "e-mails",
+    "email_reply": "e-mail replies",
+    "dm": "direct messages",
+    "form_submission": "form submissions",
+    "ad_click": "ad clicks",
+    "event_registered": "event sign-ups",
+    "event_attended": "events attended",
+    "call": "calls",
+    "meeting": "meetings",
+    "referral": "referrals",
+    "other": "other interactions",
+    "reaction": "reactions (likes, views, follows, shares)",
+    "inbound": "messages from them",
+    "outbound": "messages from us",
+}
+"""Interaction counts the driver models use (`log_count_<type>`), in plain words."""
+FEATURE_WORDS = {
+    "reciprocal": "two-way conversation (both sides have written)",
+    "answered_before": "we had already answered them",
+    "log_response_hours": "our response time (hours)",
+    "response_hours": "our response time (hours)",
+    "inbound_replies": "replies from them",
+    "replies": "replies from them",
+    "likes": "likes received",
+    "meetings": "meetings",
+}
+"""Other driver features (Cox covariates) in plain words."""
+SEGMENT_FEATURE_WORDS = {
+    "channel": "captured via {}",
+    "owner": "owned by {}",
+    "stakeholder": "stakeholder type: {}",
+    "campaign": "campaign: {}",
+}
+"""Prefixes of the 0/1 segment features (`channel=linkedin` → 'captured via linkedin')."""
+LOG_PREFIXES = ("log_count_", "log_")
+"""Feature-name prefixes of covariates that enter the model as log(1 + value)."""
+MAX_CURVES = 5
+"""Curves drawn on one time-to-convert chart (everyone plus the largest segments)."""
 MODEL_WORDS = {
     "first": "First touch",
     "last": "Last touch",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 from rel2rev.report import formatting as f
 from rel2rev.report.charts import (
@@ -10,6 +11,9 @@ from rel2rev.report.charts import (
     bar_chart,
 )
 from rel2rev.report.sections.common import (
+    STAGE_FLOW_WORDS,
+    STAGE_JUMP_DEFAULT,
+    STAGE_JUMP_WORDS,
     STAGE_WORDS,
     STAGES,
     TOP_VALUES,
@@ -26,14 +30,40 @@ from rel2rev.results.contracts import (
 
 
 def _stage_rate(stages: dict[str, int], index: int) -> str:
-    """'29% of previous stage'; stages can be reached without the one before (deals opened
-    without a lead), so a count above the previous stage is said in words, not as >100%."""
+    """'29% of previous stage'; stages are counted on their own, so a count above the previous
+    stage is said in words (and explained in a note under the chart), not as >100%."""
     if index == 0 or not stages[STAGES[index - 1]]:
         return ""
-    here, before = stages[STAGES[index]], stages[STAGES[index - 1]]
+    previous = STAGES[index - 1]
+    here, before = stages[STAGES[index]], stages[previous]
     if here > before:
-        return "more than the stage before (some skip it)"
+        return f"more than the {f.integer(before)} {STAGE_FLOW_WORDS[previous]}: see note"
     return f"{f.percent(here / before)} of previous stage"
+
+
+def flow_text(stages: dict[str, int]) -> str:
+    """'capture 1,200 → qualified 39 → lead 99 → opportunity 50 → won 20'."""
+    return " → ".join(f"{STAGE_FLOW_WORDS[s]} {f.integer(stages[s])}" for s in STAGES)
+
+
+def stage_jumps(stages: dict[str, int]) -> list[str]:
+    """One plain sentence per stage that counts more relationships than the stage before it,
+    naming both stages, both counts and why (docs/definitions.md, "Funnel stages")."""
+    out = []
+    for earlier, later in pairwise(STAGES):
+        before, here = stages[earlier], stages[later]
+        if here <= before:
+            continue
+        reason = STAGE_JUMP_WORDS.get(earlier, STAGE_JUMP_DEFAULT)
+        out.append(
+            f"Why {STAGE_FLOW_WORDS[earlier]} {f.integer(before)} → {STAGE_FLOW_WORDS[later]} "
+            f"{f.integer(here)} goes up: each stage is counted on its own, not as a subset of "
+            f"the stage before; {reason}. So at least {f.integer(here - before)} of the "
+            f"{f.integer(here)} relationships at {STAGE_FLOW_WORDS[later]} reached it without "
+            f"being counted at {STAGE_FLOW_WORDS[earlier]}. Both figures count people "
+            "(relationships), so the gap is not a difference of units."
+        )
+    return out
 
 
 def funnel_section(results: RunResults) -> str:
@@ -60,6 +90,8 @@ def funnel_section(results: RunResults) -> str:
             "stage before that made it."
         ),
         figure(chart, "Relationships reaching each funnel stage."),
+        paragraph(f"Stage by stage: {flow_text(stages)}."),
+        *(note(text) for text in stage_jumps(stages)),
         paragraph(
             f"{f.integer(stages['won'])} relationships are on the buying committees of "
             f"{f.integer(results.funnel.won_deals)} won deals: a deal won with four people on it "

@@ -14,8 +14,13 @@ from rel2rev.report.charts import (
     step_chart,
 )
 from rel2rev.report.sections.common import (
+    COUNT_WORDS,
+    FEATURE_WORDS,
+    LOG_PREFIXES,
+    MAX_CURVES,
     MAX_DRIVERS,
     MIN_DRAWN,
+    SEGMENT_FEATURE_WORDS,
     TRANSITION_WORDS,
     UNIT_WORDS,
     UNSTABLE_SPAN,
@@ -58,15 +63,112 @@ def _median_text(curve: SurvivalCurve) -> str:
     return f"{f.days(curve.median_days)} ({curve.median_lower:,.0f}–{upper})"
 
 
-def _segments_to_draw(curves: Sequence[SurvivalCurve]) -> list[SurvivalCurve]:
-    """Up to four segments of one split (capture channel first) with enough events to read."""
-    for by in ("channel", "owner", "stakeholder", "campaign"):
+SPLIT_ORDER = ("channel", "owner", "stakeholder", "campaign")
+SPLIT_WORDS = {
+    "channel": "capture-channel",
+    "owner": "owner",
+    "stakeholder": "stakeholder-type",
+    "campaign": "campaign",
+}
+SHARE_AT_DAYS = (30, 90)
+"""Days at which the table of undrawn segments gives the share converted."""
+
+
+def _largest_first(curve: SurvivalCurve) -> tuple[int, int, str]:
+    return (-curve.subjects, -curve.events, curve.segment or "")
+
+
+def _segments_to_draw(curves: Sequence[SurvivalCurve], room: int) -> list[SurvivalCurve]:
+    """The `room` largest segments (by subjects, then events) of one split, capture channel
+    first, each with enough events to read; segments of different splits overlap, so they
+    never share a chart."""
+    for by in SPLIT_ORDER:
         usable = [
             c for c in curves if c.by == by and c.segment is not None and c.events >= MIN_DRAWN
         ]
         if len(usable) >= 2:
-            return sorted(usable, key=lambda c: -c.subjects)[:4]
+            return sorted(usable, key=_largest_first)[:room]
     return []
+
+
+def share_converted_by(curve: SurvivalCurve, day: float) -> float | None:
+    """Kaplan-Meier share converted (1 - S) by `day`; None when nobody was followed that long."""
+    points = sorted(curve.points, key=lambda p: p.t_days)
+    if not points or points[-1].t_days < day:
+        return None
+    survival = 1.0
+    for p in points:
+        if p.t_days > day:
+            break
+        survival = p.survival
+    return 1 - survival
+
+
+def _count(n: int, word: str) -> str:
+    """'1 segment', '5 segments'."""
+    return f"{f.integer(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _not_drawn_sentence(
+    drawn: Sequence[SurvivalCurve], rest: Sequence[SurvivalCurve], units: str
+) -> str:
+    """How many segments are in the table instead of the chart, and why."""
+    split = next((c.by for c in drawn if c.by is not None), None)
+    few = [c for c in rest if c.events < MIN_DRAWN]
+    crowded = [c for c in rest if c.events >= MIN_DRAWN and c.by == split]
+    other = [c for c in rest if c.events >= MIN_DRAWN and c.by != split]
+    split_words = SPLIT_WORDS.get(str(split), str(split))
+    reasons = []
+    if crowded:
+        reasons.append(
+            f"{_count(len(crowded), 'smaller ' + split_words + ' segment')}, as a chart draws "
+            f"at most {MAX_CURVES} curves (everyone and the largest segments) so the lines stay "
+            "readable"
+        )
+    if other and split is not None:
+        reasons.append(
+            f"{_count(len(other), 'segment')} of other splits, which overlap the {split_words} "
+            "segments and are not drawn over them"
+        )
+    elif other:
+        reasons.append(
+            f"{_count(len(other), 'segment')} not drawn because no split has two segments with "
+            "enough events to compare side by side"
+        )
+    if few:
+        reasons.append(
+            f"{_count(len(few), 'segment')} with fewer than {MIN_DRAWN} {units} that made the "
+            "step, too few for a curve worth reading"
+        )
+    verb = "is" if len(rest) == 1 else "are"
+    return (
+        f"{_count(len(rest), 'segment')} {verb} in the table below rather than on the chart: "
+        + "; ".join(reasons)
+        + "."
+    )
+
+
+def _rest_table(rest: Sequence[SurvivalCurve], units: str) -> str:
+    return table(
+        [
+            "Segment",
+            units.capitalize(),
+            "Made the step",
+            "Median",
+            *(f"Converted by day {d}" for d in SHARE_AT_DAYS),
+        ],
+        [
+            [
+                segment_name(c),
+                num(f.integer(c.subjects)),
+                num(f.integer(c.events)),
+                num(_median_text(c)),
+                *(num(f.percent(share_converted_by(c, d))) for d in SHARE_AT_DAYS),
+            ]
+            for c in rest
+        ],
+        caption="Segments not drawn on the chart",
+    )
 
 
 def survival_section(results: RunResults) -> str:
@@ -92,7 +194,8 @@ def survival_section(results: RunResults) -> str:
             continue
         body.append(f"<h3>{heading}</h3>")
         drawable = [c for c in curves if c.points and c.insufficient is None]
-        shown = [c for c in drawable if c.segment is None] + _segments_to_draw(drawable)
+        overall = [c for c in drawable if c.segment is None][:1]
+        shown = overall + _segments_to_draw(drawable, MAX_CURVES - len(overall))
         if shown:
             chart = step_chart(
                 f"Time to convert: {heading.lower()}",
@@ -104,6 +207,7 @@ def survival_section(results: RunResults) -> str:
             body.append(figure(chart, f"{heading}: Kaplan-Meier estimate with 95% bands."))
         estimable = [c for c in curves if c.insufficient is None]
         units = UNIT_WORDS[curves[0].unit]
+        on_chart = [c for c in estimable if any(c is s for s in shown)] if shown else estimable
         body.append(
             table(
                 ["Group", units.capitalize(), "Made the step", "Still open", "Median (95% CI)"],
@@ -115,10 +219,20 @@ def survival_section(results: RunResults) -> str:
                         num(f.integer(c.censored)),
                         num(_median_text(c)),
                     ]
-                    for c in estimable
+                    for c in on_chart
                 ],
             )
         )
+        rest = sorted(
+            (c for c in estimable if not any(c is s for s in on_chart)),
+            key=lambda c: (
+                SPLIT_ORDER.index(c.by) if c.by in SPLIT_ORDER else 9,
+                *_largest_first(c),
+            ),
+        )
+        if rest:
+            body.append(paragraph(_not_drawn_sentence(shown, rest, units)))
+            body.append(_rest_table(rest, units))
         too_few = [c for c in curves if c.insufficient is not None]
         if too_few:
             body.append(
@@ -129,6 +243,43 @@ def survival_section(results: RunResults) -> str:
                 )
             )
     return section("timing", title, body)
+
+
+LOG_NOTE = (
+    "Counts of interactions and the response time enter the model as log(1 + value), so a "
+    "ratio is the change in pace when that number plus one is about 2.7 times larger (for "
+    "example from 1 to about 4.4, or from 4 to about 12.6), not per single extra one."
+)
+SEGMENT_NOTE = (
+    "Lines naming a channel, owner or stakeholder type compare relationships in that group "
+    "with those in its most common group (the reference, not shown)."
+)
+
+
+def is_logged(feature: str) -> bool:
+    """Whether a covariate enters the driver model as log(1 + value)."""
+    return feature.startswith(LOG_PREFIXES)
+
+
+def driver_label(feature: str) -> str:
+    """A driver model's covariate in plain words: 'log_count_like' -> 'Likes received',
+    'channel=linkedin' -> 'Captured via linkedin'; unknown names fall back to readable words
+    (the log scale is explained once, in a note, never in the label)."""
+    if "=" in feature:
+        by, _, value = feature.partition("=")
+        template = SEGMENT_FEATURE_WORDS.get(by, by.replace("_", " ") + ": {}")
+        words = template.format(value)
+    elif feature in FEATURE_WORDS:
+        words = FEATURE_WORDS[feature]
+    else:
+        name = feature
+        for prefix in LOG_PREFIXES:
+            if name.startswith(prefix):
+                name = name.removeprefix(prefix)
+                break
+        words = COUNT_WORDS.get(name) or FEATURE_WORDS.get(name) or name.replace("_", " ")
+    words = " ".join(words.split())
+    return words[:1].upper() + words[1:] if words else "(unnamed)"
 
 
 def _stable(ratio: HazardRatio) -> bool:
@@ -150,6 +301,11 @@ def drivers_section(results: RunResults) -> str:
             "have a 95% range that excludes 1; grey ones could be chance."
         )
     ]
+    features = {r.feature for d in results.survival.drivers for r in d.ratios}
+    if any(is_logged(name) for name in features):
+        body.append(note(LOG_NOTE))
+    if any("=" in name for name in features):
+        body.append(note(SEGMENT_NOTE))
     if not results.survival.drivers:
         body.append(unavailable(results, "drivers", "The driver analysis"))
     for drivers in results.survival.drivers:
@@ -163,7 +319,8 @@ def drivers_section(results: RunResults) -> str:
         strongest = sorted(stable, key=lambda r: -abs(math.log(r.hazard_ratio)))[:MAX_DRIVERS]
         estimates = [
             Estimate(
-                label=f.label(r.feature) + (" ⚠" if r.feature in drivers.ph_violations else ""),
+                label=driver_label(r.feature)
+                + (" ⚠" if r.feature in drivers.ph_violations else ""),
                 value=r.hazard_ratio,
                 lower=r.lower,
                 upper=r.upper,
@@ -175,7 +332,7 @@ def drivers_section(results: RunResults) -> str:
                 note(
                     "Not plotted, too few observations for a stable estimate (95% range wider "
                     f"than {UNSTABLE_SPAN:,.0f}×): "
-                    + ", ".join(f.label(r.feature) for r in unstable)
+                    + ", ".join(driver_label(r.feature) for r in unstable)
                     + "."
                 )
             )
@@ -209,7 +366,7 @@ def drivers_section(results: RunResults) -> str:
             body.append(
                 note(
                     "⚠ Proportional-hazards check failed for "
-                    + ", ".join(f.label(v) for v in drivers.ph_violations)
+                    + ", ".join(driver_label(v) for v in drivers.ph_violations)
                     + ": their effect changes over time, so read their ratio as an average.",
                     kind="warning",
                 )
