@@ -103,6 +103,8 @@ class FunnelRow(BaseModel):
     revenue: list[Money]
     revenue_per_qualified: list[Money]
     cost: list[Money]
+    costed_interactions: int = 0
+    """Interactions whose cost is known (what `cost` covers)."""
     return_on_relationships: dict[str, Decimal]
     engagement: Engagement
 
@@ -204,6 +206,7 @@ class _Cell:
         self.reached: dict[Stage, list[ContactStages]] = {s: [] for s in Stage}
         self.revenue: list[Money] = []
         self.cost: list[Money] = []
+        self.costed = 0
         self.touches = 0
         self.reactions = 0
         self.conversations = 0
@@ -218,6 +221,7 @@ class _Cell:
         self.exchanges += answered
         if item.cost is not None:
             self.cost.append(item.cost)
+            self.costed += 1
 
     def row(self, cohort: str | None, segment: str | None) -> FunnelRow:
         counts = StageCounts(**{s.value: len(v) for s, v in self.reached.items()})
@@ -259,6 +263,7 @@ class _Cell:
             revenue=revenue,
             revenue_per_qualified=per_qualified,
             cost=cost,
+            costed_interactions=self.costed,
             return_on_relationships=ror,
             engagement=Engagement(
                 reactions=self.reactions,

@@ -71,6 +71,7 @@ def _cohort_rows(report: FunnelReport) -> list[FunnelRow]:
             lost=row.counts.lost,
             revenue=row.revenue,
             cost=row.cost,
+            costed_interactions=row.costed_interactions,
             vanity_interactions=row.engagement.reactions,
             relationship_interactions=row.engagement.conversations,
             signal_interactions=row.engagement.signals,

@@ -210,6 +210,7 @@ class FunnelRow(_Frozen):
         "is in this row",
     )
     cost: list[Money] = Field(default_factory=list, description="Known costs per currency")
+    costed_interactions: int = Field(0, description="Interactions whose cost is known")
     vanity_interactions: int = Field(0, description="Reactions: views, likes, follows, shares")
     relationship_interactions: int = Field(
         0, description="Conversational interactions: comments, e-mails, replies, DMs, calls, ..."

@@ -120,6 +120,7 @@ def test_total_funnel_by_event_date() -> None:
     assert total.revenue == [Money.of("1000", "EUR")]
     assert total.revenue_per_qualified == [Money.of("1000", "EUR")]
     assert total.cost == [Money.of("50", "EUR")]
+    assert total.costed_interactions == 2  # i1 (EUR 20) and i2 (EUR 30): what `cost` covers
     assert total.return_on_relationships == {"EUR": Decimal("20.0000")}
     # i8 is after the period; reactions: 2 likes + 1 view; exchanges: i1 and i3 were answered?
     # i1 (Jan 5) is answered by i2 (Jan 6 09:00); i3 comes after it and is never answered.

@@ -101,7 +101,30 @@ def test_key_figures_use_separators_and_currency(page: str, results: RunResults)
     assert re.search(r"€\d{1,3}(,\d{3})+\.\d{2}", page)
     assert "$" in page  # the USD figures
     cost = sum((m.amount for r in overall for m in r.cost if m.currency == "EUR"), Decimal(0))
-    assert f'{eur / cost:,.1f}×</div><div class="kpi-label">Return on relationships (EUR)' in page
+    interactions = sum(
+        r.vanity_interactions + r.relationship_interactions + r.signal_interactions for r in overall
+    )
+    # the sample's costs cover none of its interactions: no return, and it says why
+    assert (
+        '—</div><div class="kpi-label">Return on relationships (EUR)</div><div class="kpi-hint">'
+        f"not shown: costs known for 0 of {interactions:,} interactions ({f.money(cost, 'EUR')})"
+    ) in page
+    covered = [
+        r.model_copy(
+            update={
+                "costed_interactions": r.vanity_interactions
+                + r.relationship_interactions
+                + r.signal_interactions
+            }
+        )
+        if r.by is None
+        else r
+        for r in results.funnel.rows
+    ]
+    funnel = results.funnel.model_copy(update={"rows": covered})
+    full = render_report(results.model_copy(update={"funnel": funnel}))
+    assert f'{eur / cost:,.1f}×</div><div class="kpi-label">Return on relationships (EUR)' in full
+    assert f"won revenue ÷ cost; costs known for {interactions:,} of {interactions:,}" in full
 
 
 def test_attribution_tables_show_every_model_and_exact_totals(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
+
 from rel2rev.report import formatting as f
 from rel2rev.report.sections.common import (
     overall_funnel,
@@ -9,9 +12,26 @@ from rel2rev.report.sections.common import (
     won_by_currency,
 )
 from rel2rev.report.tables import key_figures, paragraph, section
-from rel2rev.results.contracts import (
-    RunResults,
-)
+from rel2rev.results.contracts import FunnelRow, RunResults
+
+COST_COVERAGE = 0.9
+"""The share of interactions whose cost must be known before a return is shown."""
+
+
+def _return_card(
+    won: Decimal, cost: Decimal, currency: str, overall: Sequence[FunnelRow]
+) -> tuple[str, str, str]:
+    """Won revenue ÷ known cost, shown only where the costs cover the interactions it divides
+    by (else a dash saying what they cover): a return over a few costed clicks is no return."""
+    title = f"Return on relationships ({currency})"
+    interactions = sum(
+        r.vanity_interactions + r.relationship_interactions + r.signal_interactions for r in overall
+    )
+    costed = sum(r.costed_interactions for r in overall)
+    covered = f"costs known for {f.integer(costed)} of {f.integer(interactions)} interactions"
+    if interactions and costed / interactions >= COST_COVERAGE:
+        return f"{won / cost:,.1f}×", title, f"won revenue ÷ cost; {covered}"
+    return "—", title, f"not shown: {covered} ({f.money(cost, currency)})"
 
 
 def summary_section(results: RunResults) -> str:
@@ -42,10 +62,7 @@ def summary_section(results: RunResults) -> str:
                     (f.money(per, currency), "Revenue per qualified relationship", currency)
                 )
             if costs.get(currency):
-                ratio = f"{amount / costs[currency]:,.1f}×"
-                cards.append(
-                    (ratio, f"Return on relationships ({currency})", "won revenue ÷ known cost")
-                )
+                cards.append(_return_card(amount, costs[currency], currency, overall))
     cards.append((f.integer(counts.interactions), "Interactions analysed", "in the data window"))
     return section(
         "summary",
