@@ -93,6 +93,7 @@ def test_report_charts_are_drawn_without_errors(
         "drivers",
         "attribution",
         "over-time",
+        "deal-story",
         "people",
         "caveats",
     ]

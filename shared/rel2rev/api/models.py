@@ -13,8 +13,10 @@ from rel2rev.money import Money
 from rel2rev.records import Identifier, IdentifierKind
 from rel2rev.results.contracts import (
     AttributionDimension,
+    CommitteeMember,
     ComparisonCell,
     CompetingRisks,
+    DealTouch,
     DimensionTotal,
     Drivers,
     FunnelDimension,
@@ -146,6 +148,13 @@ class DealCredit(_Body):
     name: str | None = Field(None, description="The deal's name in the CRM")
     account_id: str | None = Field(None, description="The account (company) the deal is with")
     stage: str | None = Field(None, description="The deal's stage as known at the run's as-of")
+    committee: list[CommitteeMember] = Field(
+        default_factory=list, description="The buying committee: the deal's contact roles"
+    )
+    touches: list[DealTouch] = Field(
+        default_factory=list,
+        description="The touches the models credit, in time order (the deal's journey)",
+    )
     lines: list[DealLine]
     unattributed: list[DealGap] = Field(default_factory=list)
 

@@ -97,6 +97,8 @@ def deal_credit(
         name=deal.name,
         account_id=deal.account_id,
         stage=deal.stage,
+        committee=deal.committee,
+        touches=list(deal.touches),
         lines=[
             DealLine(model=x.model, by=x.by, value=x.value, share=x.share, amount=x.amount)
             for x in deal.lines

@@ -8,13 +8,14 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, DealLines, run_models
 from rel2rev.attribution.pipeline import open_pipeline
+from rel2rev.attribution.table import NONE_LABEL, JourneyTable
 from rel2rev.engine.backends import Engine
 from rel2rev.engine.table import RunJourneys, run_journeys
 from rel2rev.funnel import ContactStages, RelationshipState, funnel_metrics
@@ -26,11 +27,13 @@ from rel2rev.results.contracts import (
     TRANSITIONS,
     AttributionDimension,
     AttributionResults,
+    CommitteeMember,
     ComparisonCell,
     CompetingRisks,
     CreditLines,
     CurvePoint,
     DealAttribution,
+    DealTouches,
     DimensionTotal,
     Drivers,
     FunnelDimension,
@@ -240,9 +243,34 @@ def won_deals(journeys: RunJourneys) -> list[DealAttribution]:
                 name=deal.name if deal else None,
                 account_id=deal.account_id if deal else None,
                 stage=deal.stage if deal else None,
+                committee=[
+                    CommitteeMember(contact_id=r.contact_id, role=r.role)
+                    for r in (deal.contact_roles if deal else [])
+                ],
+                touches=_deal_touches(table, row),
             )
         )
     return out
+
+
+_TOUCH_DIMENSIONS = ("contact", "channel", "campaign", "type")
+"""The touch dimensions a deal's story shows."""
+
+
+def _deal_touches(table: JourneyTable, row: int) -> DealTouches:
+    """The touches of journey `row`, in time order, as columns (an empty value is None)."""
+    start, end = int(table.offsets[row]), int(table.offsets[row + 1])
+    columns: dict[str, list[Any]] = {
+        "at": [
+            None if np.isnan(s) else datetime.fromtimestamp(float(s), tz=UTC)
+            for s in table.touch_s[start:end]
+        ]
+    }
+    for name in _TOUCH_DIMENSIONS:
+        codes, labels = table.dimensions.get(name, (np.zeros(0, np.int64), []))
+        texts = [labels[int(c)] for c in codes[start:end]] if len(codes) else [None] * (end - start)
+        columns[name] = [None if t in (None, NONE_LABEL) else t for t in texts]
+    return DealTouches(columns)
 
 
 def _holdout_scores(report: AttributionReport, models: Sequence[str]) -> list[ModelHoldout]:

@@ -95,6 +95,7 @@ _TOC = (
     ("drivers", "What speeds conversion"),
     ("attribution", "Revenue by channel, campaign, owner"),
     ("over-time", "Revenue over time, open pipeline"),
+    ("deal-story", "One deal, touch by touch"),
     ("people", "Relationships and owners"),
     ("caveats", "Data window and caveats"),
 )
@@ -112,6 +113,7 @@ def render_report(results: RunResults) -> str:
         sections.drivers_section(results),
         sections.attribution_section(results),
         sections.over_time_section(results),
+        sections.deal_story_section(results),
         sections.people_section(results),
         sections.caveats_section(results),
     ]

@@ -296,6 +296,29 @@ class UnattributedCredit(_Frozen):
     closed_at: UtcDatetime | None = None
 
 
+class DealTouch(_Frozen):
+    """One touch on a won deal's journey: when, whom and through what."""
+
+    at: UtcDatetime | None = None
+    contact: str | None = None
+    channel: str
+    campaign: str | None = None
+    type: str | None = None
+
+
+class DealTouches(LineTable[DealTouch]):
+    """A deal's touches held as columns (`rel2rev.lines`); reads and serialises as a list."""
+
+    item = DealTouch
+
+
+class CommitteeMember(_Frozen):
+    """A person on a deal's buying committee (a contact role)."""
+
+    contact_id: str
+    role: str | None = None
+
+
 class DealAttribution(_Frozen):
     """One won deal of the window: its amount, its credit lines and its unattributed lines.
 
@@ -309,6 +332,13 @@ class DealAttribution(_Frozen):
     name: str | None = Field(None, description="The deal's name in the CRM")
     account_id: str | None = Field(None, description="The account (company) the deal is with")
     stage: str | None = Field(None, description="The deal's stage as known at the run's as-of")
+    committee: list[CommitteeMember] = Field(
+        default_factory=list, description="The buying committee: the deal's contact roles"
+    )
+    touches: DealTouches = Field(
+        default_factory=DealTouches,
+        description="The touches the models credit, in time order (the deal's journey)",
+    )
     lines: CreditLines = Field(default_factory=CreditLines)
     unattributed: list[UnattributedCredit] = Field(default_factory=list)
 

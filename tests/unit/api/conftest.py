@@ -14,10 +14,13 @@ from rel2rev.local.template import TemplateModel
 from rel2rev.money import Money
 from rel2rev.results.contracts import (
     AttributionResults,
+    CommitteeMember,
     ComparisonCell,
     CreditLine,
     CurvePoint,
     DealAttribution,
+    DealTouch,
+    DealTouches,
     DimensionTotal,
     Drivers,
     FunnelResults,
@@ -125,6 +128,8 @@ WON = [
         name="Acme renewal",
         account_id="acme.com",
         stage="closedwon",
+        committee=[CommitteeMember(contact_id="c1", role="champion")],
+        touches=DealTouches.of([DealTouch(at=APRIL, contact="c1", channel="email")]),
     ),
     DealAttribution(deal_id="d2", closed_at=APRIL, amount=Money.of("30.00", "USD")),
     DealAttribution(deal_id="d3", closed_at=MAY, amount=Money.of("20.00", "EUR")),

@@ -254,6 +254,8 @@ def test_deal_by_id_and_other_workspaces_see_nothing(stored: dict[str, Any]) -> 
     assert status == 200
     assert body["deals"][0]["amount"] == {"amount": "100.01", "currency": "EUR"}
     deal = body["deals"][0]
+    assert deal["committee"] == [{"contact_id": "c1", "role": "champion"}]
+    assert [(t["contact"], t["channel"]) for t in deal["touches"]] == [("c1", "email")]
     assert (deal["name"], deal["account_id"], deal["stage"]) == (
         "Acme renewal", "acme.com", "closedwon",
     )  # fmt: skip

@@ -248,3 +248,24 @@ def test_open_pipeline_is_split_from_the_open_deals(
         influenced[row.amount.currency] += row.amount.amount
     for currency, amount in influenced.items():
         assert amount <= open_amounts[currency], currency
+
+
+def test_each_won_deal_carries_its_committee_and_the_touches_credited(
+    world: WorkspaceRecords, results: RunResults
+) -> None:
+    """A deal's story: its contact roles, and its touches in time order, one per touch the
+    models split its amount over."""
+    attribution = results.attribution
+    assert attribution is not None
+    records = {d.deal_id: d for d in world.deals}
+    credited = set(attribution.lines.column("deal_id"))
+    for deal in attribution.deals:
+        roles = [(r.contact_id, r.role) for r in records[deal.deal_id].contact_roles]
+        assert [(m.contact_id, m.role) for m in deal.committee] == roles
+        times = [t.at for t in deal.touches]
+        assert times == sorted(t for t in times if t is not None)
+        assert all(t.channel for t in deal.touches)
+        if deal.deal_id in credited:
+            assert deal.touches, deal.deal_id
+    assert not {d.deal_id for d in attribution.deals if not d.touches} & credited
+    assert next(d for d in attribution.deals if d.deal_id == "quiet").touches == []

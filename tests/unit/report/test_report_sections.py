@@ -29,6 +29,7 @@ SECTIONS = (
     "drivers",
     "attribution",
     "over-time",
+    "deal-story",
     "people",
     "caveats",
 )
@@ -54,6 +55,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
         "drivers": 2,
         "attribution": 5,
         "over-time": 2,
+        "deal-story": 0,
         "people": 1,
         "caveats": 0,
     }

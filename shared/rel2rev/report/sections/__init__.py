@@ -2,6 +2,7 @@
 
 from rel2rev.report.sections.attribution import attribution_section
 from rel2rev.report.sections.caveats import caveats_section
+from rel2rev.report.sections.deal_story import deal_story_section
 from rel2rev.report.sections.funnel import engagement_section, funnel_section
 from rel2rev.report.sections.over_time import over_time_section
 from rel2rev.report.sections.people import people_section
@@ -11,6 +12,7 @@ from rel2rev.report.sections.survival import drivers_section, survival_section
 __all__ = [
     "attribution_section",
     "caveats_section",
+    "deal_story_section",
     "drivers_section",
     "engagement_section",
     "funnel_section",
