@@ -405,3 +405,53 @@ def switchable_bar_chart(
         f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{bottom:.1f}" stroke="#999"/>'
     )
     return _svg(bottom + 26, title, desc, body)
+
+
+class TimelinePoint(BaseModel):
+    """One event on a timeline: its row (a person), its day and its series (a channel)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: str
+    day: float
+    series: str
+    tip: str = ""
+
+
+def timeline_chart(
+    title: str, desc: str, rows: Sequence[str], points: Sequence[TimelinePoint], x_label: str
+) -> str:
+    """Dots on one line per row, by day (from 0), coloured by series, with a legend."""
+    names = list(dict.fromkeys(p.series for p in points))
+    label_width = min(210.0, max([len(r) for r in rows] + [4]) * _CHAR + 14)
+    left, right = label_width, 30.0
+    plot = WIDTH - left - right
+    body, top = _legend(names, 8.0, left) if names else ([], 0.0)
+    top += 8.0
+    line = 24.0
+    bottom = top + line * len(rows)
+    ticks = nice_ticks(max([p.day for p in points] + [0.0]))
+    scale = plot / ticks[-1]
+    for tick in ticks:
+        x = left + tick * scale
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
+        )
+        body.append(_text(x, bottom + 15, f"{tick:g}", text_anchor="middle", fill="#666"))
+    body.append(_text(left + plot / 2, bottom + 32, x_label, text_anchor="middle", fill="#444"))
+    place = {row: top + line * (k + 0.5) for k, row in enumerate(rows)}
+    for row, y in place.items():
+        limit = int((label_width - 14) / _CHAR)
+        body.append(_text(left - 8, y + 4, _short(row, limit), text_anchor="end", fill="#222"))
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot:.1f}" y2="{y:.1f}" '
+            'stroke="#f0f0f0"/>'
+        )
+    for p in points:
+        tip = p.tip or f"{p.row} — {p.series}, day {p.day:g}"
+        body.append(
+            f'<circle class="mark" cx="{left + p.day * scale:.1f}" cy="{place[p.row]:.1f}" r="5" '
+            f'fill="{colour(names.index(p.series))}" fill-opacity="0.85">'
+            f"<title>{escape(tip)}</title></circle>"
+        )
+    return _svg(bottom + 42, title, desc, body)

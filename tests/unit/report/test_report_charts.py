@@ -13,10 +13,12 @@ from rel2rev.report.charts import (
     CurvePoint,
     Estimate,
     Series,
+    TimelinePoint,
     bar_chart,
     forest_plot,
     nice_ticks,
     step_chart,
+    timeline_chart,
 )
 
 
@@ -104,3 +106,26 @@ def test_short_money_days_and_hours() -> None:
     assert f.hours(0.5) == "30 min"
     assert f.hours(72) == "3.0 days"
     assert f.percent(None) == "—"
+
+
+def test_timeline_chart_puts_each_event_on_its_row_and_day() -> None:
+    svg = timeline_chart(
+        "Touches",
+        "two people",
+        ["ada", "bob"],
+        [
+            TimelinePoint(row="ada", day=0.0, series="email"),
+            TimelinePoint(row="bob", day=10.0, series="linkedin"),
+            TimelinePoint(row="ada", day=20.0, series="email"),
+        ],
+        "Days since the first touch",
+    )
+    dots = re.findall(r'<circle class="mark" cx="([\d.]+)" cy="([\d.]+)"', svg)
+    assert len(dots) == 3
+    (x0, y0), (x1, y1), (x2, y2) = [(float(x), float(y)) for x, y in dots]
+    assert y0 == y2 != y1, "one line per person"
+    assert x0 < x1 < x2
+    assert x1 - x0 == pytest.approx(x2 - x1), "days on one linear scale"
+    assert ">email<" in svg
+    assert ">linkedin<" in svg
+    assert "Days since the first touch" in svg

@@ -57,6 +57,9 @@ def test_committee_touches_and_every_models_split(results: RunResults) -> None:
     assert ">champion<" in html
     assert ">45<" in html, "ada's touches are counted"
     assert "(first 40)" in html
+    assert html.count("<svg") == 1, "the touches on a timeline"
+    assert "Touches of Acme &lt;renewal&gt; over time" in html
+    assert html.count('<circle class="mark"') == 45
     assert "5 later touches are in the API" in html
     assert "How each model split Acme &lt;renewal&gt; by channel" in html
     amount = chosen.amount

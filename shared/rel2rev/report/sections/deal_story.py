@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from decimal import Decimal
+from html import escape
 
 from rel2rev.report import formatting as f
+from rel2rev.report.charts import TimelinePoint, timeline_chart
 from rel2rev.report.sections.common import HEADLINE_MODELS, model_name, unavailable
-from rel2rev.report.tables import Cell, note, num, paragraph, section, table
+from rel2rev.report.tables import Cell, figure, note, num, paragraph, section, table
 from rel2rev.results.contracts import (
     AttributionResults,
     CreditLines,
@@ -70,7 +72,7 @@ def _story(deal: DealAttribution, lines: CreditLines, models: list[str]) -> list
         f"account {deal.account_id}" if deal.account_id else "",
         f"{len(deal.touches)} touches",
     ]
-    body = [f"<h3>{f.label(heading)}</h3>", paragraph(" · ".join(x for x in facts if x))]
+    body = [f"<h3>{escape(heading)}</h3>", paragraph(" · ".join(x for x in facts if x))]
     touched = Counter(t.contact for t in deal.touches if t.contact)
     if deal.committee:
         body.append(
@@ -84,11 +86,23 @@ def _story(deal: DealAttribution, lines: CreditLines, models: list[str]) -> list
                 numeric_from=2,
             )
         )
+    others = set(touched) - {m.contact_id for m in deal.committee}
+    if others:
+        body.append(
+            note(
+                f"{len(others)} other {'person' if len(others) == 1 else 'people'} at the "
+                "account were touched too: a deal's journey holds the touches of everyone "
+                "linked to it, and the models credit those as well."
+            )
+        )
     rows: list[list[Cell | str]] = [
         [f.when(t.at) if t.at else "—", t.contact or "—", t.channel, t.campaign or "—",
          t.type or "—"]
         for t in list(deal.touches)[:SHOWN_TOUCHES]
     ]  # fmt: skip
+    chart = _timeline(deal, heading)
+    if chart:
+        body.append(figure(chart, f"Every touch of {heading}, one line per person."))
     if rows:
         more = len(deal.touches) - len(rows)
         caption = f"Touches of {heading} in time order" + (f" (first {len(rows)})" if more else "")
@@ -99,6 +113,34 @@ def _story(deal: DealAttribution, lines: CreditLines, models: list[str]) -> list
             body.append(note(f"{more} later touches are in the API's answer for this deal."))
     body.append(_split_table(deal, lines, models, heading))
     return body
+
+
+def _timeline(deal: DealAttribution, heading: str) -> str | None:
+    """The deal's touches as dots: one line per person, by day since the first touch,
+    coloured by channel (None when no touch has a time)."""
+    timed = [t for t in deal.touches if t.at is not None]
+    if not timed:
+        return None
+    first = min(t.at for t in timed if t.at is not None)
+    people = list(dict.fromkeys(t.contact or "someone unnamed" for t in timed))
+    points = [
+        TimelinePoint(
+            row=t.contact or "someone unnamed",
+            day=(t.at - first).total_seconds() / 86_400,
+            series=t.channel,
+            tip=f"{f.when(t.at)}: {t.contact or 'someone'} via {t.channel}",
+        )
+        for t in timed
+        if t.at is not None
+    ]
+    return timeline_chart(
+        f"Touches of {heading} over time",
+        f"{len(points)} touches on {len(people)} people, by day since the first touch, "
+        "coloured by channel.",
+        people,
+        points,
+        "Days since the first touch",
+    )
 
 
 def _split_table(deal: DealAttribution, lines: CreditLines, models: list[str], heading: str) -> str:
