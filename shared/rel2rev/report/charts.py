@@ -113,6 +113,25 @@ def _legend(names: Sequence[str], y: float, left: float) -> tuple[list[str], flo
     return marks, (row + 1) * 20 + 6 if names else 0
 
 
+def _grid(
+    ticks: Sequence[float],
+    left: float,
+    scale: float,
+    span: tuple[float, float],
+    fmt: Callable[[float], str],
+) -> list[str]:
+    """Vertical grid lines at the ticks of a horizontal axis, labelled under the plot."""
+    top, bottom = span
+    marks = []
+    for tick in ticks:
+        x = left + tick * scale
+        marks.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
+        )
+        marks.append(_text(x, bottom + 15, fmt(tick), text_anchor="middle", fill="#666"))
+    return marks
+
+
 def bar_chart(
     title: str,
     desc: str,
@@ -140,12 +159,7 @@ def bar_chart(
     ticks = nice_ticks(high)
     scale = plot / ticks[-1]
     bottom = top + group * len(categories)
-    for tick in ticks:
-        x = left + tick * scale
-        body.append(
-            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
-        )
-        body.append(_text(x, bottom + 15, fmt(tick), text_anchor="middle", fill="#666"))
+    body += _grid(ticks, left, scale, (top, bottom), fmt)
     for ci, category in enumerate(categories):
         y0 = top + ci * group + 6
         body.append(
@@ -366,12 +380,7 @@ def switchable_bar_chart(
     scale = plot / ticks[-1]
     bottom = top + group * len(categories)
     body: list[str] = []
-    for tick in ticks:
-        x = left + tick * scale
-        body.append(
-            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
-        )
-        body.append(_text(x, bottom + 15, fmt(tick), text_anchor="middle", fill="#666"))
+    body += _grid(ticks, left, scale, (top, bottom), fmt)
     for ci, category in enumerate(categories):
         body.append(
             _text(
@@ -432,12 +441,7 @@ def timeline_chart(
     bottom = top + line * len(rows)
     ticks = nice_ticks(max([p.day for p in points] + [0.0]))
     scale = plot / ticks[-1]
-    for tick in ticks:
-        x = left + tick * scale
-        body.append(
-            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
-        )
-        body.append(_text(x, bottom + 15, f"{tick:g}", text_anchor="middle", fill="#666"))
+    body += _grid(ticks, left, scale, (top, bottom), lambda tick: f"{tick:g}")
     body.append(_text(left + plot / 2, bottom + 32, x_label, text_anchor="middle", fill="#444"))
     place = {row: top + line * (k + 0.5) for k, row in enumerate(rows)}
     for row, y in place.items():
