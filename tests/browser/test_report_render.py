@@ -92,13 +92,16 @@ def test_report_charts_are_drawn_without_errors(
         "timing",
         "drivers",
         "attribution",
+        "returns",
         "over-time",
+        "trend",
         "deal-story",
         "people",
         "caveats",
     ]
     charts = measured["charts"]
-    assert len(charts) == (8 if failed else 15)  # the holdout AUC chart, 2 months charts
+    # the holdout AUC chart, 2 months charts, 2 return pickers; 2 won-per-run charts either way
+    assert len(charts) == (10 if failed else 19)
     for chart in charts:
         assert chart["width"] > 300, chart
         assert chart["height"] > 60, chart

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rel2rev.erasure import MAX_ERASURE_IDENTIFIERS
-from rel2rev.money import Money
-from rel2rev.records import Identifier, IdentifierKind
+from rel2rev.money import CurrencyCode, Money, is_known_currency, minor_exponent
+from rel2rev.records import Channel, Identifier, IdentifierKind, Label
 from rel2rev.results.contracts import (
     AttributionDimension,
+    ChannelReturn,
     CommitteeMember,
     ComparisonCell,
     CompetingRisks,
@@ -21,8 +23,10 @@ from rel2rev.results.contracts import (
     Drivers,
     FunnelDimension,
     ModelFailure,
+    QualifiedCost,
     Reconciliation,
     Relationship,
+    ReturnDimension,
     RunParameters,
     RunRecord,
     StageDelay,
@@ -32,6 +36,11 @@ from rel2rev.results.contracts import (
     UnattributedTotal,
     UnplacedRevenue,
 )
+from rel2rev.spend import CostLine, Month
+
+MAX_COST_LINES = 1000
+"""Cost lines one `PUT /v1/costs` may carry."""
+_DECIMAL_TEXT = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
 
 
 class _Body(BaseModel):
@@ -243,3 +252,110 @@ class ExportsResponse(_Body):
 
     run_id: str
     exports: list[ExportLink]
+
+
+class CostLineBody(_Body):
+    """One month's cost of a channel, or of one campaign on it (`PUT` and `GET /v1/costs`)."""
+
+    month: Month = Field(description="Calendar month, YYYY-MM", examples=["2026-03"])
+    channel: Channel = Field(
+        description="Channel name as interactions carry it (matched case-insensitively; "
+        "stored lower-case)",
+        examples=["paid"],
+    )
+    campaign: Label | None = Field(
+        None, description="Campaign; absent or null: the channel's cost not tied to a campaign"
+    )
+    amount: str = Field(
+        description="Spend, a non-negative decimal string with at most the currency's "
+        "minor-unit decimals (never a JSON number)",
+        examples=["4200.00"],
+        json_schema_extra={"pattern": _DECIMAL_TEXT},
+    )
+    currency: CurrencyCode = Field(description="ISO 4217 code, upper case")
+
+    @field_validator("amount")
+    @classmethod
+    def _decimal_text(cls, value: str) -> str:
+        if value.lstrip().startswith("-"):
+            raise ValueError("a cost cannot be negative")
+        if not re.fullmatch(_DECIMAL_TEXT, value):
+            raise ValueError(f"{value!r} is not a decimal string like '4200.00'")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if not is_known_currency(value):
+            raise ValueError(f"unknown ISO 4217 currency {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _minor_unit(self) -> Self:
+        decimals = len(self.amount.partition(".")[2])
+        if decimals > minor_exponent(self.currency):
+            raise ValueError(
+                f"amount: {self.currency} amounts have at most "
+                f"{minor_exponent(self.currency)} decimals"
+            )
+        return self
+
+    def cost_line(self) -> CostLine:
+        """The line as the domain holds it."""
+        return CostLine(
+            month=self.month,
+            channel=self.channel,
+            campaign=self.campaign,
+            amount=Money.of(self.amount, self.currency),
+        )
+
+    @classmethod
+    def of(cls, line: CostLine) -> CostLineBody:
+        """A stored line in the API's flat shape."""
+        return cls(
+            month=line.month,
+            channel=line.channel,
+            campaign=line.campaign,
+            amount=str(line.amount.amount),
+            currency=line.amount.currency,
+        )
+
+
+class CostsBody(_Body):
+    """`PUT /v1/costs` body: up to 1000 lines, no two with the same (month, channel,
+    campaign, currency); each replaces the stored line with its key."""
+
+    lines: list[CostLineBody] = Field(min_length=1, max_length=MAX_COST_LINES)
+
+
+class CostsStored(_Body):
+    """`PUT /v1/costs`: the lines stored and their total per currency."""
+
+    stored: int
+    spend: list[Money] = Field(description="Sum of the lines stored, per currency")
+
+
+class CostsResponse(_Body):
+    """`GET /v1/costs`: the lines of the months asked for, by month, channel, campaign and
+    currency."""
+
+    lines: list[CostLineBody]
+
+
+class ReturnsResponse(_Body):
+    """`GET /v1/returns`: spend against the revenue each model credits a channel or campaign,
+    and spend per qualified relationship. A return (`roas`, `roi`) is given only where the
+    costs cover every month in which the value touched a won deal (`missing_months` empty)."""
+
+    run_id: str
+    by: ReturnDimension | None
+    models: list[str]
+    spend_from: str = Field(description="First month of the spend period (YYYY-MM)")
+    spend_to: str = Field(description="Last month of the spend period (YYYY-MM)")
+    window_from: str = Field(description="First month of the run's window (YYYY-MM)")
+    cost_lines: int = Field(description="Cost lines of the spend period the run read")
+    spend: list[Money] = Field(description="Spend in the spend period, per currency")
+    returns: list[ChannelReturn]
+    qualified: list[QualifiedCost] = Field(
+        description="Spend in the window's months per qualified relationship, per channel"
+    )

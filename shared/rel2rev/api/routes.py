@@ -22,6 +22,10 @@ from rel2rev import __version__
 from rel2rev.api.erasures import request_erasure
 from rel2rev.api.models import (
     AttributionResponse,
+    CostLineBody,
+    CostsBody,
+    CostsResponse,
+    CostsStored,
     DealsPage,
     DriversResponse,
     ErasureBody,
@@ -30,12 +34,20 @@ from rel2rev.api.models import (
     ExportsResponse,
     FunnelResponse,
     RelationshipResponse,
+    ReturnsResponse,
     RunRequest,
     RunsPage,
     SurvivalResponse,
 )
 from rel2rev.api.runs import request_run
-from rel2rev.api.views import CSV_COLUMNS, deal_credit, deals_csv, funnel_groups
+from rel2rev.api.views import (
+    CSV_COLUMNS,
+    deal_credit,
+    deals_csv,
+    funnel_groups,
+    repeated_lines,
+    returns_of_view,
+)
 from rel2rev.erasure import ErasureReceipt
 from rel2rev.errors import (
     AuthenticationError,
@@ -51,6 +63,7 @@ from rel2rev.results.contracts import (
     DealAttribution,
     Drivers,
     FunnelDimension,
+    ReturnDimension,
     RunRecord,
     SectionName,
     SectionStatus,
@@ -58,7 +71,9 @@ from rel2rev.results.contracts import (
 )
 from rel2rev.results.reconciliation import credited_totals, reconcile, unattributed_totals
 from rel2rev.settings import erasure_request_settings
+from rel2rev.spend import Month
 from rel2rev.storage import erasure_queue, erasure_receipts
+from rel2rev.storage.costs import cost_store
 from rel2rev.storage.results import ResultsStore, export_files, results_store, run_requests
 
 ModelName = Literal[
@@ -68,6 +83,7 @@ ModelName = Literal[
 ]  # fmt: skip
 """Every model, then the aliases (`MODEL_ALIASES`: `shapley_simplified` is `shapley`)."""
 T = TypeVar("T")
+Ordered = TypeVar("Ordered", date, str)
 EXPORT_URL_SECONDS = 900
 _DEALS_SCAN_PAGE = 200
 
@@ -78,6 +94,7 @@ RunIdQuery = Annotated[
 ]
 FromQuery = Annotated[date | None, Query(alias="from", description="First day, inclusive")]
 ToQuery = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+FIRST_MONTH, LAST_MONTH = "0000-01", "9999-12"
 
 
 @app.exception_handler([Rel2revError, RequestValidationError])  # type: ignore[untyped-decorator]
@@ -132,7 +149,7 @@ def _section(run: RunRecord, name: SectionName, load: Callable[[str, str], T]) -
         ) from None
 
 
-def _check_range(start: date | None, end: date | None) -> None:
+def _check_range(start: Ordered | None, end: Ordered | None) -> None:
     if start is not None and end is not None and start > end:
         raise UnprocessableError(
             "from must not be after to",
@@ -378,6 +395,69 @@ def get_relationship(
     run = _run(store, _workspace(), run_id)
     relationship = store.relationship(run.workspace, run.run_id, _path_id(contact_id))
     return RelationshipResponse(run_id=run.run_id, relationship=relationship)
+
+
+@app.put("/v1/costs", summary="Store cost lines per month, channel and campaign (upsert)")
+def put_costs(request: Annotated[CostsBody, Body()]) -> CostsStored:
+    """Store up to 1000 cost lines; each replaces the stored line of its (month, channel,
+    campaign, currency). A body repeating a key is refused (422 naming both lines), and
+    nothing is stored."""
+    workspace = _workspace()
+    lines = [line.cost_line() for line in request.lines]
+    repeated = repeated_lines(lines)
+    if repeated:
+        raise UnprocessableError(
+            "a (month, channel, campaign, currency) may appear once: "
+            + "; ".join(f"lines[{d['loc'][2]}] {d['msg']}" for d in repeated),
+            details=repeated,
+        )
+    stored = cost_store().put(workspace, lines)
+    return CostsStored(stored=stored, spend=sum_money(line.amount for line in lines))
+
+
+@app.get("/v1/costs", summary="Stored cost lines of a month range")
+def get_costs(
+    first: Annotated[
+        Month | None, Query(alias="from", description="First month (YYYY-MM), inclusive")
+    ] = None,
+    last: Annotated[
+        Month | None, Query(alias="to", description="Last month (YYYY-MM), inclusive")
+    ] = None,
+) -> CostsResponse:
+    """The workspace's cost lines of months [from, to] (default: every month), by month,
+    channel and campaign."""
+    _check_range(first, last)
+    lines = cost_store().lines(_workspace(), first or FIRST_MONTH, last or LAST_MONTH)
+    return CostsResponse(lines=[CostLineBody.of(line) for line in lines])
+
+
+@app.get("/v1/returns", summary="Return on spend per channel or campaign, per model")
+def get_returns(
+    model: Annotated[ModelName | None, Query()] = None,
+    by: Annotated[ReturnDimension | None, Query()] = None,
+    run_id: RunIdQuery = None,
+) -> ReturnsResponse:
+    """Spend in the run's spend period against the revenue each model (or `model`) credits
+    each channel and costed campaign (or `by`), with ROAS and ROI where the costs cover every
+    month in which the value touched a won deal; and spend per qualified relationship."""
+    wanted = _model(model)
+    store = results_store()
+    run = _run(store, _workspace(), run_id)
+    stored = _section(run, "returns", store.returns)
+    _computed(run, wanted, None)
+    returns, qualified = returns_of_view(stored, wanted, by)
+    return ReturnsResponse(
+        run_id=run.run_id,
+        by=by,
+        models=[wanted] if wanted else list(run.parameters.models),
+        spend_from=stored.spend_from,
+        spend_to=stored.spend_to,
+        window_from=stored.window_from,
+        cost_lines=stored.cost_lines,
+        spend=stored.spend,
+        returns=returns,
+        qualified=qualified,
+    )
 
 
 @app.get("/v1/runs", summary="The workspace's runs, latest as-of first")

@@ -1,17 +1,27 @@
-"""Pure views over stored results: funnel sums, deal pages, CSV."""
+"""Pure views over stored results: funnel sums, deal pages, CSV, returns; cost line checks."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from rel2rev.api.models import DealCredit, DealGap, DealLine, FunnelGroup
 from rel2rev.money import Money
-from rel2rev.results.contracts import DealAttribution, FunnelDimension, FunnelResults
+from rel2rev.results.contracts import (
+    ChannelReturn,
+    DealAttribution,
+    FunnelDimension,
+    FunnelResults,
+    QualifiedCost,
+    ReturnDimension,
+    ReturnResults,
+)
+from rel2rev.spend import CostLine
 
 _COUNTS = ("captured", "qualified", "lead", "opportunity", "won", "lost")
 _INTERACTIONS = ("vanity_interactions", "relationship_interactions")
@@ -167,3 +177,27 @@ def deals_csv(deals: Iterable[DealCredit]) -> str:
                 )
             )
     return out.getvalue()
+
+
+def repeated_lines(lines: Sequence[CostLine]) -> list[dict[str, Any]]:
+    """Per line repeating an earlier line's key (month, channel, campaign, currency): where it
+    is and which line it repeats (channels compare case-insensitively)."""
+    first: dict[tuple[str, ...], int] = {}
+    found = []
+    for index, line in enumerate(lines):
+        earlier = first.setdefault(line.key, index)
+        if earlier != index:
+            what = ", ".join(part or "(no campaign)" for part in line.key)
+            msg = f"repeats lines[{earlier}] ({what})"
+            found.append({"loc": ["body", "lines", index], "msg": msg})
+    return found
+
+
+def returns_of_view(
+    returns: ReturnResults, model: str | None, by: ReturnDimension | None
+) -> tuple[list[ChannelReturn], list[QualifiedCost]]:
+    """The return rows of `model` and `by` (all when None), and the cost per qualified
+    relationship rows of `by`."""
+    rows = [r for r in returns.returns if model in (None, r.model) and by in (None, r.by)]
+    qualified = [q for q in returns.qualified if by in (None, q.by)]
+    return rows, qualified

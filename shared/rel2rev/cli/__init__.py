@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "funnel": ("rel2rev.cli.funnel", "Funnel metrics over a folder of exported records"),
     "survival": ("rel2rev.cli.survival", "Time-to-conversion statistics of a funnel transition"),
     "keys": ("rel2rev.cli.keys", "Create, list or revoke the finance API keys of a workspace"),
+    "costs": ("rel2rev.cli.costs", "Import, list or delete costs per channel and month"),
     "run": ("rel2rev.cli.run", "Run the modelling job for a workspace now"),
     "job": ("rel2rev.cli.job", "Run the modelling job on a folder of records (no stack needed)"),
     "local": ("rel2rev.cli.local", "Run the embedded local stack (moto + the template's HTTP API)"),

@@ -5,6 +5,8 @@ Reads what `rel2rev simulate` writes (contacts, interactions, leads, deals as JS
 Parquet), selects what a run of the window reads exactly as the records table would, runs
 every section through the job's own `execute_run`, and writes the exports, the report, the
 results (`results.json`, the contract the API serves) and the run record (`run.json`).
+Costs per channel and month (`--costs`, or `costs.csv` in the input folder) give the returns
+section its spend.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rel2rev.cli.formats import dataset_epilog
 from rel2rev.engine.backends import ENGINES
 from rel2rev.results.contracts import RunParameters, RunStatus, new_run
 
+COSTS_FILE = "costs.csv"
 HELP = "Run every section of the modelling job on a folder of records (exports, report, results)"
 
 
@@ -32,6 +35,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", type=day, required=True, help="Last day of the window")
     parser.add_argument("--out", type=Path, required=True, help="Folder to write into")
     parser.add_argument("--workspace", help="Workspace (default: the records' own)")
+    parser.add_argument(
+        "--costs",
+        type=Path,
+        help="Costs CSV (month, channel, campaign, amount, currency; see `rel2rev costs "
+        "import --help`); default: costs.csv in the input folder when there is one",
+    )
     parser.add_argument(
         "--engine",
         choices=ENGINES,
@@ -46,10 +55,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the job on the folder; print each section's outcome; exit 1 if the run failed."""
     from rel2rev.dataset import read_dataset
     from rel2rev.job.root import folder_root
+    from rel2rev.spend import read_cost_file
 
     console = Console()
     with console.status(f"reading {args.input}"):
         records = read_dataset(args.input, workspace=args.workspace, encoding=args.encoding)
+        default = args.input / COSTS_FILE
+        costs_file = args.costs or (default if default.is_file() else None)
+        costs = read_cost_file(costs_file, encoding=args.encoding) if costs_file else []
     parameters = RunParameters(window_days=args.window_days, lookback_days=args.lookback_days)
     run = new_run(
         args.workspace or records.workspace,
@@ -59,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         now=datetime.now(UTC),
     )
     with console.status("running every section"):
-        final = folder_root(records, args.out, args.engine).execute(run)
+        final = folder_root(records, args.out, args.engine, costs).execute(run)
     table = Table(title=f"Run {final.run_id}: {final.status.value}")
     for column in ("section", "status", "seconds", "error"):
         table.add_column(column)

@@ -1,7 +1,8 @@
 """Finance's side of the demo: pull attribution through the API with a key, and reconcile.
 
 `FinanceClient` is a plain HTTP client of the finance API (bearer API key, JSON bodies parsed
-into the API's own response models). `reconcile` checks, deal by deal, model by model and
+into the API's own response models); it also sends the costs, as a finance or marketing-ops
+script would. `reconcile` checks, deal by deal, model by model and
 dimension by dimension, that each won deal is either credited (lines summing exactly to the
 amount the CRM booked) or on one unattributed line with its reason.
 """
@@ -15,8 +16,18 @@ from typing import Any
 
 import requests
 
-from rel2rev.api.models import AttributionResponse, DealCredit, DealsPage, FunnelResponse
+from rel2rev.api.models import (
+    MAX_COST_LINES,
+    AttributionResponse,
+    CostLineBody,
+    CostsBody,
+    CostsStored,
+    DealCredit,
+    DealsPage,
+    FunnelResponse,
+)
 from rel2rev.money import Money
+from rel2rev.spend import CostLine
 
 
 class FinanceApiError(RuntimeError):
@@ -41,6 +52,25 @@ class FinanceClient:
         if response.status_code != 200:
             raise FinanceApiError(f"GET {path}: HTTP {response.status_code}: {response.text[:300]}")
         return response
+
+    def put_costs(self, lines: Sequence[CostLine]) -> int:
+        """Store cost lines with `PUT /v1/costs`, `MAX_COST_LINES` a request; lines stored."""
+        stored = 0
+        for start in range(0, len(lines), MAX_COST_LINES):
+            chunk = lines[start : start + MAX_COST_LINES]
+            body = CostsBody(lines=[CostLineBody.of(line) for line in chunk])
+            response = self._session.put(
+                self.base_url + "/v1/costs",
+                data=body.model_dump_json(exclude_none=True),
+                headers={"content-type": "application/json"},
+                timeout=self.timeout_seconds,
+            )
+            if response.status_code != 200:
+                raise FinanceApiError(
+                    f"PUT /v1/costs: HTTP {response.status_code}: {response.text[:300]}"
+                )
+            stored += CostsStored.model_validate_json(response.content).stored
+        return stored
 
     def deals(self, *, model: str | None = None, by: str | None = None) -> list[DealCredit]:
         """Every deal's credit lines, following the cursor through all pages."""

@@ -6,10 +6,11 @@
    retries, some redeliveries, then stale (out-of-order) deal updates;
 4. backfill the oldest engagement history with `rel2rev import FILE`;
 5. wait for the processor to drain the queue;
-6. create a finance API key and run the job as the daily schedule does;
-7. pull every deal's credit lines through the API and reconcile them to the cent, and write
+6. create a finance API key and send the world's costs through `PUT /v1/costs`;
+7. run the job as the daily schedule does;
+8. pull every deal's credit lines through the API and reconcile them to the cent, and write
    how closely each model's channel shares recovered the planted ones (`out/recovery.json`);
-8. download the run's exports and `report.html` into `out/`.
+9. download the run's exports and `report.html` into `out/`.
 Each step is timed; any failure stops the flow with a `DemoError` naming the step.
 """
 
@@ -53,6 +54,7 @@ from rel2rev.local import LocalStack
 from rel2rev.local.template import load_template
 from rel2rev.results.contracts import RunRecord, RunStatus
 from rel2rev.simulate import Recovery, World, WorldConfig, simulate_world, write_world
+from rel2rev.simulate.costs import world_costs
 from rel2rev.transport import Delivery, DeliveryError, Sent, Transport
 
 JOB_FUNCTION = "ModelJobFunction"
@@ -91,6 +93,7 @@ class DemoResult:
     stale: DeliveryStats | None = None
     backfill_rows: int = 0
     events_accepted: int = 0
+    cost_lines: int = 0
     run: RunRecord | None = None
     reconciliation: Reconciliation | None = None
     attribution: AttributionResponse | None = None
@@ -246,11 +249,17 @@ class DemoFlow:
         remaining = max(1.0, deadline - time.monotonic())
         stack.drain(timeout=remaining)
 
-    def run_job(self, stack: LocalStack) -> None:
-        """Create the finance key (the schedule runs workspaces with keys), then the job."""
+    def costs(self, stack: LocalStack) -> None:
+        """Create the finance key (the schedule runs workspaces with keys) and send what the
+        world spent per channel and month through `PUT /v1/costs`."""
         from rel2rev.storage.api_keys import api_key_store
 
         _, self.api_key = api_key_store().create(self.config.workspace, name="finance (demo)")
+        lines = world_costs(self.result.world)
+        self.result.cost_lines = FinanceClient(stack.api_url, self.api_key).put_costs(lines)
+
+    def run_job(self, stack: LocalStack) -> None:
+        """Run the job as the daily schedule does."""
         with self.console.status("modelling job: funnel, survival, every attribution model"):
             answer = stack.invoke(JOB_FUNCTION, schedule_event())
         runs = [r for r in answer.get("runs", []) if r.get("workspace") == self.config.workspace]
@@ -329,6 +338,8 @@ class DemoFlow:
                 self.backfill(live)
             with self.step("process the queue"):
                 self.drain(live)
+            with self.step("create the finance key and send the costs (PUT /v1/costs)"):
+                self.costs(live)
             with self.step("run the job as the schedule would"):
                 self.run_job(live)
             with self.step("pull attribution as finance and reconcile every deal"):

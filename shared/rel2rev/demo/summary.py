@@ -129,7 +129,8 @@ def print_summary(result: DemoResult, console: Console) -> None:
             f"Delivered {delivered.requests} webhook requests from 4 sources "
             f"({delivered.retries} retries) + {stale.requests if stale else 0} stale updates, "
             f"and {result.backfill_rows} backfilled rows "
-            f"({result.events_accepted} events acknowledged by the JSON endpoints)."
+            f"({result.events_accepted} events acknowledged by the JSON endpoints); "
+            f"{result.cost_lines} cost lines sent with PUT /v1/costs."
         )
     run = result.run
     if run is not None:

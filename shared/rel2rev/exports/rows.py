@@ -21,10 +21,13 @@ from rel2rev.exports.tables import (
     FunnelMoneyRow,
     FunnelRow,
     FunnelUnplacedRow,
+    QualifiedCostRow,
     RelationshipRevenueRow,
     RelationshipRow,
+    ReturnRow,
     RunSectionRow,
     RunSummaryRow,
+    RunTrendRow,
     SurvivalCurveRow,
     SurvivalSummaryRow,
 )
@@ -33,7 +36,10 @@ from rel2rev.results.contracts import (
     AttributionResults,
     DealAttribution,
     FunnelResults,
+    QualifiedCost,
     Relationship,
+    ReturnResults,
+    RunRecord,
     RunResults,
     SurvivalResults,
 )
@@ -259,6 +265,70 @@ def attribution_pipeline_table(results: RunResults) -> Table:
         currency=[p.amount.currency for p in pipeline],
         amount=[p.amount.amount for p in pipeline],
         deals=[p.deals for p in pipeline],
+    )
+
+
+def _months(months: list[str]) -> str | None:
+    return " ".join(months) or None
+
+
+def returns_table(results: RunResults) -> Table:
+    """Spend and return per model, channel or campaign, and currency."""
+    rows = (results.returns or ReturnResults(spend_from="", spend_to="", window_from="")).returns
+    return Table(
+        ReturnRow,
+        model=[r.model for r in rows],
+        dimension=[r.by for r in rows],
+        dimension_value=[r.value for r in rows],
+        currency=[r.currency for r in rows],
+        spend=[r.spend.amount if r.spend else None for r in rows],
+        revenue=[r.revenue.amount for r in rows],
+        roas=[r.roas for r in rows],
+        roi=[r.roi for r in rows],
+        months_costed=[r.months_costed for r in rows],
+        missing_months=[_months(r.missing_months) for r in rows],
+    )
+
+
+def qualified_cost_table(results: RunResults) -> Table:
+    """Cost per qualified relationship per channel and currency of its costs."""
+    returns = results.returns or ReturnResults(spend_from="", spend_to="", window_from="")
+    flat: list[tuple[QualifiedCost, Money | None, Money | None]] = []
+    for q in returns.qualified:
+        per: dict[str, Money] = {m.currency: m for m in q.cost_per_qualified}
+        flat += [(q, spend, per.get(spend.currency)) for spend in q.spend] or [(q, None, None)]
+    return Table(
+        QualifiedCostRow,
+        dimension_value=[q.value for q, _, _ in flat],
+        currency=[spend.currency if spend else None for _, spend, _ in flat],
+        spend=[spend.amount if spend else None for _, spend, _ in flat],
+        qualified=[q.qualified for q, _, _ in flat],
+        cost_per_qualified=[per.amount if per else None for _, _, per in flat],
+        missing_months=[_months(q.missing_months) for q, _, _ in flat],
+    )
+
+
+def run_trend_table(results: RunResults) -> Table:
+    """This run's and the earlier runs' headline figures, per run and currency."""
+    flat: list[tuple[RunRecord, str | None, Decimal | None, Decimal | None]] = []
+    for run in [*results.history, results.run]:
+        if run.headline is None:
+            continue
+        money = _per_currency(run.headline.won, run.headline.spend)
+        flat += [(run, c, won, spend) for c, (won, spend) in money.items()] or [
+            (run, None, None, None)
+        ]
+    headlines = [run.headline for run, _, _, _ in flat if run.headline is not None]
+    return Table(
+        RunTrendRow,
+        run_id=[run.run_id for run, _, _, _ in flat],
+        as_of=[run.as_of for run, _, _, _ in flat],
+        captured=[h.captured for h in headlines],
+        qualified=[h.qualified for h in headlines],
+        won_deals=[h.won_deals for h in headlines],
+        currency=[c for _, c, _, _ in flat],
+        won=[won for _, _, won, _ in flat],
+        spend=[spend for _, _, _, spend in flat],
     )
 
 

@@ -235,6 +235,70 @@ class AttributionPipelineRow(ExportRow):
     deals: int = Field(description="Open deals the value touched")
 
 
+class ReturnRow(ExportRow):
+    """One model's won revenue for a channel or costed campaign against its spend."""
+
+    TABLE = "returns"
+    DESCRIPTION = (
+        "Spend per channel (and costed campaign) over the spend period (the window and the "
+        "lookback before it) against the won revenue each model credits it, per currency; "
+        "ROAS and ROI only where every month the value touched a won deal has a cost line."
+    )
+
+    model: str = Field(description="Attribution model")
+    dimension: str = Field(description="Dimension: channel or campaign")
+    dimension_value: str = Field(description="Channel or campaign (lower-case)")
+    currency: str = Field(description="ISO 4217 currency of spend and revenue")
+    spend: Decimal | None = Field(description="Spend in the spend period, exact; empty: no cost")
+    revenue: Decimal = Field(description="Won revenue the model credits the value, exact")
+    roas: Decimal | None = Field(description="revenue / spend (4 decimals); empty: not covered")
+    roi: Decimal | None = Field(description="(revenue - spend) / spend (4 decimals)")
+    months_costed: int = Field(description="Months of the spend period with a cost line")
+    missing_months: str | None = Field(
+        description="Months (YYYY-MM, space separated) the value touched a won deal uncosted"
+    )
+
+
+class QualifiedCostRow(ExportRow):
+    """Spend on a channel in the window's months per qualified relationship, per currency."""
+
+    TABLE = "returns_qualified_cost"
+    DESCRIPTION = (
+        "What a qualified relationship cost per channel: spend in the window's months divided "
+        "by the channel's qualified relationships, one row per currency of its costs."
+    )
+
+    dimension_value: str = Field(description="Channel (lower-case)")
+    currency: str | None = Field(description="Currency of the spend; empty: no cost given")
+    spend: Decimal | None = Field(description="Spend in the window's months, exact")
+    qualified: int = Field(description="Qualified relationships of the channel's funnel rows")
+    cost_per_qualified: Decimal | None = Field(
+        description="spend / qualified, rounded to the minor unit; empty unless covered"
+    )
+    missing_months: str | None = Field(
+        description="Capture months (YYYY-MM, space separated) with no cost line"
+    )
+
+
+class RunTrendRow(ExportRow):
+    """One run's headline figures in one currency: this run and the earlier ones it follows."""
+
+    TABLE = "run_trend"
+    DESCRIPTION = (
+        "The headline figures of this run and of the workspace's earlier runs with the same "
+        "window length (at most 12, oldest first), one row per run and currency."
+    )
+
+    run_id: str = Field(description="The run")
+    as_of: date = Field(description="Its as-of date")
+    captured: int = Field(description="Relationships captured in its window")
+    qualified: int = Field(description="Qualified relationships among them")
+    won_deals: int = Field(description="Deals won in its window")
+    currency: str | None = Field(description="ISO 4217 currency; empty: no money that run")
+    won: Decimal | None = Field(description="Won revenue in the currency, exact")
+    spend: Decimal | None = Field(description="Spend of its spend period in the currency")
+
+
 class AttributionComparisonRow(ExportRow):
     """The model x value comparison: each model's share of conversions per value."""
 
@@ -423,6 +487,9 @@ EXPORT_TABLES: tuple[type[ExportRow], ...] = (
     AttributionComparisonRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    ReturnRow,
+    QualifiedCostRow,
+    RunTrendRow,
     SurvivalSummaryRow,
     SurvivalCurveRow,
     DriverRow,

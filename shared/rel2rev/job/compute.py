@@ -12,7 +12,7 @@ and metrics.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -39,6 +39,8 @@ from rel2rev.results.contracts import (
     SectionStatus,
     SurvivalResults,
 )
+from rel2rev.results.headline import headline_of
+from rel2rev.spend import CostLine, returns_of
 
 T = TypeVar("T")
 logger = Logger(service="rel2rev", child=True)
@@ -151,16 +153,18 @@ def compute_results(
     *,
     sections: Sections | None = None,
     engine_name: EngineName = "duckdb",
+    costs: Sequence[CostLine] = (),
 ) -> RunResults:
     """Every section's results; `run` comes back with sections, counts, versions and status.
 
     The records are put in one canonical order first, so the results do not depend on the
     order a reader returns them in (paged queries, a table export, a folder). Journeys are
     built by the engine `engine_name` (`rel2rev.engine`); every engine gives the same results.
+    `costs` are the workspace's cost lines, set against the revenue in the returns section.
     """
     with records_held():
         ordered = in_order(known_at(records, run.window_end))
-        return _compute(ordered, run, sections, engine_name)
+        return _compute(ordered, run, sections, engine_name, costs)
 
 
 def in_order(records: WorkspaceRecords) -> WorkspaceRecords:
@@ -178,7 +182,11 @@ def in_order(records: WorkspaceRecords) -> WorkspaceRecords:
 
 
 def _compute(
-    records: WorkspaceRecords, run: RunRecord, sections: Sections | None, engine_name: EngineName
+    records: WorkspaceRecords,
+    run: RunRecord,
+    sections: Sections | None,
+    engine_name: EngineName,
+    costs: Sequence[CostLine],
 ) -> RunResults:
     sections = sections or Sections(run.run_id)
     config = run.parameters.qualification
@@ -208,6 +216,7 @@ def _compute(
         return adapters.attribution_results(run, journeys[0])
 
     attribution = sections.run("attribution", attribute)
+    returns = sections.run("returns", lambda: returns_of(run, costs, attribution, funnel))
     curves = sections.run(
         "survival", lambda: adapters.survival_curves(records, run, states, stages)
     )
@@ -228,12 +237,14 @@ def _compute(
             "counts": counts_of(records, run, journeys[0].table.n_journeys if journeys else 0),
             "model_versions": model_versions(),
             "sections": list(sections.outcomes),
+            "headline": headline_of(funnel, attribution, returns),
         }
     )
     return RunResults(
         run=finished,
         funnel=funnel,
         attribution=attribution,
+        returns=returns,
         survival=survival,
         relationships=relationships,
     )

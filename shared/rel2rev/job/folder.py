@@ -1,18 +1,20 @@
 """A run on files: the job's records, results and exports in folders (`rel2rev job`).
 
 `DatasetReader` serves a folder of records (`rel2rev.dataset`) with the table's selection
-(`rel2rev.window`); `FolderResults` and `FolderExports` write the run record
-(`run.json`), the results (`results.json`, the `RunResults` contract the API serves) and the
-export files into the output folder.
+(`rel2rev.window`); `FileCosts` serves the lines of a costs file; `FolderResults` and
+`FolderExports` write the run record (`run.json`), the results (`results.json`, the
+`RunResults` contract the API serves) and the export files into the output folder.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import RunRecord, RunResults
+from rel2rev.spend import CostLine
 from rel2rev.window import window_for_run
 
 RUN_FILE = "run.json"
@@ -31,6 +33,18 @@ class DatasetReader:
         """The records a run of [start, end) reads (`rel2rev.window.window_for_run`)."""
         del workspace  # one workspace per folder
         return window_for_run(self._records, start, end, lookback)
+
+
+class FileCosts:
+    """Cost lines held in memory (a costs file), read the way the results table serves them."""
+
+    def __init__(self, lines: Sequence[CostLine]) -> None:
+        self._lines = sorted(lines, key=lambda line: line.key)
+
+    def lines(self, workspace: str, first: str, last: str) -> list[CostLine]:
+        """The lines of months `first` to `last` (YYYY-MM, both included), in key order."""
+        del workspace  # one workspace per file
+        return [line for line in self._lines if first <= line.month <= last]
 
 
 class FolderResults:
@@ -54,6 +68,10 @@ class FolderResults:
 
     def release_slot(self, workspace: str, run_id: str) -> None:
         """Runs on files hold no slot."""
+
+    def runs_before(self, workspace: str, as_of: date, limit: int) -> list[RunRecord]:
+        """A folder holds one run: there are none before it."""
+        return []
 
     def _write(self, name: str, text: str) -> None:
         self._out.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ job on a folder of records (`rel2rev job`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from rel2rev.engine.backends import EngineName
 from rel2rev.exports import write_exports
-from rel2rev.job.folder import DatasetReader, FolderExports, FolderResults
+from rel2rev.job.folder import DatasetReader, FileCosts, FolderExports, FolderResults
 from rel2rev.job.runner import (
+    CostReader,
     Exporter,
     ExportSink,
     RunStore,
@@ -25,8 +27,10 @@ from rel2rev.job.runner import (
 )
 from rel2rev.records import WorkspaceRecords
 from rel2rev.results.contracts import RunParameters, RunRecord, Trigger
+from rel2rev.spend import CostLine
 from rel2rev.storage import record_repository
 from rel2rev.storage.clients import dynamodb_client, s3_client
+from rel2rev.storage.costs import cost_store
 from rel2rev.storage.export_reader import ExportReader, ReaderChoice, workspace_set
 from rel2rev.storage.results import JobSettings, export_files, results_store
 from rel2rev.storage.table_export import TableExports
@@ -42,6 +46,7 @@ class JobRoot:
     files: ExportSink
     exporter: Exporter = write_exports
     engine: EngineName = "duckdb"
+    costs: CostReader | None = None
 
     def execute(self, run: RunRecord) -> RunRecord:
         """Run `run` to the end (`rel2rev.job.runner.execute_run`)."""
@@ -52,6 +57,7 @@ class JobRoot:
             files=self.files,
             exporter=self.exporter,
             engine_name=self.engine,
+            costs=self.costs,
         )
 
     def run_now(
@@ -68,13 +74,14 @@ class JobRoot:
             files=self.files,
             exporter=self.exporter,
             engine_name=self.engine,
+            costs=self.costs,
         )
 
 
 @cache
 def job_root() -> JobRoot:
     """The deployed job's root, from its environment (`REL2REV_TABLE_NAME`,
-    `REL2REV_RESULTS_TABLE`, `REL2REV_EXPORTS_BUCKET`)."""
+    `REL2REV_RESULTS_TABLE` (results and costs), `REL2REV_EXPORTS_BUCKET`)."""
     settings = JobSettings()  # type: ignore[call-arg]
     records: RecordsReader = record_repository(settings.table_name)
     exported = workspace_set(settings.export_workspaces)
@@ -83,9 +90,21 @@ def job_root() -> JobRoot:
             dynamodb_client(), s3_client(), settings.table_arn, settings.exports_bucket
         )
         records = ReaderChoice(records, ExportReader(exports), exported)
-    return JobRoot(records, results_store(), export_files())
+    return JobRoot(records, results_store(), export_files(), costs=cost_store())
 
 
-def folder_root(records: WorkspaceRecords, out: Path, engine: EngineName = "duckdb") -> JobRoot:
-    """The job on records held in memory, writing into `out`, its journeys built by `engine`."""
-    return JobRoot(DatasetReader(records), FolderResults(out), FolderExports(out), engine=engine)
+def folder_root(
+    records: WorkspaceRecords,
+    out: Path,
+    engine: EngineName = "duckdb",
+    costs: Sequence[CostLine] = (),
+) -> JobRoot:
+    """The job on records (and cost lines) held in memory, writing into `out`, its journeys
+    built by `engine`."""
+    return JobRoot(
+        DatasetReader(records),
+        FolderResults(out),
+        FolderExports(out),
+        engine=engine,
+        costs=FileCosts(costs),
+    )

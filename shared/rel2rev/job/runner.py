@@ -7,7 +7,7 @@ on the embedded moto stack and in tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from time import perf_counter
 from typing import Protocol
@@ -25,11 +25,15 @@ from rel2rev.results.contracts import (
     Trigger,
     new_run,
 )
+from rel2rev.results.headline import trend_runs
+from rel2rev.spend import CostLine, months_between
 from rel2rev.window import RecordsReader
 
 logger = Logger(service="rel2rev", child=True)
 metrics = Metrics()
 Exporter = Callable[[RunResults], dict[str, bytes]]
+HISTORY_READ = 100
+"""Earlier run records read for the trend (several may share an as-of)."""
 
 
 class RunStore(Protocol):
@@ -42,6 +46,17 @@ class RunStore(Protocol):
     def save_results(self, results: RunResults) -> int: ...
 
     def release_slot(self, workspace: str, run_id: str) -> None: ...
+
+    def runs_before(self, workspace: str, as_of: date, limit: int) -> list[RunRecord]:
+        """Up to `limit` of the workspace's runs with an earlier as-of, latest first."""
+        ...
+
+
+class CostReader(Protocol):
+    """Where a run reads the workspace's cost lines (the results table; a file for `rel2rev
+    job`)."""
+
+    def lines(self, workspace: str, first: str, last: str) -> Sequence[CostLine]: ...
 
 
 class ExportSink(Protocol):
@@ -62,8 +77,11 @@ def execute_run(
     files: ExportSink,
     exporter: Exporter,
     engine_name: EngineName = "duckdb",
+    costs: CostReader | None = None,
 ) -> RunRecord:
     """Run `run` to the end and store everything; returns the final run record.
+
+    `costs` (when given) supplies the cost lines of the spend period for the returns section.
 
     Reading the window or storing results failing fails the run (status `failed`, `error`
     set); a model section failing only marks that section (status `partial`).
@@ -84,8 +102,13 @@ def execute_run(
             interactions=len(window.interactions),
             deals=len(window.deals),
         )
+        spend = _cost_lines(costs, run) if costs is not None else ()
         sections = Sections(run.run_id)
-        results = compute_results(window, started, sections=sections, engine_name=engine_name)
+        results = compute_results(
+            window, started, sections=sections, engine_name=engine_name, costs=spend
+        )
+        earlier = store.runs_before(run.workspace, run.as_of, HISTORY_READ)
+        results = results.model_copy(update={"history": trend_runs(earlier, run)})
         exported = sections.run(
             "exports",
             lambda: files.upload(run.workspace, run.run_id, exporter(results)),
@@ -117,6 +140,13 @@ def execute_run(
     return final
 
 
+def _cost_lines(costs: CostReader, run: RunRecord) -> Sequence[CostLine]:
+    """The cost lines of the run's spend period (the lookback before the window, the window)."""
+    lookback = timedelta(days=run.parameters.lookback_days)
+    months = months_between(run.window_start - lookback, run.window_end - timedelta.resolution)
+    return costs.lines(run.workspace, months[0], months[-1])
+
+
 def run_now(
     workspace: str,
     as_of: date,
@@ -128,6 +158,7 @@ def run_now(
     files: ExportSink,
     exporter: Exporter,
     engine_name: EngineName = "duckdb",
+    costs: CostReader | None = None,
 ) -> RunRecord:
     """Create (idempotently) and execute the run of (workspace, as-of, parameters).
 
@@ -145,4 +176,5 @@ def run_now(
         files=files,
         exporter=exporter,
         engine_name=engine_name,
+        costs=costs,
     )

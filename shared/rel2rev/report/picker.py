@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 
+from rel2rev.results.headline import trend_model
+
 PICK = "pick"
 """Class of a model's group in the chart; `pick-<i>` marks the i-th model's radio and group."""
-
-DEFAULT_MODELS = ("markov", "linear")
-"""The model a picker shows first: the first of these that was computed, else the first."""
 
 _CENT = Decimal("0.01")
 
@@ -45,7 +44,7 @@ def default_model(models: Sequence[str]) -> str:
     """The model shown before any choice: Markov if computed, else linear, else the first."""
     if not models:
         raise ValueError("a picker needs at least one model")
-    return next((m for m in DEFAULT_MODELS if m in models), models[0])
+    return trend_model(list(models)) or models[0]
 
 
 def picker_key(*parts: str) -> str:

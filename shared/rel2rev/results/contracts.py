@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -24,11 +25,11 @@ from rel2rev.records import UtcDatetime
 
 SectionName = Literal[
     "qualification", "funnel", "survival", "drivers", "competing_risks", "attribution",
-    "relationships", "exports",
+    "returns", "relationships", "exports",
 ]  # fmt: skip
 SECTIONS: tuple[SectionName, ...] = (
     "qualification", "funnel", "survival", "drivers", "competing_risks", "attribution",
-    "relationships", "exports",
+    "returns", "relationships", "exports",
 )  # fmt: skip
 Transition = Literal["capture_to_qualified", "qualified_to_lead", "lead_to_won"]
 TRANSITIONS: tuple[Transition, ...] = ("capture_to_qualified", "qualified_to_lead", "lead_to_won")
@@ -124,6 +125,29 @@ class SectionOutcome(_Frozen):
     error: str | None = None
 
 
+class ChannelAmount(_Frozen):
+    """Revenue one model credited a channel, in one currency."""
+
+    value: str
+    amount: Money
+
+
+class RunHeadline(_Frozen):
+    """A run's key figures, kept on its record so later runs can show how they move."""
+
+    captured: int = Field(0, description="Relationships captured in the window")
+    qualified: int = Field(0, description="Of those, qualified relationships")
+    won_deals: int = Field(0, description="Deals won in the window")
+    won: list[Money] = Field(default_factory=list, description="Won revenue, per currency")
+    spend: list[Money] = Field(
+        default_factory=list, description="Spend in the spend period, per currency"
+    )
+    model: str | None = Field(None, description="The model `channels` are credited by")
+    channels: list[ChannelAmount] = Field(
+        default_factory=list, description="Revenue per channel and currency under `model`"
+    )
+
+
 class RunRecord(_Frozen):
     """The run record: identity, window, parameters, data counts, versions, status, timings."""
 
@@ -145,6 +169,9 @@ class RunRecord(_Frozen):
         default_factory=list, description="Export file names under exports/{workspace}/{run_id}/"
     )
     error: str | None = None
+    headline: RunHeadline | None = Field(
+        None, description="Key figures of a finished run (for trends across runs)"
+    )
 
     @property
     def seconds(self) -> float | None:
@@ -630,6 +657,74 @@ class Relationship(_Frozen):
     score_history: ScorePoints = Field(default_factory=ScorePoints)
 
 
+# --- spend and return -------------------------------------------------------------------------
+
+ReturnDimension = Literal["channel", "campaign"]
+
+
+class ChannelReturn(_Frozen):
+    """One model's won revenue for a channel (or campaign) against its spend, in one currency.
+
+    The return is shown only where the costs cover it: `spend` counts every cost line of the
+    spend period (the window and the lookback before it), and `roas`/`roi` are set only when
+    every month in which the value touched a won deal has a cost line (`missing_months` empty)
+    and the spend is not zero.
+    """
+
+    model: str
+    by: ReturnDimension
+    value: str
+    currency: str
+    spend: Money | None = Field(description="Spend in the spend period; None: no cost given")
+    revenue: Money = Field(description="Won revenue the model credits the value (exact)")
+    roas: Decimal | None = Field(None, description="revenue / spend, to 4 decimals")
+    roi: Decimal | None = Field(None, description="(revenue - spend) / spend, to 4 decimals")
+    months_costed: int = Field(0, description="Months of the spend period with a cost line")
+    missing_months: list[str] = Field(
+        default_factory=list,
+        description="Months (YYYY-MM) the value touched a won deal with no cost line",
+    )
+
+
+class QualifiedCost(_Frozen):
+    """Spend on a channel in the window's months per qualified relationship it touched.
+
+    Spend paid in several currencies gives one part per currency: EUR 41.47 + USD 42.87 per
+    relationship is exact where a single converted figure would need exchange rates.
+    """
+
+    by: Literal["channel"] = "channel"
+    value: str
+    spend: list[Money] = Field(
+        default_factory=list, description="Spend in the window's months, per currency"
+    )
+    qualified: int = Field(description="Qualified relationships (the funnel's channel rows)")
+    cost_per_qualified: list[Money] = Field(
+        default_factory=list,
+        description="spend / qualified per currency, rounded to the minor unit; empty unless "
+        "every capture month is costed",
+    )
+    missing_months: list[str] = Field(
+        default_factory=list,
+        description="Capture months (YYYY-MM) of the channel's relationships with no cost line",
+    )
+
+
+class ReturnResults(_Frozen):
+    """Spend per channel and campaign set against attributed revenue and qualified
+    relationships (see docs/costs.md)."""
+
+    spend_from: str = Field(description="First month of the spend period (YYYY-MM)")
+    spend_to: str = Field(description="Last month of the spend period (YYYY-MM)")
+    window_from: str = Field(description="First month of the window (YYYY-MM)")
+    cost_lines: int = Field(0, description="Cost lines of the spend period the run read")
+    spend: list[Money] = Field(
+        default_factory=list, description="Spend in the spend period, per currency"
+    )
+    returns: list[ChannelReturn] = Field(default_factory=list)
+    qualified: list[QualifiedCost] = Field(default_factory=list)
+
+
 # --- the whole run ----------------------------------------------------------------------------
 
 
@@ -639,5 +734,11 @@ class RunResults(_Frozen):
     run: RunRecord
     funnel: FunnelResults | None = None
     attribution: AttributionResults | None = None
+    returns: ReturnResults | None = None
     survival: SurvivalResults | None = None
     relationships: list[Relationship] | None = None
+    history: list[RunRecord] = Field(
+        default_factory=list,
+        description="The workspace's earlier finished runs of the same window length, oldest "
+        "first (their headlines give the trend)",
+    )

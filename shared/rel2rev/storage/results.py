@@ -4,8 +4,8 @@ Key design (see docs/data-model.md, "Results table"):
 - run record:   pk `WS#{workspace}`, sk `RUN#{run_id}`; gsi1pk `WS#{workspace}#RUNS`,
   gsi1sk `{as_of}#{created_at}#{run_id}` (latest as-of first, then latest created).
 - results:      pk `RESULT#{workspace}#{run_id}`, sk one of `FUNNEL`, `ATTRIBUTION`,
-  `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (one won deal: its amount, credit lines and
-  unattributed lines, in close order), `DEALID#{deal_id}` (the same, by id),
+  `RETURNS`, `SURVIVAL`, `DEAL#{closed_at}#{deal_id}` (one won deal: its amount, credit lines
+  and unattributed lines, in close order), `DEALID#{deal_id}` (the same, by id),
   `REL#{contact_id}` (relationship detail).
   Bodies are gzip-compressed JSON of the `rel2rev.results.contracts` models; result items carry
   `expires_at` (the table's TTL attribute), `RESULTS_RETENTION` after the run was created.
@@ -19,7 +19,7 @@ import binascii
 import gzip
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from rel2rev.results.contracts import (
     DealAttribution,
     FunnelResults,
     Relationship,
+    ReturnResults,
     RunRecord,
     RunResults,
     RunStatus,
@@ -165,6 +166,17 @@ class ResultsStore:
         runs = [_unpack(item, RunRecord) for item in page.get("Items", [])]
         return runs, encode_cursor(page.get("LastEvaluatedKey"))
 
+    def runs_before(self, workspace: str, as_of: date, limit: int) -> list[RunRecord]:
+        """Up to `limit` of the workspace's runs with an as-of before `as_of`, latest first."""
+        page = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(f"WS#{workspace}#RUNS")
+            & Key("gsi1sk").lt(as_of.isoformat()),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_unpack(item, RunRecord) for item in page.get("Items", [])]
+
     def latest_run(self, workspace: str) -> RunRecord:
         """The run to serve: latest as-of, then latest created, that succeeded or is partial."""
         cursor: str | None = None
@@ -241,6 +253,8 @@ class ResultsStore:
                 body = deal.model_dump_json().encode()
                 add(f"DEAL#{_time_key(deal.closed_at)}#{deal.deal_id}", body)
                 add(f"DEALID#{deal.deal_id}", body)
+        if results.returns is not None:
+            add("RETURNS", results.returns.model_dump_json().encode())
         for relationship in results.relationships or []:
             add(f"REL#{relationship.contact_id}", relationship.model_dump_json().encode())
         with self._table.batch_writer() as batch:
@@ -268,6 +282,11 @@ class ResultsStore:
         """The run's attribution totals and comparison (without per-deal lines)."""
         item = self._section(workspace, run_id, "ATTRIBUTION", "attribution results")
         return _unpack(item, AttributionResults)
+
+    def returns(self, workspace: str, run_id: str) -> ReturnResults:
+        """The run's spend and return figures per model, channel and campaign."""
+        item = self._section(workspace, run_id, "RETURNS", "returns results")
+        return _unpack(item, ReturnResults)
 
     def deal(self, workspace: str, run_id: str, deal_id: str) -> DealAttribution:
         """One won deal's amount, credit lines and unattributed lines."""

@@ -20,6 +20,9 @@ ROUTES = {
     ("get", "/v1/runs/{run_id}/exports"),
     ("post", "/v1/erasures"),
     ("get", "/v1/erasures/{erasure_id}"),
+    ("put", "/v1/costs"),
+    ("get", "/v1/costs"),
+    ("get", "/v1/returns"),
 }
 
 

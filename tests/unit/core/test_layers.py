@@ -13,7 +13,7 @@ LAYERS = [
     {
         "apply", "identity", "ingest", "attribution", "cutoff", "dataset", "erasure", "funnel",
         "survival", "results", "simulate", "report", "exports", "importer", "transport",
-        "packaging", "window", "engine",
+        "packaging", "window", "engine", "spend",
     },
     {"storage"},
     {"job", "api", "processing"},

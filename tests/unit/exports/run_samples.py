@@ -29,6 +29,7 @@ from rel2rev.results.contracts import (
     ModelHoldout,
     PipelineTotal,
     Relationship,
+    RunHeadline,
     RunRecord,
     RunResults,
     RunStatus,
@@ -41,7 +42,9 @@ from rel2rev.results.contracts import (
     UnattributedCredit,
     UnplacedRevenue,
 )
+from rel2rev.results.headline import headline_of
 from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
+from rel2rev.spend import CostLine, months_between, returns_of
 
 AS_OF = date(2026, 11, 20)
 START = datetime(2025, 11, 20, tzinfo=UTC)
@@ -458,7 +461,15 @@ def sample_results(*, seed: int = 7, failed_attribution: bool = False) -> RunRes
     sections = [
         SectionOutcome(name=n, status=SectionStatus.OK, seconds=0.5 + i)
         for i, n in enumerate(
-            ("qualification", "funnel", "survival", "drivers", "competing_risks", "relationships")
+            (
+                "qualification",
+                "funnel",
+                "survival",
+                "drivers",
+                "competing_risks",
+                "relationships",
+                "returns",
+            )
         )
     ]
     reason = "Markov: no converting journeys in the window"
@@ -484,10 +495,74 @@ def sample_results(*, seed: int = 7, failed_attribution: bool = False) -> RunRes
         sections=sections,
         model_versions={"rel2rev": "0.1.0", "lifelines": "0.30.3"},
     )
+    funnel = _funnel(rng)
+    attribution = None if failed_attribution else _attribution(rng)
+    returns = returns_of(run, _costs(rng, attribution), attribution, funnel)
+    headline = headline_of(funnel, attribution, returns)
     return RunResults(
-        run=run,
-        funnel=_funnel(rng),
-        attribution=None if failed_attribution else _attribution(rng),
+        run=run.model_copy(update={"headline": headline}),
+        funnel=funnel,
+        attribution=attribution,
+        returns=returns,
         survival=_survival(),
         relationships=_relationships(rng),
+        history=_history(run, headline),
     )
+
+
+def _history(run: RunRecord, headline: RunHeadline) -> list[RunRecord]:
+    """Two earlier weekly runs whose figures were 80% and 90% of this one's."""
+    earlier = []
+    for weeks, part in ((2, Decimal("0.8")), (1, Decimal("0.9"))):
+        scaled = headline.model_copy(
+            update={
+                "captured": int(headline.captured * part),
+                "qualified": int(headline.qualified * part),
+                "won": [Money.rounded(m.amount * part, m.currency) for m in headline.won],
+                "channels": [
+                    c.model_copy(
+                        update={"amount": Money.rounded(c.amount.amount * part, c.amount.currency)}
+                    )
+                    for c in headline.channels
+                ],
+            }
+        )
+        earlier.append(
+            run.model_copy(
+                update={
+                    "run_id": f"run_earlier{weeks}",
+                    "as_of": run.as_of - timedelta(weeks=weeks),
+                    "headline": scaled,
+                }
+            )
+        )
+    return earlier
+
+
+def _costs(rng: random.Random, attribution: AttributionResults | None) -> list[CostLine]:
+    """A cost line per credited channel, month of the window and currency (one month left
+    out for one channel, so its return is not covered), and a costed campaign."""
+    channels = sorted(
+        {
+            (t.value, t.amount.currency)
+            for t in (attribution.totals if attribution else [])
+            if t.by == "channel"
+        }
+    ) or [("email", "EUR")]
+    lines = [
+        CostLine(
+            month=month,
+            channel=channel,
+            amount=Money.of(Decimal(rng.randrange(0, 500_000)) / 100, currency),
+        )
+        for i, (channel, currency) in enumerate(channels)
+        for month in months_between(START, END - timedelta(microseconds=1))
+        if not (i == 0 and month == f"{START:%Y-%m}")
+    ]
+    campaign = CostLine(
+        month=f"{START:%Y-%m}",
+        channel=channels[-1][0],
+        campaign="spring-launch",
+        amount=Money.of("1250.00", channels[-1][1]),
+    )
+    return [*lines, campaign]

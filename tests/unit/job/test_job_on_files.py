@@ -12,6 +12,7 @@ import pytest
 
 from rel2rev.cli import main as cli
 from rel2rev.results.contracts import RunResults
+from rel2rev.spend import read_cost_file
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +59,32 @@ def test_published_attribution_ties_out(run_dir: Path) -> None:
     assert len({model for model, _, _ in credited}) == 14, "every model published"
     for (model, by, currency), total in credited.items():
         assert total == won[currency], (model, by)
+
+
+def test_the_folder_costs_give_the_returns_their_spend(run_dir: Path) -> None:
+    results = RunResults.model_validate_json((run_dir / "results.json").read_text())
+    returns, attribution = results.returns, results.attribution
+    assert returns is not None
+    assert attribution is not None
+    lines = read_cost_file(run_dir.parent / "world" / "costs.csv")
+    inside = [c for c in lines if returns.spend_from <= c.month <= returns.spend_to]
+    assert returns.cost_lines == len(inside) > 0
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    for line in inside:
+        spend[line.amount.currency] += line.amount.amount
+    assert {m.currency: m.amount for m in returns.spend} == spend
+    for model in attribution.models:  # every channel's credited revenue, once
+        for currency in spend:
+            shown = sum(
+                r.revenue.amount
+                for r in returns.returns
+                if (r.model, r.by, r.currency) == (model, "channel", currency)
+            )
+            credited = sum(
+                t.amount.amount
+                for t in attribution.totals
+                if (t.model, t.by, t.amount.currency) == (model, "channel", currency)
+            )
+            assert shown == credited
+    assert any(r.roas is not None for r in returns.returns)
+    assert any(q.cost_per_qualified for q in returns.qualified)

@@ -153,3 +153,33 @@ def test_result_items_expire_but_run_records_do_not(
     assert results
     assert {int(i["expires_at"]) for i in results} == {expected}
     assert all("expires_at" not in i for i in runs)
+
+
+def test_a_later_run_carries_the_earlier_runs_headlines_for_its_trend(
+    world: WorkspaceRecords, stores: tuple[ResultsStore, ExportFiles]
+) -> None:
+    store, files = stores
+    exported: list[RunResults] = []
+
+    def exporter(results: RunResults) -> dict[str, bytes]:
+        exported.append(results)
+        return write_exports(results)
+
+    days = (date(2026, 5, 17), date(2026, 5, 24), date(2026, 5, 31))
+    finals = [
+        run_now("acme", day, PARAMETERS, trigger="schedule", records=InMemoryRecords(world),
+                store=store, files=files, exporter=exporter)
+        for day in days
+    ]  # fmt: skip
+    assert all(f.headline is not None for f in finals)
+    assert [r.history for r in exported[:1]] == [[]]
+    last = exported[-1]
+    assert [r.run_id for r in last.history] == [f.run_id for f in finals[:2]]
+    assert [r.headline for r in last.history] == [f.headline for f in finals[:2]]
+    headline = last.run.headline
+    assert headline is not None
+    assert headline.model == "linear"
+    assert last.attribution is not None
+    assert sorted((c.value, str(c.amount)) for c in headline.channels) == sorted(
+        (t.value, str(t.amount)) for t in last.attribution.totals if t.by == "channel"
+    )

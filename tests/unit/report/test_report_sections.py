@@ -28,7 +28,9 @@ SECTIONS = (
     "timing",
     "drivers",
     "attribution",
+    "returns",
     "over-time",
+    "trend",
     "deal-story",
     "people",
     "caveats",
@@ -46,7 +48,8 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
     assert structure.stack == []
     assert tuple(structure.charts) == SECTIONS
     # funnel, vanity split, 3 time-to-convert curves, drivers + competing risks,
-    # 2 dimensions x 2 currencies side by side + holdout AUC, 2 currencies by month, owners
+    # 2 dimensions x 2 currencies side by side + holdout AUC, returns per currency,
+    # 2 currencies by month, won revenue per run in 2 currencies, owners
     assert structure.charts == {
         "summary": 0,
         "funnel": 1,
@@ -54,7 +57,9 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
         "timing": 3,
         "drivers": 2,
         "attribution": 5,
+        "returns": 2,
         "over-time": 2,
+        "trend": 2,
         "deal-story": 0,
         "people": 1,
         "caveats": 0,
@@ -63,7 +68,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
 
 def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
     charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
-    assert len(charts) == 15
+    assert len(charts) == 19
     for chart in charts:
         assert 'role="img"' in chart
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", chart)
@@ -106,7 +111,9 @@ def test_key_figures_use_separators_and_currency(page: str, results: RunResults)
     interactions = sum(
         r.vanity_interactions + r.relationship_interactions + r.signal_interactions for r in overall
     )
-    # the sample's costs cover none of its interactions: no return, and it says why
+    # without a costs book, the interaction costs: they cover none of the interactions, so
+    # there is no return, and the card says why
+    page = render_report(results.model_copy(update={"returns": None}))
     assert (
         '—</div><div class="kpi-label">Return on relationships (EUR)</div><div class="kpi-hint">'
         f"not shown: costs known for 0 of {interactions:,} interactions ({f.money(cost, 'EUR')})"
@@ -124,7 +131,7 @@ def test_key_figures_use_separators_and_currency(page: str, results: RunResults)
         for r in results.funnel.rows
     ]
     funnel = results.funnel.model_copy(update={"rows": covered})
-    full = render_report(results.model_copy(update={"funnel": funnel}))
+    full = render_report(results.model_copy(update={"funnel": funnel, "returns": None}))
     assert f'{eur / cost:,.1f}×</div><div class="kpi-label">Return on relationships (EUR)' in full
     assert f"won revenue ÷ cost; costs known for {interactions:,} of {interactions:,}" in full
 

@@ -6,8 +6,10 @@ from rel2rev.report.sections.deal_story import deal_story_section
 from rel2rev.report.sections.funnel import engagement_section, funnel_section
 from rel2rev.report.sections.over_time import over_time_section
 from rel2rev.report.sections.people import people_section
+from rel2rev.report.sections.returns import returns_section
 from rel2rev.report.sections.summary import summary_section
 from rel2rev.report.sections.survival import drivers_section, survival_section
+from rel2rev.report.sections.trend import trend_section
 
 __all__ = [
     "attribution_section",
@@ -18,6 +20,8 @@ __all__ = [
     "funnel_section",
     "over_time_section",
     "people_section",
+    "returns_section",
     "summary_section",
     "survival_section",
+    "trend_section",
 ]

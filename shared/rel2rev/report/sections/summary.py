@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from rel2rev.report import formatting as f
+from rel2rev.report.picker import default_model
 from rel2rev.report.sections.common import (
+    model_name,
     overall_funnel,
     revenue_by_currency,
     won_by_currency,
 )
 from rel2rev.report.tables import key_figures, paragraph, section
-from rel2rev.results.contracts import FunnelRow, RunResults
+from rel2rev.results.contracts import FunnelRow, ReturnResults, RunResults
 
 COST_COVERAGE = 0.9
 """The share of interactions whose cost must be known before a return is shown."""
@@ -32,6 +34,29 @@ def _return_card(
     if interactions and costed / interactions >= COST_COVERAGE:
         return f"{won / cost:,.1f}×", title, f"won revenue ÷ cost; {covered}"
     return "—", title, f"not shown: {covered} ({f.money(cost, currency)})"
+
+
+def _spend_card(returns: ReturnResults, currency: str) -> tuple[str, str, str] | None:
+    """Revenue ÷ spend over the channels whose costs cover their return, under the default
+    model, saying how much of the revenue those channels hold; None without costs."""
+    rows = [r for r in returns.returns if r.by == "channel" and r.currency == currency]
+    if not returns.cost_lines or not rows:
+        return None
+    model = default_model(list(dict.fromkeys(r.model for r in rows)))
+    rows = [r for r in rows if r.model == model]
+    covered = [r for r in rows if r.roas is not None and r.spend is not None]
+    title = f"Return on spend ({currency})"
+    revenue = sum((r.revenue.amount for r in rows), Decimal(0))
+    spend = sum((r.spend.amount for r in covered if r.spend is not None), Decimal(0))
+    earned = sum((r.revenue.amount for r in covered), Decimal(0))
+    if not covered or not spend:
+        return "—", title, "not shown: no channel's costs cover its won deals"
+    share = f.percent(float(earned / revenue)) if revenue else "0%"
+    return (
+        f"{earned / spend:,.1f}×",
+        title,
+        f"{model_name(model)}; {len(covered)} of {len(rows)} channels, {share} of the revenue",
+    )
 
 
 def summary_section(results: RunResults) -> str:
@@ -61,7 +86,10 @@ def summary_section(results: RunResults) -> str:
                 cards.append(
                     (f.money(per, currency), "Revenue per qualified relationship", currency)
                 )
-            if costs.get(currency):
+            spend = _spend_card(results.returns, currency) if results.returns else None
+            if spend is not None:
+                cards.append(spend)
+            elif costs.get(currency):
                 cards.append(_return_card(amount, costs[currency], currency, overall))
     cards.append((f.integer(counts.interactions), "Interactions analysed", "in the data window"))
     return section(
