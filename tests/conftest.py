@@ -10,6 +10,7 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from openapi_observer import OBSERVED, install, problems
 
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
@@ -30,6 +31,17 @@ def _powertools_environment() -> None:
 
 
 _powertools_environment()
+install()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def responses_match_openapi() -> Iterator[None]:
+    """At the end of the session, every API answer the tests observed conforms to the
+    committed openapi.json (`tests/openapi_observer.py`)."""
+    yield
+    if OBSERVED:
+        found = problems()
+        assert not found, "answers not described by openapi.json:\n" + "\n".join(found[:20])
 
 
 def _value_size(value: dict[str, Any]) -> int:

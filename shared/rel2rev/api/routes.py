@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -470,7 +470,20 @@ def list_runs(
     return RunsPage(runs=runs, next_cursor=next_cursor)
 
 
-@app.post("/v1/runs", summary="Request a run (idempotent on as-of and parameters)")
+@app.post(
+    "/v1/runs",
+    summary="Request a run (idempotent on as-of and parameters)",
+    responses={
+        200: {
+            "description": "The run of this as-of and these parameters already exists",
+            "content": {"application/json": {"model": RunRecord}},
+        },
+        202: {
+            "description": "The run is queued",
+            "content": {"application/json": {"model": RunRecord}},
+        },
+    },
+)
 def create_run(request: Annotated[RunRequest | None, Body()] = None) -> Response[RunRecord]:
     """Queue a run (202); the same as-of and parameters return the existing run (200)."""
     request = request or RunRequest()
@@ -548,18 +561,28 @@ ERRORS_OF_ROUTE = {
     ("get", "/v1/attribution/deals"): {400: "The cursor is not one this API issued"},
     ("post", "/v1/runs"): {409: "A run of this workspace is already queued or running"},
 }
-UNAUTHORIZED = {
-    "description": "No, unknown or revoked API key. Answered by API Gateway from the "
-    "authorizer's verdict, before the API runs; HTTP APIs do not let this body be shaped",
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
-            }
-        }
-    },
-}
+
+
+def _gateway_answer(description: str, message: str) -> dict[str, Any]:
+    """An answer API Gateway gives from the authorizer's verdict, before the API runs (HTTP
+    APIs do not let its body be shaped)."""
+    schema = {
+        "type": "object",
+        "properties": {"message": {"type": "string", "examples": [message]}},
+    }
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+UNAUTHORIZED = _gateway_answer(
+    "No API key (no Authorization header), or one the authorizer rejects. Answered by API "
+    "Gateway before the API runs",
+    "Unauthorized",
+)
+FORBIDDEN = _gateway_answer(
+    "The authorizer's verdict is a denial (an unknown or revoked key). Answered by API "
+    "Gateway before the API runs",
+    "Forbidden",
+)
 
 
 def openapi_document() -> str:
@@ -587,6 +610,7 @@ def openapi_document() -> str:
             errors = ERRORS_OF_EVERY_ROUTE | ERRORS_OF_ROUTE.get((method, path), {})
             responses = operation["responses"]
             responses["401"] = UNAUTHORIZED
+            responses["403"] = FORBIDDEN
             for status, text in sorted(errors.items()):
                 responses[str(status)] = {"description": text, "content": body}
             operation["responses"] = dict(sorted(responses.items()))

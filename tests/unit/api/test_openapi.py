@@ -51,7 +51,7 @@ def test_template_routes_match_the_document() -> None:
 
 def test_every_error_is_documented_with_the_body_it_has() -> None:
     """One error shape: every 4xx the API function sends is `ErrorResponse`; the gateway's own
-    401 is documented with its own body."""
+    401 and 403 are documented with their own body."""
     document = json.loads(rendered())
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
@@ -59,9 +59,9 @@ def test_every_error_is_documented_with_the_body_it_has() -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
-            assert {"401", "404", "422"} <= set(responses), (method, path)
+            assert {"401", "403", "404", "422"} <= set(responses), (method, path)
             for status, response in responses.items():
-                if status.startswith("4") and status != "401":
+                if status.startswith("4") and status not in {"401", "403"}:
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref.endswith("/ErrorResponse"), (method, path, status)
     assert "400" in document["paths"]["/v1/attribution/deals"]["get"]["responses"]
