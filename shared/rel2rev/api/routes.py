@@ -526,7 +526,16 @@ def get_run_exports(run_id: Annotated[str, Path(max_length=64)]) -> ExportsRespo
     )
 
 
-@app.post("/v1/erasures", summary="Forget a person (right to erasure); done asynchronously")
+@app.post(
+    "/v1/erasures",
+    summary="Forget a person (right to erasure); done asynchronously",
+    responses={
+        202: {
+            "description": "The erasure is queued: its receipt",
+            "content": {"application/json": {"model": ErasureReceipt}},
+        }
+    },
+)
 def create_erasure(request: Annotated[ErasureBody, Body()]) -> Response[ErasureReceipt]:
     """Queue the erasure of the person these identifiers name (202 with the queued receipt);
     follow it with `GET /v1/erasures/{erasure_id}`."""
