@@ -59,6 +59,22 @@ class ErasureSettings(_Rel2revSettings):
     connections_file: Path | None = Field(None, description="Local mode: connections file")
 
 
+class SyncSettings(_Rel2revSettings):
+    """ReconcileFunction and `rel2rev backfill`: the records table (checkpoints and the
+    records a reconciliation compares with), the archive, the events queue, the connections,
+    and how long before its timeout a reconciliation stops."""
+
+    table_name: str = Field(min_length=3)
+    archive_bucket: str = Field(min_length=3)
+    events_queue_url: str = Field(pattern=r"^https?://")
+    connections_prefix: str = Field("/rel2rev", pattern=r"^/[A-Za-z0-9_.\-/]+$")
+    connections: str | None = Field(None, description="Local mode: inline connections JSON")
+    connections_file: Path | None = Field(None, description="Local mode: connections file")
+    reconcile_margin_seconds: float = Field(
+        120.0, gt=0, description="Stop a reconciliation this long before the timeout"
+    )
+
+
 class ErasureRequestSettings(_Rel2revSettings):
     """The API's erasure routes: receipts in the records table, requests on the queue."""
 
@@ -96,6 +112,11 @@ def erasure_request_settings() -> ErasureRequestSettings:
 def operator_settings() -> OperatorSettings:
     """The operator commands' settings; `InputError` naming what is missing."""
     return _from_environment(OperatorSettings)
+
+
+def sync_settings() -> SyncSettings:
+    """The CRM API side's settings; `InputError` naming what is missing."""
+    return _from_environment(SyncSettings)
 
 
 def erasure_settings() -> ErasureSettings:

@@ -116,3 +116,12 @@ def test_import_direct_goes_through_the_ingest_logic_once(tmp_path: Path) -> Non
     assert {i.channel for i in stored.interactions} == {
         i.channel for i in world.records.interactions
     }
+
+
+def test_hubspot_history_came_through_its_api_client(demo: tuple[DemoResult, str]) -> None:
+    result, summary = demo
+    history = result.plan.api["hubspot"]
+    read = len(history.contacts) + len(history.deals) + len(history.interactions)
+    assert result.api_objects == read > 0
+    assert result.api_events > result.api_objects  # stage and lifecycle history entries too
+    assert f"Read {read} HubSpot objects" in summary

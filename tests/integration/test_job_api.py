@@ -19,10 +19,9 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 import requests
+from stack_support import api_keys, with_world
 
 from rel2rev.cli import main as cli
-from rel2rev.ingest.connections import Connection
-from rel2rev.ingest.native import build_requests
 from rel2rev.records import DealStatus, WorkspaceRecords
 from rel2rev.simulate.world import WorldConfig, simulate_world
 from rel2rev.storage import record_repository
@@ -49,28 +48,12 @@ def world() -> WorkspaceRecords:
 
 @pytest.fixture(scope="module")
 def stack(local_stack: Any, world: WorkspaceRecords) -> Any:
-    connection = Connection(workspace=WORKSPACE, source="generic", signing_secret="s3cret")
-    local_stack.connections.register(connection)
-    for request in build_requests(
-        "generic", connection, world, now=NOW, base_url=local_stack.api_url
-    ):
-        response = requests.request(
-            request.method, request.url, headers=request.headers, data=request.body, timeout=30
-        )
-        assert response.status_code == 202, response.text
-    local_stack.drain(timeout=120)
-    return local_stack
+    return with_world(local_stack, world, now=NOW)
 
 
 @pytest.fixture(scope="module")
 def keys(stack: Any) -> dict[str, str]:
-    from rel2rev.storage.api_keys import api_key_store
-
-    found = {}
-    for workspace in (WORKSPACE, OTHER):
-        _, secret = api_key_store().create(workspace, name="integration")
-        found[workspace] = secret
-    return found
+    return api_keys((WORKSPACE, OTHER), name="integration")
 
 
 def api(stack: Any, method: str, path: str, key: str | None, **kwargs: Any) -> requests.Response:

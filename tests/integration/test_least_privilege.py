@@ -1,5 +1,5 @@
-"""Every AWS call the ingest, processor and quarantine handlers make is allowed by their
-template policy."""
+"""Every AWS call the ingest, processor, quarantine and reconcile handlers make is allowed by
+their template policy."""
 
 from __future__ import annotations
 
@@ -14,20 +14,45 @@ import pytest
 from rel2rev.ingest.connections import Connection
 from rel2rev.ingest.native import http_api_event, request_from_http_event, sign_request
 from rel2rev.local import LocalStack
+from rel2rev.local.hubspot_api import HubSpotApiServer
 from rel2rev.storage import clients
 
 pytestmark = pytest.mark.integration
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "functions"
 GENERIC = Connection(workspace="acme", source="generic", signing_secret="sample-generic-secret")
+HUBSPOT_SEED = {
+    "deals": [
+        {
+            "id": "7001",
+            "properties": {
+                "dealname": "Engines",
+                "amount": "24000.00",
+                "dealstage": "closedwon",
+                "createdate": "2026-10-03T09:00:00.000Z",
+                "hs_lastmodifieddate": "2026-10-20T09:00:00.000Z",
+            },
+        }
+    ]
+}
 # IAM actions that authorise an API operation when the names differ.
 ACTION_OF = {"sqs:SendMessageBatch": "sqs:SendMessage"}
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(deliver=False) as local:
+    with LocalStack(deliver=False) as local, HubSpotApiServer(HUBSPOT_SEED, token="t") as api:
         local.connections.register(GENERIC)
+        local.connections.register(
+            Connection(
+                workspace="acme",
+                source="hubspot",
+                signing_secret="h-secret",
+                currency="EUR",
+                api_token="t",
+                api_base_url=api.url,
+            )
+        )
         yield local
 
 
@@ -105,9 +130,20 @@ def test_handlers_call_only_what_their_policies_allow(stack: LocalStack) -> None
     recorder.label = "QuarantineFunction"
     dead = {**records[0], "messageId": "dead"}
     assert stack.invoke("QuarantineFunction", {"Records": [dead]}) == {"batchItemFailures": []}
+    recorder.label = "ReconcileFunction"
+    (reconciled,) = stack.invoke("ReconcileFunction", {"trigger": "schedule"})["outcomes"]
+    assert reconciled["status"] == "done", reconciled
 
     assert {"s3:PutObject", "sqs:SendMessage"} <= recorder.calls["IngestFunction"]
     assert {"dynamodb:PutItem", "dynamodb:BatchGetItem"} <= recorder.calls["ProcessorFunction"]
     assert recorder.calls["QuarantineFunction"] == {"dynamodb:PutItem"}
+    assert recorder.calls["ReconcileFunction"] == {
+        "ssm:GetParametersByPath",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:BatchGetItem",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    }
     for function, calls in recorder.calls.items():
         assert calls <= _allowed(stack, function), (function, calls - _allowed(stack, function))

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, one-line help)
     "simulate": ("rel2rev.cli.simulate", "Generate a seeded synthetic world and its ground truth"),
     "import": ("rel2rev.cli.importer", "Import a CSV/JSONL file of generic events (backfill)"),
+    "backfill": ("rel2rev.cli.backfill", "Pull a CRM's history through its API (HubSpot)"),
     "attribute": ("rel2rev.cli.attribute", "Attribute conversions and revenue to channels"),
     "funnel": ("rel2rev.cli.funnel", "Funnel metrics over a folder of exported records"),
     "survival": ("rel2rev.cli.survival", "Time-to-conversion statistics of a funnel transition"),

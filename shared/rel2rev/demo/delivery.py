@@ -93,13 +93,26 @@ def native_deliveries(
         if source == "generic":
             requests = _generic_requests(records, directory, connections[source], now, api_url)
         else:
-            requests = build_requests(
-                source, connections[source], records, now=now, base_url=api_url
-            )
+            named = _with_named_people(records, directory)
+            requests = build_requests(source, connections[source], named, now=now, base_url=api_url)
         for n, request in enumerate(requests, start=1):
             name = f"{label}{source} request {n}/{len(requests)}"
             out.append(_signed(name, source, connections[source], request))
     return out
+
+
+def _with_named_people(records: WorkspaceRecords, directory: Sequence[Contact]) -> WorkspaceRecords:
+    """`records` plus the people its leads and deals name that it does not carry (read
+    through the CRM's API before): a CRM builder names people by the contacts it is given.
+    Those ride along unchanged, so they are stored once."""
+    own = {c.contact_id for c in records.contacts}
+    named = {lead.contact_id for lead in records.leads} | {
+        role.contact_id for deal in records.deals for role in deal.contact_roles
+    }
+    extra = [c for c in directory if c.contact_id in named - own]
+    return (
+        records.model_copy(update={"contacts": [*records.contacts, *extra]}) if extra else records
+    )
 
 
 def _generic_requests(

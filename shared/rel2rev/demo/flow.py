@@ -1,22 +1,26 @@
 """The demo flow, step by step: what `rel2rev demo` (and `make demo`) runs.
 
 1. generate the seeded world (and write it, its ground truth and the backfill file to `out/`);
-2. bring up the embedded stack and register one connection per source;
-3. deliver the world as each source's signed native webhooks over HTTP, concurrently, with
+2. bring up the embedded stack and the local HubSpot API (seeded with what HubSpot held
+   before the webhooks were switched on), and register one connection per source;
+3. backfill HubSpot's history through its API with the HubSpot client (`rel2rev.sync.root`:
+   archived and queued as webhooks are);
+4. deliver the world as each source's signed native webhooks over HTTP, concurrently, with
    retries, some redeliveries, then stale (out-of-order) deal updates;
-4. backfill the oldest engagement history with `rel2rev import FILE`;
-5. wait for the processor to drain the queue;
-6. create a finance API key and send the world's costs through `PUT /v1/costs`;
-7. run the job as the daily schedule does;
-8. pull every deal's credit lines through the API and reconcile them to the cent, and write
+5. backfill the oldest engagement history with `rel2rev import FILE`;
+6. wait for the processor to drain the queue;
+7. create a finance API key and send the world's costs through `PUT /v1/costs`;
+8. run the job as the daily schedule does;
+9. pull every deal's credit lines through the API and reconcile them to the cent, and write
    how closely each model's channel shares recovered the planted ones (`out/recovery.json`);
-9. download the run's exports and `report.html` into `out/`.
+10. download the run's exports and `report.html` into `out/`.
 Each step is timed; any failure stops the flow with a `DemoError` naming the step.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -26,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -46,15 +51,18 @@ from rel2rev.demo.delivery import (
     with_duplicates,
 )
 from rel2rev.demo.finance import FinanceClient, Reconciliation, reconcile
+from rel2rev.demo.hubspot_history import hubspot_seed
 from rel2rev.demo.plan import DeliveryPlan, plan_delivery
 from rel2rev.errors import Rel2revError
 from rel2rev.importer import http_sender, import_rows, read_rows
 from rel2rev.ingest.connections import Connection
 from rel2rev.local import LocalStack
+from rel2rev.local.hubspot_api import HubSpotApiServer
 from rel2rev.local.template import load_template
 from rel2rev.results.contracts import RunRecord, RunStatus
 from rel2rev.simulate import Recovery, World, WorldConfig, simulate_world, write_world
 from rel2rev.simulate.costs import world_costs
+from rel2rev.sync.root import sync_root
 from rel2rev.transport import Delivery, DeliveryError, Sent, Transport
 
 JOB_FUNCTION = "ModelJobFunction"
@@ -92,6 +100,9 @@ class DemoResult:
     delivered: DeliveryStats | None = None
     stale: DeliveryStats | None = None
     backfill_rows: int = 0
+    api_objects: int = 0
+    """HubSpot objects read through its API (contacts, deals, emails)."""
+    api_events: int = 0
     events_accepted: int = 0
     cost_lines: int = 0
     run: RunRecord | None = None
@@ -123,6 +134,28 @@ def _bar(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
     )
+
+
+class _ApiBars:
+    """The backfill's progress (`rel2rev.backfill.run.Progress`) as one bar per object type."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+        self._done: dict[str, int] = {}
+
+    def start(self, object_type: str, total: int | None, done: int) -> None:
+        label = f"HubSpot API: {object_type}"
+        self._tasks[object_type] = self._progress.add_task(label, total=total, completed=done)
+        self._done[object_type] = done
+
+    def advance(self, object_type: str, objects: int, events: int) -> None:
+        self._done[object_type] += objects
+        self._progress.advance(self._tasks[object_type], objects)
+
+    def finish(self, object_type: str) -> None:
+        done = self._done[object_type]
+        self._progress.update(self._tasks[object_type], total=done, completed=done)
 
 
 def recoveries(result: DemoResult) -> dict[str, Recovery]:
@@ -183,10 +216,31 @@ class DemoFlow:
         backfill.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
         self.result.backfill_rows = len(rows)
 
+    def hubspot_api(self) -> HubSpotApiServer:
+        """The local HubSpot API, holding what the plan reads through it; the HubSpot
+        connection gets a private-app token for it."""
+        token = secrets.token_hex(16)
+        seed = hubspot_seed(self.result.plan.api["hubspot"], self.result.world.records.contacts)
+        server = HubSpotApiServer(seed, token=token)
+        self.connections["hubspot"] = self.connections["hubspot"].model_copy(
+            update={"api_token": SecretStr(token), "api_base_url": server.url}
+        )
+        return server
+
     def register(self, stack: LocalStack) -> None:
         """One connection per source, as a user configures when pointing each CRM at us."""
         for connection in self.connections.values():
             stack.connections.register(connection)
+
+    def crm_backfill(self) -> None:
+        """HubSpot's history through its API (the composition root's backfill), one bar per
+        object type."""
+        with _bar(self.console) as progress:
+            checkpoints = sync_root().backfill(
+                self.connections["hubspot"], progress=_ApiBars(progress)
+            )
+        self.result.api_objects = sum(c.objects for c in checkpoints)
+        self.result.api_events = sum(c.events for c in checkpoints)
 
     def deliver(self, stack: LocalStack) -> None:
         """Native signed webhooks of every source, concurrently, some redelivered."""
@@ -330,8 +384,11 @@ class DemoFlow:
             with self.step("bring up the embedded stack"):
                 live = stack if stack is not None else exits.enter_context(LocalStack())
             self.console.print(f"  API {live.api_url}")
-            with self.step("register the source connections"):
+            with self.step("start the local HubSpot API and register the source connections"):
+                exits.enter_context(self.hubspot_api())
                 self.register(live)
+            with self.step("backfill HubSpot's history through its API"):
+                self.crm_backfill()
             with self.step("deliver the world as native webhooks"):
                 self.deliver(live)
             with self.step("backfill history with rel2rev import"):

@@ -10,6 +10,11 @@ A seller runs several systems at once; the plan mirrors that:
 - every other touch (LinkedIn, webinars, ads, web visits, emails of HubSpot accounts) comes
   from engagement tools as signed generic JSON, and the oldest of those arrive instead through
   one historical backfill file (`rel2rev import`);
+- HubSpot's webhooks were switched on mid-way (`api_before`): what HubSpot held then is read
+  through HubSpot's API (`api`) before the webhooks start: the contacts, leads and deals of
+  HubSpot accounts and the emails logged there, as they stood at that moment. A record read
+  there is not sent again; only a deal still open then also gets its later state as
+  webhooks, as a real switch-on would;
 - a few won deals also get a stale update (an older open version with an earlier quote)
   delivered after the final state: out-of-order updates must not overwrite newer state.
 """
@@ -28,6 +33,8 @@ from rel2rev.records import (
     Contact,
     Deal,
     DealStatus,
+    Direction,
+    IdentifierKind,
     Interaction,
     InteractionType,
     Lead,
@@ -64,8 +71,12 @@ class DeliveryPlan:
     workspace: str
     live: dict[str, WorkspaceRecords]
     stale: dict[str, WorkspaceRecords]
+    api: dict[str, WorkspaceRecords]
+    """Source -> the history read through its API before the webhooks start."""
     backfill: list[dict[str, Any]]
     backfill_before: datetime
+    api_before: datetime
+    """When HubSpot's webhooks were switched on: what it held before is read through its API."""
     booked: dict[str, Money]
     """Every won deal's stored id and the amount its CRM booked: what finance reconciles."""
 
@@ -101,30 +112,81 @@ def _stale_version(deal: Deal) -> Deal:
     )
 
 
+def _as_opened(deal: Deal) -> Deal:
+    """A deal as it stood when it was opened: first stage, open, no close date."""
+    return deal.model_copy(
+        update={
+            "status": DealStatus.OPEN,
+            "stage": "appointmentscheduled",
+            "closed_at": None,
+            "updated_at": deal.created_at or deal.updated_at,
+        }
+    )
+
+
+def _hubspot_email(interaction: Interaction) -> bool:
+    """An email HubSpot logs as it is: sent by us, or a reply from the contact."""
+    return (interaction.type, interaction.direction) in {
+        (InteractionType.EMAIL, Direction.OUTBOUND),
+        (InteractionType.EMAIL_REPLY, Direction.INBOUND),
+    }
+
+
 def plan_delivery(
-    world: World, *, backfill_fraction: float = 0.3, stale_deals: int = 4, seed: int = 0
+    world: World,
+    *,
+    backfill_fraction: float = 0.3,
+    api_fraction: float = 0.5,
+    stale_deals: int = 4,
+    seed: int = 0,
 ) -> DeliveryPlan:
     """Split the world over the sources; deterministic for a given world and seed."""
     workspace = world.config.workspace
     crm_of = {a.account_id: a.crm or "generic" for a in world.accounts}
     parts = {source: _Parts() for source in SOURCES}
+    api = _Parts()  # HubSpot's records older than the cutoff: read through its API
     contacts = {c.contact_id: c for c in world.records.contacts}
-    cutoff = world.truth.start + (world.truth.end - world.truth.start) * backfill_fraction
+    span = world.truth.end - world.truth.start
+    cutoff = world.truth.start + span * backfill_fraction
+    switched_on = world.truth.start + span * api_fraction
     backfill: list[dict[str, Any]] = []
     records = world.records
+    in_hubspot = {  # people HubSpot knows by its own id
+        c.contact_id
+        for c in records.contacts
+        if any(i.kind is IdentifierKind.HUBSPOT for i in c.identifiers)
+    }
     for contact in records.contacts:
         # Stakeholder types other than customer only travel in the generic feed: HubSpot and
         # Pipedrive person webhooks have no field for them.
         crm = crm_of.get(contact.account_id or "", "generic")
         customer = contact.stakeholder_type is StakeholderType.CUSTOMER
-        parts[crm if customer else "generic"].contacts.append(contact)
+        source = crm if customer else "generic"
+        older = source == "hubspot" and contact.updated_at < switched_on
+        known = contact.contact_id in in_hubspot
+        (api if older and known else parts[source]).contacts.append(contact)
+    through_api = {c.contact_id for c in api.contacts}
     for lead in records.leads:
-        parts[crm_of.get(lead.account_id or "", "generic")].leads.append(lead)
+        source = crm_of.get(lead.account_id or "", "generic")
+        older = source == "hubspot" and lead.updated_at < switched_on
+        (api if older and lead.contact_id in through_api else parts[source]).leads.append(lead)
     for deal in records.deals:
-        parts[crm_of.get(deal.account_id or "", "generic")].deals.append(deal)
+        source = crm_of.get(deal.account_id or "", "generic")
+        known = all(r.contact_id in in_hubspot for r in deal.contact_roles)
+        if source == "hubspot" and known and (deal.created_at or deal.updated_at) < switched_on:
+            if deal.updated_at < switched_on:
+                api.deals.append(deal)
+                continue
+            api.deals.append(_as_opened(deal))
+        parts[source].deals.append(deal)
     for interaction in records.interactions:
-        source = _source_of_interaction(interaction, crm_of.get(interaction.account_id or "", ""))
-        if source == "generic" and interaction.occurred_at < cutoff:
+        crm = crm_of.get(interaction.account_id or "", "")
+        source = _source_of_interaction(interaction, crm)
+        logged = crm == "hubspot" and _hubspot_email(interaction)
+        known = interaction.contact_id in in_hubspot
+        if logged and known and interaction.occurred_at < switched_on:
+            api.interactions.append(interaction)
+        elif source == "generic" and interaction.occurred_at < cutoff:
             backfill.append(generic_event(interaction, contacts))
         else:
             parts[source].interactions.append(interaction)
@@ -137,7 +199,9 @@ def plan_delivery(
         workspace=workspace,
         live={s: p.records(workspace) for s, p in parts.items()},
         stale={s: p.records(workspace) for s, p in stale.items() if p.deals},
+        api={"hubspot": api.records(workspace)},
         backfill=backfill,
         backfill_before=cutoff,
+        api_before=switched_on,
         booked={d.deal_id: d.amount for d in won if d.amount is not None},
     )

@@ -124,6 +124,11 @@ def print_summary(result: DemoResult, console: Console) -> None:
     """Print the whole summary."""
     console.rule("rel2rev demo: summary")
     delivered, stale = result.delivered, result.stale
+    if result.api_objects:
+        console.print(
+            f"Read {result.api_objects} HubSpot objects ({result.api_events} events) through "
+            "HubSpot's API before the webhooks started: the history the webhooks never sent."
+        )
     if delivered is not None:
         console.print(
             f"Delivered {delivered.requests} webhook requests from 4 sources "

@@ -30,6 +30,7 @@ ARCHIVED_HEADERS = frozenset(
         "x-hubspot-signature-version",
         "x-hubspot-request-timestamp",
         "authorization",
+        "x-rel2rev-backfill",
     }
 )
 """Headers kept in the archive (the Authorization credential is redacted)."""

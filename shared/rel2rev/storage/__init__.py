@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rel2rev.settings import ErasureSettings
 from rel2rev.storage.archive import RawArchive
+from rel2rev.storage.checkpoints import DynamoCheckpointStore
 from rel2rev.storage.clients import dynamodb_client, s3_client, sqs_client, ssm_client
 from rel2rev.storage.connections import ConnectionStore
 from rel2rev.storage.erasure import Eraser, ErasureQueue, ErasureReceipts
@@ -22,6 +23,7 @@ from rel2rev.storage.results import results_store_of
 
 __all__ = [
     "ConnectionStore",
+    "DynamoCheckpointStore",
     "Eraser",
     "ErasureQueue",
     "ErasureReceipts",
@@ -30,6 +32,7 @@ __all__ = [
     "QuarantineStore",
     "RawArchive",
     "RecordRepository",
+    "checkpoint_store",
     "connection_store",
     "eraser",
     "erasure_queue",
@@ -71,6 +74,12 @@ def connection_store(
 def quarantine_store(table_name: str) -> QuarantineStore:
     """The quarantine of events the processor could not apply (in the records table)."""
     return QuarantineStore(dynamodb_client(), table_name)
+
+
+@cache
+def checkpoint_store(table_name: str) -> DynamoCheckpointStore:
+    """Backfill checkpoints (in the records table)."""
+    return DynamoCheckpointStore(dynamodb_client(), table_name)
 
 
 @cache

@@ -3,7 +3,8 @@
 In AWS every connection is one SecureString JSON parameter `{prefix}/{workspace}/{source}`
 holding a `rel2rev.ingest.connections.Connection`, read through Powertools Parameters with a
 five-minute cache. Locally, `REL2REV_CONNECTIONS` (a JSON list of connections) or
-`REL2REV_CONNECTIONS_FILE` (a file with that list) replaces SSM.
+`REL2REV_CONNECTIONS_FILE` (a file with that list) replaces SSM. `listing()` reads every
+connection under the prefix (`GetParametersByPath`, decrypted), for the nightly reconciliation.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from rel2rev.ingest.connections import Connection
 
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 CACHE_SECONDS = 300
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _CONNECTIONS = TypeAdapter(list[Connection])
+SECRET_FIELDS = tuple(
+    name
+    for name, field in Connection.model_fields.items()
+    if SecretStr in get_args(field.annotation)
+)
+"""The connection's secrets (every `SecretStr` field), written in clear only to SSM."""
 
 
 class ConnectionStore:
@@ -74,11 +81,47 @@ class ConnectionStore:
         same = (connection.workspace, connection.source) == (workspace, source)
         return connection if same else None
 
+    def listing(self) -> ConnectionListing:
+        """Every connection (sorted by workspace, source), and the names of the parameters
+        under the prefix that are not one (malformed JSON, or a path its JSON does not match)."""
+        if self._local is not None:
+            return ConnectionListing(connections=sorted(self._local.values(), key=_order))
+        assert self._ssm is not None
+        found: list[Connection] = []
+        unreadable: list[str] = []
+        values = self._ssm.get_multiple(
+            self._prefix, max_age=CACHE_SECONDS, decrypt=True, recursive=True
+        )
+        for name, raw in sorted(values.items()):
+            try:
+                connection = Connection.model_validate_json(str(raw))
+            except ValidationError:
+                unreadable.append(f"{self._prefix}/{name}")
+                continue
+            if name == f"{connection.workspace}/{connection.source}":
+                found.append(connection)
+            else:
+                unreadable.append(f"{self._prefix}/{name}")
+        return ConnectionListing(connections=found, unreadable=unreadable)
+
+
+class ConnectionListing(BaseModel):
+    """Every connection under the prefix, and the parameters there that are not one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connections: list[Connection]
+    unreadable: list[str] = Field(default_factory=list)
+
+
+def _order(connection: Connection) -> tuple[str, str]:
+    return connection.workspace, connection.source
+
 
 def connection_parameter_value(connection: Connection) -> str:
     """The SecureString JSON to store for a connection (secrets in clear, for SSM only)."""
     data = connection.model_dump(mode="json")
-    for name in ("signing_secret", "token", "basic_password"):
+    for name in SECRET_FIELDS:
         secret = getattr(connection, name)
         data[name] = secret.get_secret_value() if secret is not None else None
     return json.dumps(data, separators=(",", ":"))

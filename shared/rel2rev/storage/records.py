@@ -371,10 +371,13 @@ class RecordRepository:
     def resolve(self, workspace: str, identifiers: Sequence[Identifier]) -> Resolution:
         """Which contact these identifiers name (a deterministic new id when none is known)."""
         unique = unique_identifiers(identifiers)
-        pks = {keys.identifier_pk(workspace, i.key): i.key for i in unique}
+        return resolve(workspace, unique, self.contact_ids(workspace, unique))
+
+    def contact_ids(self, workspace: str, identifiers: Sequence[Identifier]) -> dict[str, str]:
+        """The contact each known identifier points at (identifier key -> contact id)."""
+        pks = {keys.identifier_pk(workspace, i.key): i.key for i in identifiers}
         items = self._get_items(list(pks))
-        known = {pks[pk]: str(_load(item)["contact_id"]) for pk, item in items.items()}
-        return resolve(workspace, unique, known)
+        return {pks[pk]: str(_load(item)["contact_id"]) for pk, item in items.items()}
 
     def contact_by_identifier(self, workspace: str, identifier: Identifier) -> Contact | None:
         """The contact an identifier points at, or None."""
@@ -409,6 +412,14 @@ class RecordRepository:
         if state is not None and state.merged_into is not None:
             return self.get(workspace, kind, state.merged_into)
         return None if state is None else apply.to_record(state)
+
+    def states(
+        self, workspace: str, refs: Sequence[tuple[RecordKind, str]]
+    ) -> dict[tuple[RecordKind, str], RecordState]:
+        """The stored state of each (kind, record id) that exists, as stored (a merged
+        contact is not followed)."""
+        pks = {keys.record_pk(workspace, kind, rid): (kind, rid) for kind, rid in refs}
+        return {pks[pk]: _state(item) for pk, item in self._get_items(list(pks)).items()}
 
     def _query(
         self, index: str, partition: str, condition: str = "", **values: str

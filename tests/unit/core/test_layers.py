@@ -13,10 +13,10 @@ LAYERS = [
     {
         "apply", "identity", "ingest", "attribution", "cutoff", "dataset", "erasure", "funnel",
         "survival", "results", "simulate", "report", "exports", "importer", "transport",
-        "packaging", "window", "engine", "spend",
+        "packaging", "window", "engine", "backfill", "spend",
     },
     {"storage"},
-    {"job", "api", "processing"},
+    {"job", "api", "processing", "sync"},
     {"local", "demo"},
     {"cli", "__main__"},
 ]  # fmt: skip

@@ -17,6 +17,7 @@ from rel2rev.demo.delivery import (
 )
 from rel2rev.demo.finance import reconcile
 from rel2rev.demo.flow import DemoConfig, DemoError, DemoFlow, schedule_event
+from rel2rev.demo.hubspot_history import hubspot_seed
 from rel2rev.demo.plan import plan_delivery
 from rel2rev.importer import Row, batches, validate
 from rel2rev.money import Money
@@ -34,15 +35,21 @@ def world() -> World:
 
 def test_plan_delivers_every_record_exactly_once(world: World) -> None:
     plan = plan_delivery(world)
-    live = plan.live
-    interactions = [i.interaction_id for part in live.values() for i in part.interactions]
+    parts = [*plan.live.values(), *plan.api.values()]
+    interactions = [i.interaction_id for part in parts for i in part.interactions]
     backfilled = [row["interaction_id"] for row in plan.backfill]
     assert sorted(interactions + backfilled) == sorted(
         i.interaction_id for i in world.records.interactions
     )
-    for kind in ("contacts", "leads", "deals"):
-        delivered = sum(len(getattr(part, kind)) for part in live.values())
+    for kind in ("contacts", "leads"):
+        delivered = sum(len(getattr(part, kind)) for part in parts)
         assert delivered == len(getattr(world.records, kind))
+    live = {d.deal_id: d for part in plan.live.values() for d in part.deals}
+    read = {d.deal_id: d for d in plan.api["hubspot"].deals}
+    assert live.keys() | read.keys() == {d.deal_id for d in world.records.deals}
+    for deal_id in live.keys() & read.keys():  # open at the cutoff: its later state is live
+        assert read[deal_id].status is DealStatus.OPEN
+        assert read[deal_id].updated_at < plan.api_before <= live[deal_id].updated_at
     assert all(row["occurred_at"] < plan.backfill_before.isoformat() for row in plan.backfill)
     validate(batches([Row(n, row) for n, row in enumerate(plan.backfill, 1)]), "demo")
 
@@ -70,6 +77,27 @@ def test_plan_routes_by_what_each_source_carries(world: World) -> None:
     assert {i.type for i in plan.live["pipedrive"].interactions} <= {InteractionType.MEETING}
     won = {d.deal_id: d.amount for d in world.records.deals if d.status is DealStatus.WON}
     assert plan.booked == won
+
+
+def test_hubspot_history_goes_through_its_api_as_hubspot_objects(world: World) -> None:
+    plan = plan_delivery(world)
+    history = plan.api["hubspot"]
+    assert history.contacts
+    assert history.deals
+    assert history.interactions
+    older = [*history.contacts, *history.leads, *history.deals, *history.interactions]
+    assert all(r.updated_at < plan.api_before for r in older)
+    assert {(i.channel, i.source) for i in history.interactions} == {("email", "generic")}
+    seed = hubspot_seed(history, world.records.contacts)
+    assert [len(seed[k]) for k in ("contacts", "deals", "emails")] == [
+        len(history.contacts),
+        len(history.deals),
+        len(history.interactions),
+    ]
+    deal = seed["deals"][0]
+    assert deal["history"]["dealstage"][0][0] == "appointmentscheduled"
+    assert deal["associations"]["contacts"]
+    assert all(c["id"].isdigit() for c in seed["contacts"])
 
 
 def test_stale_updates_are_older_open_versions(world: World) -> None:

@@ -20,6 +20,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_AMOUNT = Decimal(10) ** 15
 SIGNATURE_TOLERANCE_SECONDS = 300
 """How far a signed timestamp may be from our clock, either way (5 minutes)."""
+BACKFILL_HEADER = "x-rel2rev-backfill"
+"""Marks an archived page of a CRM's API, written only by the backfill (`rel2rev.backfill`);
+its value is the page's kind, an object type (`deals`). Every adapter refuses it on a live
+webhook and parses a page carrying it with its vendor's page parser."""
 
 
 class SourceAdapter(Protocol):

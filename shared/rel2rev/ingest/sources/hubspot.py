@@ -5,6 +5,11 @@ Verification: `X-HubSpot-Signature-v3` (base64 HMAC-SHA256 over method + decoded
 connection asks for v3; the older `X-HubSpot-Signature` v2 (sha256 hex of secret + method +
 URI + body) or v1 (sha256 hex of secret + body) only for connections configured for them.
 Every event's `portalId` must be the connection's portal.
+
+Archived pages of the CRM's own API (written by `rel2rev backfill hubspot`, marked with the
+`x-rel2rev-backfill` header) are parsed by `rel2rev.ingest.sources.hubspot_objects`, so a
+replay of the archive gives the same events. A live request carrying that header is refused
+by `verify`, so no webhook can pass itself off as a backfill page.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from rel2rev.ingest.events import (
 )
 from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
+    BACKFILL_HEADER,
     SIGNATURE_TOLERANCE_SECONDS,
     accepted,
     error_text,
@@ -60,7 +66,6 @@ LEAD_STAGES = frozenset({"lead", "marketingqualifiedlead", "salesqualifiedlead"}
 
 WON_STAGES = frozenset({"closedwon"})
 LOST_STAGES = frozenset({"closedlost"})
-
 
 HubSpotId = Annotated[int, Field(ge=0, lt=10**18)]
 """HubSpot object, portal, event and subscription ids: non-negative integers."""
@@ -136,7 +141,10 @@ class HubSpotAdapter:
     content_types = frozenset({"application/json"})
 
     def verify(self, request: RawRequest, connection: Connection, now: datetime) -> None:
-        """Check the signature (v3, or v2/v1 when configured), then the portal."""
+        """Check the signature (v3, or v2/v1 when configured), then the portal. A live request
+        marked as a backfill page is refused: only the backfill writes such pages."""
+        if request.header(BACKFILL_HEADER) is not None:
+            raise AuthenticationError(f"{BACKFILL_HEADER} is not accepted on the webhook endpoint")
         secret = secret_bytes(connection.signing_secret, "HubSpot client secret")
         v3 = request.header("x-hubspot-signature-v3")
         if v3 is not None or connection.hubspot_signature_version == "v3":
@@ -188,7 +196,13 @@ class HubSpotAdapter:
             raise AuthenticationError("portalId does not match the workspace's HubSpot portal")
 
     def parse(self, request: RawRequest, connection: Connection) -> list[Event]:
-        """Events of the batch; unsupported subscription types are skipped."""
+        """Events of the batch (unsupported subscription types are skipped), or of an archived
+        backfill page."""
+        object_type = request.header(BACKFILL_HEADER)
+        if object_type is not None:
+            from rel2rev.ingest.sources.hubspot_objects import parse_page
+
+            return parse_page(request, object_type, connection)
         document = load_json(request.body)
         if not isinstance(document, list) or not 1 <= len(document) <= MAX_EVENTS:
             raise InputError(
@@ -219,12 +233,34 @@ class HubSpotAdapter:
         return accepted(request, events)
 
 
-def _contact(object_id: int) -> list[Identifier]:
+def contact_ids(object_id: int) -> list[Identifier]:
+    """A HubSpot contact's identifiers: `hubspot:<object id>`."""
     return [Identifier(kind=IdentifierKind.HUBSPOT, value=str(object_id))]
 
 
-def _deal_id(object_id: int) -> str:
+def deal_record_id(object_id: int) -> str:
+    """A HubSpot deal's record id: `hubspot:<object id>`."""
     return f"hubspot:{object_id}"
+
+
+def lead_record_id(contact_id: int) -> str:
+    """The lead a contact in a lead lifecycle stage is: `hubspot:contact:<object id>`."""
+    return f"hubspot:contact:{contact_id}"
+
+
+def deal_status(stage: str) -> DealStatus:
+    """Won, lost or open, from a deal stage id."""
+    stage = stage.lower()
+    if stage in WON_STAGES:
+        return DealStatus.WON
+    return DealStatus.LOST if stage in LOST_STAGES else DealStatus.OPEN
+
+
+def deal_amount(value: str, currency: str | None) -> Money | None:
+    """A deal amount in `currency` (the deal's or the connection's); None without one."""
+    if currency is None or not is_known_currency(currency):
+        return None  # HubSpot sends amounts without a currency: the connection names it
+    return Money.of(parse_amount(value), currency)
 
 
 def _event(native: HubSpotEvent, payload: Payload, request: RawRequest) -> Event:
@@ -260,11 +296,11 @@ def _payload(native: HubSpotEvent, connection: Connection) -> Payload | None:
         return None
     at = utc_from_epoch(native.occurredAt)
     if kind == "contact.creation":
-        return ContactUpsert(identifiers=_contact(native.objectId), created_at=at)
+        return ContactUpsert(identifiers=contact_ids(native.objectId), created_at=at)
     if kind == "contact.propertyChange":
         return _contact_property(native.objectId, native, at)
     if kind == "deal.creation":
-        return DealUpsert(deal_id=_deal_id(native.objectId), created_at=at)
+        return DealUpsert(deal_id=deal_record_id(native.objectId), created_at=at)
     if kind == "deal.propertyChange":
         return _deal_property(native.objectId, native, connection)
     return None  # deletions, restores, other objects: nothing rel2rev stores
@@ -274,13 +310,13 @@ def _merge(native: HubSpotEvent) -> Payload | None:
     """A HubSpot contact merge: the primary, the merged ones and the resulting id are one
     person."""
     ids = [native.primaryObjectId, native.newObjectId, *(native.mergedObjectIds or [])]
-    people = [_contact(i) for i in dict.fromkeys(i for i in ids if i is not None)]
+    people = [contact_ids(i) for i in dict.fromkeys(i for i in ids if i is not None)]
     return ContactMerge(people=people) if len(people) >= 2 else None
 
 
 def _contact_property(object_id: int, native: HubSpotEvent, at: datetime) -> Payload | None:
     name, value = native.propertyName, (native.propertyValue or "").strip()
-    ids = _contact(object_id)
+    ids = contact_ids(object_id)
     if not value:
         return None
     if name == "email":
@@ -293,32 +329,21 @@ def _contact_property(object_id: int, native: HubSpotEvent, at: datetime) -> Pay
         return ContactUpsert(identifiers=ids, created_at=parse_instant(value))
     if name == "lifecyclestage" and value.lower() in LEAD_STAGES:
         return LeadUpsert(
-            lead_id=f"hubspot:contact:{object_id}", contact=ids, created_at=at, status=value
+            lead_id=lead_record_id(object_id), contact=ids, created_at=at, status=value
         )
     return None
 
 
 def _deal_property(object_id: int, native: HubSpotEvent, connection: Connection) -> Payload | None:
     name, value = native.propertyName, (native.propertyValue or "").strip()
-    deal_id = _deal_id(object_id)
+    deal_id = deal_record_id(object_id)
     if not value:
         return None
     if name == "dealstage":
-        stage = value.lower()
-        status = (
-            DealStatus.WON
-            if stage in WON_STAGES
-            else DealStatus.LOST
-            if stage in LOST_STAGES
-            else DealStatus.OPEN
-        )
-        return DealUpsert(deal_id=deal_id, stage=value, status=status)
+        return DealUpsert(deal_id=deal_id, stage=value, status=deal_status(value))
     if name == "amount":
-        if connection.currency is None or not is_known_currency(connection.currency):
-            return None  # HubSpot sends amounts without a currency: the connection names it
-        return DealUpsert(
-            deal_id=deal_id, amount=Money.of(parse_amount(value), connection.currency)
-        )
+        amount = deal_amount(value, connection.currency)
+        return None if amount is None else DealUpsert(deal_id=deal_id, amount=amount)
     if name == "closedate":
         return DealUpsert(deal_id=deal_id, closed_at=parse_instant(value))
     if name == "createdate":
@@ -341,9 +366,10 @@ def _association(native: HubSpotEvent) -> Payload | None:
     else:
         return None  # company and other associations carry no account key rel2rev can use
     if native.associationRemoved:
-        return DealContactRemoved(deal_id=_deal_id(deal), contact=_contact(contact_id))
+        return DealContactRemoved(deal_id=deal_record_id(deal), contact=contact_ids(contact_id))
     return DealUpsert(
-        deal_id=_deal_id(deal), contact_roles=[ContactRoleRef(contact=_contact(contact_id))]
+        deal_id=deal_record_id(deal),
+        contact_roles=[ContactRoleRef(contact=contact_ids(contact_id))],
     )
 
 

@@ -3,6 +3,12 @@
 Mapped entities: person (contact), deal, activity (interaction) and lead; deletions and
 other entities are skipped. The sender is proven by HTTP Basic auth with the user and
 password configured on the Pipedrive webhook and on the connection (constant-time compare).
+
+Archived pages of Pipedrive's own API (written by `rel2rev backfill pipedrive`, marked with the
+`x-rel2rev-backfill` header) are parsed by `rel2rev.ingest.sources.pipedrive_objects` with the
+same mappers and record ids as the webhooks, so a replay of the archive gives the same events
+and a backfilled record and a webhook about it are one record. A live request carrying that
+header is refused by `verify`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from rel2rev.ingest.events import (
 )
 from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
+    BACKFILL_HEADER,
     accepted,
     constant_time_equal,
     error_text,
@@ -57,6 +64,7 @@ _TYPES = {
     "lunch": InteractionType.MEETING,
     "email": InteractionType.EMAIL,
 }
+_STATUSES = {"open": DealStatus.OPEN, "won": DealStatus.WON, "lost": DealStatus.LOST}
 _CHANNELS = {
     InteractionType.CALL: "phone",
     InteractionType.EMAIL: "email",
@@ -98,7 +106,9 @@ def basic_authorization(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-class _FieldError(Exception):
+class FieldError(Exception):
+    """A field of a Pipedrive object that cannot be read (its name and why)."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
@@ -112,7 +122,10 @@ class PipedriveAdapter:
     content_types = frozenset({"application/json"})
 
     def verify(self, request: RawRequest, connection: Connection, now: datetime) -> None:
-        """Check HTTP Basic credentials against the connection."""
+        """Check HTTP Basic credentials against the connection. A live request marked as a
+        backfill page is refused: only the backfill writes such pages."""
+        if request.header(BACKFILL_HEADER) is not None:
+            raise AuthenticationError(f"{BACKFILL_HEADER} is not accepted on the webhook endpoint")
         user = connection.basic_user or ""
         password = connection.basic_password.get_secret_value() if connection.basic_password else ""
         if not user or not password:
@@ -131,14 +144,20 @@ class PipedriveAdapter:
             raise AuthenticationError("wrong HTTP Basic credentials")
 
     def parse(self, request: RawRequest, connection: Connection) -> list[Event]:
-        """Zero or one event: the change the delivery describes."""
+        """Zero or one event: the change the delivery describes; or the events of an archived
+        backfill page."""
+        object_type = request.header(BACKFILL_HEADER)
+        if object_type is not None:
+            from rel2rev.ingest.sources.pipedrive_objects import parse_page
+
+            return parse_page(request, object_type, connection)
         document = load_json(request.body)
         try:
             delivery = PipedriveDelivery.model_validate(document)
         except ValidationError as exc:
             raise InputError("invalid Pipedrive webhook", details=validation_details(exc)) from None
         meta, data = delivery.meta, delivery.data
-        mapper = _MAPPERS.get(meta.entity.lower())
+        mapper = PAYLOADS.get(meta.entity.lower())
         if _is_person_merge(meta):
             mapper = _person_merge
             data = {"id": meta.entity_id, "merged_to_id": meta.merged_to_id}
@@ -146,13 +165,13 @@ class PipedriveAdapter:
             return []  # deletions and entities rel2rev does not store
         try:
             payload = mapper(data, connection)
-            clock = _time(data, "update_time") or _meta_time(meta)
+            clock = field_time(data, "update_time") or _meta_time(meta)
             occurred = clock or request.received_at
         except ValidationError as exc:
             raise InputError(
                 "invalid Pipedrive webhook", details=validation_details(exc, "data")
             ) from None
-        except _FieldError as exc:
+        except FieldError as exc:
             raise InputError(
                 "invalid Pipedrive webhook",
                 details=[{"path": f"data.{exc.field}", "message": exc.message}],
@@ -191,10 +210,10 @@ def _is_person_merge(meta: PipedriveMeta) -> bool:
 
 
 def _person_merge(data: dict[str, Any], connection: Connection) -> Payload | None:
-    merged, survivor = _ref(data, "id"), _ref(data, "merged_to_id")
+    merged, survivor = ref(data, "id"), ref(data, "merged_to_id")
     if merged is None or survivor is None or merged == survivor:
         return None
-    return ContactMerge(people=[_person_ids(merged), _person_ids(survivor)])
+    return ContactMerge(people=[person_ids(merged), person_ids(survivor)])
 
 
 def _identity(meta: PipedriveMeta, payload: str, clock: datetime | None) -> str:
@@ -215,24 +234,24 @@ def _meta_time(meta: PipedriveMeta) -> datetime | None:
     try:
         return parse_instant(meta.timestamp)
     except ValueError as exc:
-        raise _FieldError("meta.timestamp", str(exc)) from None
+        raise FieldError("meta.timestamp", str(exc)) from None
 
 
-def _time(data: dict[str, Any], field: str) -> datetime | None:
+def field_time(data: dict[str, Any], field: str) -> datetime | None:
     value = data.get(field)
     if value is None or value == "":
         return None
     try:
         return parse_instant(value)
     except ValueError as exc:
-        raise _FieldError(field, str(exc)) from None
+        raise FieldError(field, str(exc)) from None
 
 
 MAX_PIPEDRIVE_ID = 10**18
 """Pipedrive ids are positive integers (lead ids are UUIDs); anything beyond is refused."""
 
 
-def _ref(data: dict[str, Any], field: str) -> str | None:
+def ref(data: dict[str, Any], field: str) -> str | None:
     """An id field as text; v1-style `{"value": 3, ...}` objects are accepted too. An integer
     id must be positive and below `MAX_PIPEDRIVE_ID`, a text id at most `MAX_KEY_CHARS`."""
     value = data.get(field)
@@ -242,11 +261,11 @@ def _ref(data: dict[str, Any], field: str) -> str | None:
         return None
     if isinstance(value, int | Decimal):
         if value != int(value) or not 0 < value < MAX_PIPEDRIVE_ID:
-            raise _FieldError(field, f"not a Pipedrive id (a positive integer): {str(value)[:40]}")
+            raise FieldError(field, f"not a Pipedrive id (a positive integer): {str(value)[:40]}")
         return str(int(value))
     text = str(value).strip()
     if not text or len(text) > MAX_KEY_CHARS:
-        raise _FieldError(field, f"an id has 1 to {MAX_KEY_CHARS} characters")
+        raise FieldError(field, f"an id has 1 to {MAX_KEY_CHARS} characters")
     return text
 
 
@@ -255,8 +274,24 @@ def _text(data: dict[str, Any], field: str, limit: int = 256) -> str | None:
     return value.strip()[:limit] or None if isinstance(value, str) else None
 
 
-def _person_ids(person_id: str) -> list[Identifier]:
+def person_ids(person_id: str) -> list[Identifier]:
+    """A Pipedrive person's identifiers: `pipedrive:<person id>`."""
     return [Identifier(kind=IdentifierKind.PIPEDRIVE, value=person_id)]
+
+
+def deal_record_id(deal_id: str) -> str:
+    """A Pipedrive deal's record id: `pipedrive:<deal id>`."""
+    return f"pipedrive:{deal_id}"
+
+
+def lead_record_id(lead_id: str) -> str:
+    """A Pipedrive lead's record id: `pipedrive:lead:<lead id>`."""
+    return f"pipedrive:lead:{lead_id}"
+
+
+def deal_status(status: str | None) -> DealStatus | None:
+    """`open`, `won` or `lost` (any case) as a status; None for anything else."""
+    return _STATUSES.get((status or "").strip().lower())
 
 
 def _values(data: dict[str, Any], *fields: str) -> list[str]:
@@ -271,10 +306,10 @@ def _values(data: dict[str, Any], *fields: str) -> list[str]:
 
 
 def _person(data: dict[str, Any], connection: Connection) -> Payload | None:
-    person_id = _ref(data, "id")
+    person_id = ref(data, "id")
     if person_id is None:
-        raise _FieldError("id", "a person needs an id")
-    ids = _person_ids(person_id)
+        raise FieldError("id", "a person needs an id")
+    ids = person_ids(person_id)
     ids += [
         Identifier(kind=IdentifierKind.EMAIL, value=v) for v in _values(data, "emails", "email")
     ]
@@ -284,46 +319,43 @@ def _person(data: dict[str, Any], connection: Connection) -> Payload | None:
     return ContactUpsert(
         identifiers=ids[:20],
         name=_text(data, "name"),
-        account_id=_ref(data, "org_id"),
-        owner=_ref(data, "owner_id"),
-        created_at=_time(data, "add_time"),
+        account_id=ref(data, "org_id"),
+        owner=ref(data, "owner_id"),
+        created_at=field_time(data, "add_time"),
     )
 
 
 def _deal(data: dict[str, Any], connection: Connection) -> Payload | None:
-    deal_id = _ref(data, "id")
+    deal_id = ref(data, "id")
     if deal_id is None:
-        raise _FieldError("id", "a deal needs an id")
-    raw_status = _text(data, "status")
-    status = {"open": DealStatus.OPEN, "won": DealStatus.WON, "lost": DealStatus.LOST}.get(
-        (raw_status or "").lower()
-    )
+        raise FieldError("id", "a deal needs an id")
+    status = deal_status(_text(data, "status"))
     amount = None
     currency = _text(data, "currency") or connection.currency
     if data.get("value") is not None and currency:
         if not is_known_currency(currency.upper()):
-            raise _FieldError("currency", f"unknown ISO 4217 currency {currency!r}")
+            raise FieldError("currency", f"unknown ISO 4217 currency {currency!r}")
         try:
             amount = Money.of(parse_amount(data["value"]), currency.upper())
         except ValueError as exc:
-            raise _FieldError("value", error_text(exc)) from None
+            raise FieldError("value", error_text(exc)) from None
     closed_at = None
     if status is DealStatus.WON:
-        closed_at = _time(data, "won_time") or _time(data, "close_time")
+        closed_at = field_time(data, "won_time") or field_time(data, "close_time")
     elif status is DealStatus.LOST:
-        closed_at = _time(data, "lost_time") or _time(data, "close_time")
-    person = _ref(data, "person_id")
+        closed_at = field_time(data, "lost_time") or field_time(data, "close_time")
+    person = ref(data, "person_id")
     return DealUpsert(
-        deal_id=f"pipedrive:{deal_id}",
+        deal_id=deal_record_id(deal_id),
         name=_text(data, "title"),
-        account_id=_ref(data, "org_id"),
+        account_id=ref(data, "org_id"),
         amount=amount,
-        stage=_ref(data, "stage_id"),
+        stage=ref(data, "stage_id"),
         status=status,
-        created_at=_time(data, "add_time"),
+        created_at=field_time(data, "add_time"),
         closed_at=closed_at,
-        owner=_ref(data, "owner_id"),
-        contact_roles=[ContactRoleRef(contact=_person_ids(person))] if person else [],
+        owner=ref(data, "owner_id"),
+        contact_roles=[ContactRoleRef(contact=person_ids(person))] if person else [],
     )
 
 
@@ -338,7 +370,7 @@ def _activity_type(raw: str) -> tuple[InteractionType, Direction]:
 
 
 def _activity_time(data: dict[str, Any]) -> datetime | None:
-    done = _time(data, "marked_as_done_time")
+    done = field_time(data, "marked_as_done_time")
     if done is not None:
         return done
     due_date = _text(data, "due_date")
@@ -347,59 +379,60 @@ def _activity_time(data: dict[str, Any]) -> datetime | None:
         try:
             return parse_instant(f"{due_date}T{due_time}")
         except ValueError as exc:
-            raise _FieldError("due_date", str(exc)) from None
-    return _time(data, "add_time")
+            raise FieldError("due_date", str(exc)) from None
+    return field_time(data, "add_time")
 
 
 def _activity(data: dict[str, Any], connection: Connection) -> Payload | None:
-    activity_id = _ref(data, "id")
+    activity_id = ref(data, "id")
     if activity_id is None:
-        raise _FieldError("id", "an activity needs an id")
-    person = _ref(data, "person_id")
+        raise FieldError("id", "an activity needs an id")
+    person = ref(data, "person_id")
     participants = data.get("participants")
     if person is None and isinstance(participants, list):
         people = [p for p in participants if isinstance(p, dict) and p.get("person_id")]
         people.sort(key=lambda p: not p.get("primary"))
-        person = _ref(people[0], "person_id") if people else None
+        person = ref(people[0], "person_id") if people else None
     occurred = _activity_time(data)
     if person is None or occurred is None:
         return None  # no person or no time: not a touch rel2rev can place
     kind, direction = _activity_type(_text(data, "type") or "")
     return InteractionEvent(
         interaction_id=f"pipedrive:activity:{activity_id}",
-        contact=_person_ids(person),
-        account_id=_ref(data, "org_id"),
+        contact=person_ids(person),
+        account_id=ref(data, "org_id"),
         type=kind,
         direction=direction,
         channel=_CHANNELS.get(kind, "crm"),
         occurred_at=occurred,
-        owner=_ref(data, "owner_id"),
+        owner=ref(data, "owner_id"),
         content=_text(data, "subject", MAX_TEXT_CHARS * 2),
     )
 
 
 def _lead(data: dict[str, Any], connection: Connection) -> Payload | None:
-    lead_id = _ref(data, "id")
+    lead_id = ref(data, "id")
     if lead_id is None:
-        raise _FieldError("id", "a lead needs an id")
-    person = _ref(data, "person_id")
-    channel = _text(data, "source_name", 64) or _ref(data, "channel")
+        raise FieldError("id", "a lead needs an id")
+    person = ref(data, "person_id")
+    channel = _text(data, "source_name", 64) or ref(data, "channel")
     return LeadUpsert(
-        lead_id=f"pipedrive:lead:{lead_id}",
-        contact=_person_ids(person) if person else [],
-        account_id=_ref(data, "organization_id") or _ref(data, "org_id"),
-        created_at=_time(data, "add_time"),
+        lead_id=lead_record_id(lead_id),
+        contact=person_ids(person) if person else [],
+        account_id=ref(data, "organization_id") or ref(data, "org_id"),
+        created_at=field_time(data, "add_time"),
         status=_text(data, "status"),
-        owner=_ref(data, "owner_id"),
+        owner=ref(data, "owner_id"),
         channel=channel.lower()[:64] if channel else None,
     )
 
 
-_MAPPERS: dict[str, Callable[[dict[str, Any], Connection], Payload | None]] = {
+PAYLOADS: dict[str, Callable[[dict[str, Any], Connection], Payload | None]] = {
     "person": _person,
     "deal": _deal,
     "activity": _activity,
     "lead": _lead,
 }
+"""Webhook entity (and backfill object) -> the payload of its `data`; `FieldError` if unreadable."""
 
 ADAPTER = PipedriveAdapter()

@@ -6,6 +6,12 @@ references are rejected (400). The sender is proven by a per-connection secret `
 the endpoint URL (constant-time compare) and by `OrganizationId` matching the connection.
 Salesforce redelivers an unacknowledged message for up to 24 hours with the same
 Notification `Id`, which is what event ids are built from.
+
+Archived pages of the org's own REST and Bulk APIs (written by `rel2rev backfill salesforce`,
+marked with the `x-rel2rev-backfill` header) are parsed by
+`rel2rev.ingest.sources.salesforce_objects`, which reads each API record as a `Notification`
+and maps it with the same functions (`sobject_payloads`): one record identity for both paths.
+A live request carrying that header is refused by `verify`.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from rel2rev.ingest.events import (
 )
 from rel2rev.ingest.request import RawRequest, WebhookResponse
 from rel2rev.ingest.sources.base import (
+    BACKFILL_HEADER,
     constant_time_equal,
     error_text,
     parse_amount,
@@ -82,7 +89,8 @@ Fields = dict[str, str | None]
 
 
 class Notification:
-    """One `Notification`: its id, the sObject type and its fields (nil -> None)."""
+    """One `Notification`: its id, the sObject type and its fields (nil -> None). A record
+    read through the API is one too, with its record `Id` as the notification id."""
 
     def __init__(self, notification_id: str, sobject_type: str, fields: Fields) -> None:
         self.notification_id = notification_id
@@ -161,7 +169,10 @@ class SalesforceAdapter:
     content_types = frozenset({"text/xml", "application/soap+xml"})
 
     def verify(self, request: RawRequest, connection: Connection, now: datetime) -> None:
-        """Check the URL token, then (for well-formed messages) the organisation."""
+        """Check the URL token, then (for well-formed messages) the organisation. A live
+        request marked as a backfill page is refused: only the backfill writes such pages."""
+        if request.header(BACKFILL_HEADER) is not None:
+            raise AuthenticationError(f"{BACKFILL_HEADER} is not accepted on the webhook endpoint")
         expected = connection.token.get_secret_value() if connection.token else ""
         given = request.query.get("token", "")
         if not expected or not given or not constant_time_equal(given, expected):
@@ -175,22 +186,27 @@ class SalesforceAdapter:
             raise AuthenticationError("OrganizationId does not match the workspace's org")
 
     def parse(self, request: RawRequest, connection: Connection) -> list[Event]:
-        """One or two events per notification; unsupported sObjects are skipped."""
+        """One or two events per notification (unsupported sObjects are skipped), or the
+        events of an archived backfill page."""
+        object_type = request.header(BACKFILL_HEADER)
+        if object_type is not None:
+            from rel2rev.ingest.sources.salesforce_objects import parse_page
+
+            return parse_page(request, object_type, connection)
         message = parse_message(request.body)
         events: list[Event] = []
         details: list[dict[str, Any]] = []
         for index, notification in enumerate(message.notifications):
             path = f"notifications.Notification[{index}].sObject"
-            mapper = _MAPPERS.get(notification.sobject_type)
-            if mapper is None:
+            if notification.sobject_type not in _MAPPERS:
                 continue
             try:
-                payloads = mapper(notification, connection)
-                changed = _changed_at(notification) or request.received_at
+                payloads = sobject_payloads(notification, connection)
+                changed = changed_at(notification) or request.received_at
             except ValidationError as exc:
                 details.extend(validation_details(exc, path))
                 continue
-            except _FieldError as exc:
+            except FieldError as exc:
                 details.append({"path": f"{path}.{exc.field}", "message": exc.message})
                 continue
             for part, payload in payloads:
@@ -213,7 +229,9 @@ class SalesforceAdapter:
         return WebhookResponse(status_code=200, content_type="text/xml; charset=utf-8", body=ACK)
 
 
-class _FieldError(Exception):
+class FieldError(Exception):
+    """A field of an sObject that cannot be read (`field` names it)."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
@@ -227,10 +245,11 @@ def _instant(n: Notification, field: str) -> datetime | None:
     try:
         return parse_instant(value)
     except ValueError as exc:
-        raise _FieldError(field, str(exc)) from None
+        raise FieldError(field, str(exc)) from None
 
 
-def _changed_at(n: Notification) -> datetime | None:
+def changed_at(n: Notification) -> datetime | None:
+    """When the sObject last changed: LastModifiedDate, else SystemModstamp, else created."""
     return (
         _instant(n, "LastModifiedDate")
         or _instant(n, "SystemModstamp")
@@ -264,26 +283,37 @@ _SF_ID = re.compile(r"[A-Za-z0-9]{15,18}")
 """A Salesforce record id: 15 letters and digits, or 18 with the case-safe suffix."""
 
 
-def _sf_ref(n: Notification, field: str) -> str | None:
+def salesforce_identifier(sf_record_id: str) -> Identifier:
+    """A person's (lead's or contact's) Salesforce identifier."""
+    return Identifier(kind=IdentifierKind.SALESFORCE, value=sf_record_id)
+
+
+def record_id(sf_record_id: str) -> str:
+    """The rel2rev id of a Salesforce lead or opportunity: `salesforce:<Id>`."""
+    return f"salesforce:{sf_record_id}"
+
+
+def sf_ref(n: Notification, field: str) -> str | None:
     """An id field of the sObject, checked to be a Salesforce id."""
     value = n.text(field)
     if value is not None and not _SF_ID.fullmatch(value):
-        raise _FieldError(
+        raise FieldError(
             field, f"not a Salesforce id (15 or 18 letters and digits): {value[:40]!r}"
         )
     return value
 
 
-def _sf_id(n: Notification) -> str:
-    record_id = _sf_ref(n, "Id")
-    if record_id is None:
-        raise _FieldError("Id", "the sObject has no Id")
-    return record_id
+def sf_id(n: Notification) -> str:
+    """The sObject's own Id (FieldError without one)."""
+    found = sf_ref(n, "Id")
+    if found is None:
+        raise FieldError("Id", "the sObject has no Id")
+    return found
 
 
 def _person(n: Notification, *extra_ids: str | None) -> list[Identifier]:
-    ids = [Identifier(kind=IdentifierKind.SALESFORCE, value=_sf_id(n))]
-    ids += [Identifier(kind=IdentifierKind.SALESFORCE, value=x) for x in extra_ids if x]
+    ids = [salesforce_identifier(sf_id(n))]
+    ids += [salesforce_identifier(x) for x in extra_ids if x]
     for field, kind in (
         ("Email", IdentifierKind.EMAIL),
         ("Phone", IdentifierKind.PHONE),
@@ -293,7 +323,7 @@ def _person(n: Notification, *extra_ids: str | None) -> list[Identifier]:
             try:
                 ids.append(Identifier(kind=kind, value=value))
             except ValidationError as exc:
-                raise _FieldError(field, error_text(exc)) from None
+                raise FieldError(field, error_text(exc)) from None
     return ids
 
 
@@ -312,7 +342,7 @@ def _domain(website: str | None) -> str | None:
 
 
 def _lead(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
-    ids = _person(n, _sf_ref(n, "ConvertedContactId"))
+    ids = _person(n, sf_ref(n, "ConvertedContactId"))
     account = _domain(n.text("Website"))
     created = _instant(n, "CreatedDate")
     owner = n.text("OwnerId")
@@ -321,7 +351,7 @@ def _lead(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
     )
     source = n.text("LeadSource")
     lead = LeadUpsert(
-        lead_id=f"salesforce:{_sf_id(n)}",
+        lead_id=record_id(sf_id(n)),
         contact=ids,
         account_id=account,
         created_at=created,
@@ -344,38 +374,45 @@ def _contact(n: Notification, connection: Connection) -> list[tuple[str, Payload
         if stakeholder in set(StakeholderType)
         else None,
     )
-    master = _sf_ref(n, "MasterRecordId")
-    if master is None or master == _sf_id(n):
+    master = sf_ref(n, "MasterRecordId")
+    if master is None or master == sf_id(n):
         return [("contact", contact)]
-    merge = ContactMerge(
-        people=[_person(n), [Identifier(kind=IdentifierKind.SALESFORCE, value=master)]]
-    )
+    merge = ContactMerge(people=[_person(n), [salesforce_identifier(master)]])
     return [("contact", contact), ("merge", merge)]
 
 
-def _flag(n: Notification, field: str) -> bool | None:
+def flag(n: Notification, field: str) -> bool | None:
+    """A checkbox field: True, False, or None when absent or not a boolean."""
     value = (n.text(field) or "").lower()
     return {"true": True, "false": False}.get(value)
 
 
-def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
-    closed, won = _flag(n, "IsClosed"), _flag(n, "IsWon")
-    stage = n.text("StageName")
+def deal_status(stage: str | None, closed: bool | None, won: bool | None) -> DealStatus | None:
+    """An opportunity's status from IsClosed/IsWon; without them, from the default closed
+    stage names (`Closed Won`, `Closed Lost`); None when unknown."""
     if closed is None and stage in {"Closed Won", "Closed Lost"}:
         closed, won = True, stage == "Closed Won"
-    status = None if closed is None else DealStatus.OPEN
-    if closed:
-        status = DealStatus.WON if won else DealStatus.LOST
+    if closed is None:
+        return None
+    if not closed:
+        return DealStatus.OPEN
+    return DealStatus.WON if won else DealStatus.LOST
+
+
+def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
+    stage = n.text("StageName")
+    status = deal_status(stage, flag(n, "IsClosed"), flag(n, "IsWon"))
+    closed = status in (DealStatus.WON, DealStatus.LOST)
     amount = None
     currency = n.text("CurrencyIsoCode") or connection.currency
     if (raw := n.text("Amount")) is not None and currency and is_known_currency(currency):
         try:
             amount = Money.of(parse_amount(raw), currency)
         except ValueError as exc:
-            raise _FieldError("Amount", error_text(exc)) from None
-    contact = _sf_ref(n, "ContactId")
+            raise FieldError("Amount", error_text(exc)) from None
+    contact = sf_ref(n, "ContactId")
     deal = DealUpsert(
-        deal_id=f"salesforce:{_sf_id(n)}",
+        deal_id=record_id(sf_id(n)),
         name=n.text("Name"),
         account_id=n.text("AccountId"),
         amount=amount,
@@ -384,17 +421,13 @@ def _opportunity(n: Notification, connection: Connection) -> list[tuple[str, Pay
         created_at=_instant(n, "CreatedDate"),
         closed_at=_instant(n, "CloseDate") if closed else None,
         owner=n.text("OwnerId"),
-        contact_roles=[
-            ContactRoleRef(contact=[Identifier(kind=IdentifierKind.SALESFORCE, value=contact)])
-        ]
-        if contact
-        else [],
+        contact_roles=[ContactRoleRef(contact=[salesforce_identifier(contact)])] if contact else [],
     )
     return [("deal", deal)]
 
 
 def _activity(n: Notification, default: InteractionType, *time_fields: str) -> Payload | None:
-    who = _sf_ref(n, "WhoId")
+    who = sf_ref(n, "WhoId")
     occurred = next((t for f in time_fields if (t := _instant(n, f)) is not None), None)
     if who is None or occurred is None:
         return None  # an activity without a person or a time is not a touch
@@ -409,8 +442,8 @@ def _activity(n: Notification, default: InteractionType, *time_fields: str) -> P
     channel = (n.text("Channel__c") or _DEFAULT_CHANNELS.get(kind, "crm")).lower()[:64]
     subject = n.text("Subject")
     return InteractionEvent(
-        interaction_id=f"salesforce:{_sf_id(n)}",
-        contact=[Identifier(kind=IdentifierKind.SALESFORCE, value=who)],
+        interaction_id=f"salesforce:{sf_id(n)}",
+        contact=[salesforce_identifier(who)],
         account_id=n.text("AccountId"),
         type=kind,
         direction=direction,
@@ -443,5 +476,14 @@ _MAPPERS: dict[str, Callable[[Notification, Connection], list[tuple[str, Payload
     "Task": _task,
     "Event": _calendar_event,
 }
+
+
+def sobject_payloads(n: Notification, connection: Connection) -> list[tuple[str, Payload]]:
+    """The patches of a Lead, Contact, Opportunity, Task or Event (each named by a part),
+    from a notification or an API record; other types give none. Raises FieldError or
+    pydantic's ValidationError for a field that cannot be read."""
+    mapper = _MAPPERS.get(n.sobject_type)
+    return mapper(n, connection) if mapper is not None else []
+
 
 ADAPTER = SalesforceAdapter()
