@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/attribution.py
 	$(BIN)/python bench/survival.py
+	$(BIN)/python bench/incremental.py
 	$(BIN)/python bench/job.py
 
 clean:

@@ -79,7 +79,8 @@ from rel2rev.storage.results import ResultsStore, export_files, results_store, r
 ModelName = Literal[
     "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
     "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_rate",
-    "additive_hazard", "shapley_simplified",
+    "additive_hazard", "shapley_incremental", "additive_hazard_incremental",
+    "shapley_simplified",
 ]  # fmt: skip
 """Every model, then the aliases (`MODEL_ALIASES`: `shapley_simplified` is `shapley`)."""
 T = TypeVar("T")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from rel2rev.attribution.baseline import BASELINE
 from rel2rev.attribution.report import ComparisonRow, HoldoutScore, Interval, ModelResult
 from rel2rev.attribution.table import FloatArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
@@ -14,11 +15,19 @@ _EPS = 1e-12
 
 
 def comparison_table(results: Mapping[str, ModelResult]) -> list[ComparisonRow]:
-    """One row per value, its share under every model that ran, values by mean share."""
+    """One row per value, its share under every model that ran, values by mean share; the
+    baseline row lists the incremental models only (the others have no baseline, not 0)."""
     ran = {name: r for name, r in results.items() if r.error is None}
     values = sorted({v for r in ran.values() for v in r.shares})
     rows = [
-        ComparisonRow(value=v, shares={name: r.shares.get(v, 0.0) for name, r in ran.items()})
+        ComparisonRow(
+            value=v,
+            shares={
+                name: r.shares.get(v, 0.0)
+                for name, r in ran.items()
+                if v != BASELINE or r.incremental
+            },
+        )
         for v in values
     ]
     return sorted(rows, key=lambda row: -sum(row.shares.values()))

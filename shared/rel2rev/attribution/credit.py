@@ -28,6 +28,9 @@ class Credit:
     """The share of each touch in its journey (each journey sums to 1), computed on demand for
     the model's table or a selection of its journeys (a journey's shares are its own)."""
     diagnostics: dict[str, float] = field(default_factory=dict)
+    table: JourneyTable | None = None
+    """The journeys `conversions` and `touch_weights` are over, when not the model's input
+    (incremental models: the input with a baseline touch, `rel2rev.attribution.baseline`)."""
 
 
 def conversions_by_value(table: JourneyTable, dimension: str, weights: FloatArray) -> FloatArray:

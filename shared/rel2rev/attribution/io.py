@@ -5,11 +5,14 @@
 every other column is a dimension a model can credit. Without a `converted` column a journey
 converts when it has a `conversion_ts` or a `revenue`; when the file has none of the three,
 every journey converts. Touches after a journey's `conversion_ts` are dropped. Times without
-an offset are read as UTC.
+an offset are read as UTC. A row with neither `ts` nor `channel` is a journey row, not a touch
+(it may carry the per-journey columns; its dimensions are not read): a journey with only such
+rows has no touches.
 
 `paths`: ChannelAttribution's aggregated format: `path` (`a > b > c`), `total_conversions`,
 optional `total_conversion_value`, `total_null`, `currency`. Each row is one journey row
-whose outcome counts are the totals; its value is split like a deal's amount.
+whose outcome counts are the totals; its value is split like a deal's amount. An empty path
+is the journeys without touches.
 
 An amount (`revenue`, `total_conversion_value`) needs a currency: the row's `currency`, else
 the default the caller passes (`--currency`); with neither it is an error, never a guess.
@@ -87,7 +90,8 @@ _DATETIME = "datetime, ISO 8601 (UTC if no offset)"
 COLUMN_TYPES: dict[str, str] = {
     "journey_id": "text: the journey (deal) the touch belongs to",
     "ts": f"{_DATETIME}: when the touch happened",
-    "channel": "text: the channel touched (the dimension credited by default)",
+    "channel": "text: the channel touched (the dimension credited by default); empty, with "
+    "ts empty too: a journey row, no touch",
     "converted": "yes/no (1/0, true/false, yes/no, y/n, t/f), per journey",
     "revenue": "decimal amount >= 0, at most the currency's decimals, per journey",
     "conversion_ts": f"{_DATETIME}, per journey; later touches are dropped",
@@ -95,7 +99,7 @@ COLUMN_TYPES: dict[str, str] = {
     "lead_ts": f"{_DATETIME}, per journey: became a lead",
     "opportunity_ts": f"{_DATETIME}, per journey: became an opportunity",
     "closed_ts": f"{_DATETIME}, per journey: closed",
-    "path": "text: the channels in order, joined by ' > '",
+    "path": "text: the channels in order, joined by ' > '; empty: no touches",
     "total_conversions": "count >= 0 (a number): journeys of this path that converted",
     "total_conversion_value": "decimal amount >= 0: the value of those conversions",
     "total_null": "count >= 0 (a number): journeys of this path that did not convert",
@@ -221,7 +225,8 @@ def table_from_paths(
     nulls: FloatArray,
     amounts: Sequence[Money | None] | None = None,
 ) -> JourneyTable:
-    """Aggregated paths (`a > b > c`) to a table, vectorised; an empty channel is an error.
+    """Aggregated paths (`a > b > c`) to a table, vectorised; an empty path (or blank) has no
+    touches, an empty channel in a path is an error.
 
     Arrow splits the paths on `>` and numbers the distinct raw tokens in C, a chunk of paths
     at a time (which keeps Arrow's buffers small); only the few distinct tokens are stripped
@@ -233,8 +238,17 @@ def table_from_paths(
     lengths = np.empty(n, dtype=np.int64)
     chunks: list[IntArray] = []
     for start in range(0, n, _PARSE_CHUNK):
-        split = pc.split_pattern(_arrow_text(values[start : start + _PARSE_CHUNK], start), ">")
-        lengths[start : start + len(split)] = np.diff(split.offsets.to_numpy())
+        text = _arrow_text(values[start : start + _PARSE_CHUNK], start)
+        blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+        if pc.any(blank).as_py():
+            kept = pc.invert(blank).to_numpy(zero_copy_only=False)
+            split = pc.split_pattern(text.filter(pc.invert(blank)), ">")
+            chunk = np.zeros(len(text), dtype=np.int64)
+            chunk[kept] = np.diff(split.offsets.to_numpy())
+            lengths[start : start + len(text)] = chunk
+        else:
+            split = pc.split_pattern(text, ">")
+            lengths[start : start + len(split)] = np.diff(split.offsets.to_numpy())
         tokens = pc.dictionary_encode(split.flatten())
         renumber = [numbering[token] for token in tokens.dictionary.to_pylist()]
         chunks.append(np.array(renumber, dtype=np.int64)[tokens.indices.to_numpy()])
@@ -292,7 +306,7 @@ def read_paths(frame: pa.Table, currency: str | None = None) -> JourneyTable:
             raise InputError(f"field {column}: required column missing")
     paths = categories(frame["path"])
     empty = [not path.replace(">", "").strip() for path in paths.labels]
-    flagged = np.append(np.array(empty, dtype=bool), True)[paths.codes]  # an empty cell too
+    flagged = np.append(np.array(empty, dtype=bool), False)[paths.codes]  # empty: no touches
     if flagged.any():
         raise bad(int(np.argmax(flagged)), "path", "a path with no channels")
     conversions = counts(frame["total_conversions"], "total_conversions")
@@ -328,16 +342,26 @@ def read_touches(frame: pa.Table, currency: str | None = None) -> JourneyTable:
     rows = len(columns["ts"])
     journeys = categories(columns.pop("journey_id"))
     channel = categories(columns.pop("channel"))
-    for column, cats in (("journey_id", journeys), ("channel", channel)):
-        empty = np.flatnonzero(cats.codes < 0)
-        if len(empty):
-            raise bad(int(empty[0]), column, "missing")
-    ts = seconds(columns.pop("ts"), "ts", required=True)
+    empty = np.flatnonzero(journeys.codes < 0)
+    if len(empty):
+        raise bad(int(empty[0]), "journey_id", "missing")
+    is_touch = channel.codes >= 0
+    journey_rows = np.flatnonzero(~is_touch)
+    if len(journey_rows):  # no channel: a journey row if its ts is empty too
+        stamped = [cell(v) != "" for v in columns["ts"].take(journey_rows).to_pylist()]
+        if any(stamped):
+            raise bad(int(journey_rows[stamped.index(True)]), "channel", "missing")
+    ts = seconds(columns.pop("ts"), "ts", required=False)
+    untimed = np.flatnonzero(np.isnan(ts) & is_touch)
+    if len(untimed):
+        raise bad(int(untimed[0]), "ts", "missing")
+    ts[journey_rows] = -np.inf  # first in their journey, then left out
     n = len(journeys.labels)
     groups = JourneyRows.of(journeys.codes, ts, n)
     outcome = _outcomes(columns, groups, rows, currency)
-    order = groups.order[~(ts[groups.order] > outcome.conversion_s[groups.journey[groups.order]])]
-    touch_s = ts[order]  # touches after their journey's conversion are dropped
+    after = ts[groups.order] > outcome.conversion_s[groups.journey[groups.order]]
+    order = groups.order[~after & is_touch[groups.order]]
+    touch_s = ts[order]  # journey rows and touches after their journey's conversion dropped
     del ts
     lengths = np.bincount(groups.journey[order], minlength=n)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

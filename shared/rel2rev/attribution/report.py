@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rel2rev.attribution.baseline import BaselineEstimate
 from rel2rev.lines import LineTable
 from rel2rev.money import Money
 
@@ -93,6 +94,11 @@ class ModelResult(BaseModel):
 
     model: str
     error: str | None = None
+    incremental: bool = Field(
+        False,
+        description="Credit splits into `(baseline)` (organic) and values; False: full credit, "
+        "the model has no baseline",
+    )
     shares: dict[str, float] = Field(
         default_factory=dict, description="Share of conversions per value; sums to 1"
     )
@@ -132,7 +138,11 @@ class AttributionReport(BaseModel):
     converting_journeys: float
     unattributed_journeys: list[str] = Field(
         default_factory=list,
-        description="Converting journeys without touches: no model credits them",
+        description="Converting journeys without touches: no full-credit model credits them "
+        "(incremental models credit them to the baseline)",
+    )
+    baseline: BaselineEstimate | None = Field(
+        None, description="The conversion rate of journeys without touches, if estimated"
     )
     won: dict[str, Money] = Field(
         default_factory=dict,

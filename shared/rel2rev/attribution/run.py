@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from rel2rev.attribution.baseline import baseline_rate, estimate_baseline, with_baseline_touch
 from rel2rev.attribution.compare import bootstrap_intervals, comparison_table, score, split_holdout
 from rel2rev.attribution.credit import (
     Credit,
@@ -33,12 +34,16 @@ from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
 
 POSITION_MODELS = tuple(PRESETS)
-ALL_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_rate", "additive_hazard")
+INCREMENTAL_MODELS = ("shapley_incremental", "additive_hazard_incremental")
+"""Models whose credit splits into `(baseline)` and values (docs/definitions.md, "Baseline")."""
+FULL_CREDIT_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_rate", "additive_hazard")
+"""Models that spread all of each conversion over its touches (no baseline)."""
+ALL_MODELS = (*FULL_CREDIT_MODELS, *INCREMENTAL_MODELS)
 """Every model name, in the order reports list them."""
 MODEL_ALIASES = {"shapley_simplified": "shapley"}
 """Other names a model answers to: Zhao's simplified Shapley value IS the exact Shapley value
 of the coalition game (docs/definitions.md, "Shapley"), so the name stays as an alias."""
-PREDICTIVE_MODELS = ("markov", "shapley_rate", "additive_hazard")
+PREDICTIVE_MODELS = ("markov", "shapley_rate", "additive_hazard", "additive_hazard_incremental")
 """Models that predict conversion, so get a holdout score."""
 
 
@@ -99,6 +104,58 @@ def _shapley_rate(table: JourneyTable, by: str) -> Credit:
     return Credit(game.conversions @ weights, touch_weights, diagnostics)
 
 
+def _shapley_incremental(table: JourneyTable, by: str) -> Credit:
+    """The rate game with v(∅) = b, the baseline rate: a converting journey of set T gives
+    b / v(T) of its conversion to the baseline (all of it when v(T) ≤ b), the rest to its values
+    in proportion to their φ clipped at 0; a converting journey without touches is all
+    baseline. The same weights split deals and touches."""
+    b = baseline_rate(table, "shapley_incremental")
+    game = fit_game(table, by, baseline=b)
+    phi = np.clip(game.phi, 0.0, None)
+    total = phi.sum(axis=1, keepdims=True)
+    lift = np.where(game.rates > b, 1.0 - b / np.maximum(game.rates, 1e-300), 0.0)
+    values = np.divide(phi, total, out=np.zeros_like(phi), where=total > 0) * lift[:, None]
+    weights = np.hstack([values, (1.0 - lift)[:, None]])  # the last column is the baseline
+    n_values = phi.shape[1]
+    touchless = float(table.conversions[table.lengths == 0].sum())
+    conversions = game.conversions @ weights
+    conversions[n_values] += touchless
+
+    def touch_weights(journeys: JourneyTable) -> FloatArray:
+        masks = journey_masks(journeys, by) & ~(np.int64(1) << n_values)  # without the baseline
+
+        def pair_weight(journey: IntArray, code: IntArray) -> FloatArray:
+            own = masks[journey]
+            row = np.minimum(np.searchsorted(game.masks, own), len(game.masks) - 1)
+            found = np.where(game.masks[row] == own, weights[row, code], 0.0)
+            alone: FloatArray = np.where(own == 0, 1.0, found)  # no touch: all baseline
+            return alone
+
+        return spread_over_touches(journeys, by, pair_weight)
+
+    diagnostics = {"baseline_rate": b, "value_sets": float(len(game.masks))}
+    return Credit(conversions, touch_weights, diagnostics, with_baseline_touch(table))
+
+
+def _hazard_incremental(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
+    """The additive hazard with a fitted constant λ0: a conversion's baseline part is λ0's
+    share of its hazard, each touch's part its own share (a journey without touches: all
+    baseline)."""
+    model = AdditiveHazard(by, decay, baseline=True).fit(table)
+    credited = with_baseline_touch(table)
+    weights = model.touch_weights(credited)
+    diagnostics = {"log_likelihood": model.log_likelihood_, "baseline_per_day": model.baseline_}
+    for label, beta, omega in zip(model.labels_, model.beta_, model.omega_, strict=True):
+        diagnostics[f"beta_per_day:{label}"] = float(beta)
+        diagnostics[f"omega_per_day:{label}"] = float(omega)
+    return Credit(
+        conversions_by_value(credited, by, weights),
+        lambda t: weights if t is credited else model.touch_weights(t),
+        diagnostics,
+        credited,
+    )
+
+
 def _hazard(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
     model = AdditiveHazard(by, decay).fit(table)
     weights = model.touch_weights(table)
@@ -139,6 +196,10 @@ def model_credit(
         return _shapley_rate(table, by)
     if model == "additive_hazard":
         return _hazard(table, by, hazard_decay)
+    if model == "shapley_incremental":
+        return _shapley_incremental(table, by)
+    if model == "additive_hazard_incremental":
+        return _hazard_incremental(table, by, hazard_decay)
     raise ValueError(f"unknown model {model!r}; known: {' '.join(ALL_MODELS)}")
 
 
@@ -157,8 +218,9 @@ def predict(
         return fit_chain(train, by, order).predict(test, by)
     if model == "shapley_rate":
         return fit_game(train, by).predict(journey_masks(test, by))
-    if model == "additive_hazard":
-        return AdditiveHazard(by, hazard_decay).fit(train).predict(test)
+    if model in ("additive_hazard", "additive_hazard_incremental"):
+        baseline = model == "additive_hazard_incremental"
+        return AdditiveHazard(by, hazard_decay, baseline=baseline).fit(train).predict(test)
     raise ValueError(f"{model} does not predict conversion")
 
 
@@ -198,7 +260,9 @@ def run_models(
     for model in models:
         try:
             credit = model_credit(table, model, by, **settings)
-            result = finish(table, by, model, credit, detail=detail, touches=touches)
+            credited = credit.table if credit.table is not None else table
+            result = finish(credited, by, model, credit, detail=detail, touches=touches)
+            result.incremental = model in INCREMENTAL_MODELS
             if draws > 0:
                 result.share_intervals = bootstrap_intervals(
                     table,
@@ -234,14 +298,16 @@ def run_models(
         won=won_amounts(table),
         models=results,
         comparison=comparison_table(results),
+        baseline=estimate_baseline(table, seed=seed),
     )
 
 
 def _shares(
     table: JourneyTable, *, model: str, by: str, settings: dict[str, Any]
 ) -> dict[str, float]:
-    _, labels = table.codes(by)
-    conversions = model_credit(table, model, by, **settings).conversions
+    credit = model_credit(table, model, by, **settings)
+    _, labels = (credit.table if credit.table is not None else table).codes(by)
+    conversions = credit.conversions
     total = float(conversions.sum())
     return {
         label: float(c / total) if total else 0.0

@@ -17,6 +17,11 @@ negative φ. Published credit is never negative: `rel2rev.attribution.run` clips
 0 and normalises it, and those same weights split the set's conversions, deal amounts and
 touches. When v is additive over the members of S, φ_c(T) is exactly c's own effect, which is
 what the generator in `bench/attribution.py` plants.
+
+`shapley_incremental` plays the same game with v(∅) = b, the baseline rate (the conversion
+rate of journeys without touches, `rel2rev.attribution.baseline`), and a set never observed
+worth b too (no evidence of lift; `shapley_rate` is the case b = 0). Each set's values then sum
+to v(T) - b: what the channels added to the organic rate.
 """
 
 from __future__ import annotations
@@ -74,11 +79,14 @@ class SetGame:
     phi: FloatArray
     """(len(masks), n_values): φ_c(T) for c in T, 0 elsewhere; rows sum to `rates`."""
     base_rate: float
+    baseline: float = 0.0
+    """v(∅), and the worth of every set never observed."""
 
     def value(self, subsets: IntArray) -> FloatArray:
-        """v(S) for an array of masks: the observed rate, 0 for sets never observed."""
+        """v(S) for an array of masks: the observed rate, `baseline` for sets never observed
+        (the empty set among them)."""
         where = np.minimum(np.searchsorted(self.masks, subsets), len(self.masks) - 1)
-        return np.where(self.masks[where] == subsets, self.rates[where], 0.0)
+        return np.where(self.masks[where] == subsets, self.rates[where], self.baseline)
 
     def predict(self, masks: IntArray, prior: float = 1.0) -> FloatArray:
         """Conversion probability of journeys with these sets: each set's rate shrunk toward
@@ -89,8 +97,8 @@ class SetGame:
         return np.where(self.masks[where] == masks, smoothed[where], self.base_rate)
 
 
-def fit_game(table: JourneyTable, dimension: str) -> SetGame:
-    """Rates and exact Shapley values of every observed value set."""
+def fit_game(table: JourneyTable, dimension: str, baseline: float = 0.0) -> SetGame:
+    """Rates and exact Shapley values of every observed value set, with v(∅) = `baseline`."""
     _, labels = table.codes(dimension)
     masks = journey_masks(table, dimension)
     weight = table.conversions + table.nulls
@@ -112,6 +120,7 @@ def fit_game(table: JourneyTable, dimension: str) -> SetGame:
         journeys=journeys,
         phi=np.zeros((len(set_masks), len(labels))),
         base_rate=float(conversions.sum() / frame["total"].sum()),
+        baseline=baseline,
     )
     sizes = popcount(set_masks)
     if int(sizes.max()) > MAX_SET_SIZE:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rel2rev.attribution import ALL_MODELS, AttributionReport, run_models
+from rel2rev.attribution.baseline import BASELINE
 from rel2rev.attribution.io import FORMATS, read_input
 from rel2rev.attribution.report import DealLines
 from rel2rev.attribution.run import MODEL_ALIASES
@@ -149,7 +150,9 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
     and to `{currency: amount}` when it has several; `revenue_by_currency` is always keyed by
     currency first. `unattributed` lists the converting journeys the model gave no line, with
     the reason: per currency, revenue + unattributed = won. A model that could not run has
-    `error` and `unattributed` only.
+    `error` and `unattributed` only. `incremental` says whether the model has a baseline (its
+    `(baseline)` value: the organic part); `baseline` is the conversion rate of the journeys
+    without touches, with its interval and evidence (`rate` null and a `reason` when too few).
     """
     models: dict[str, Any] = {}
     for name, result in report.models.items():
@@ -168,6 +171,7 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
                 for value, amount in values.items():
                     revenue.setdefault(value, {})[cur] = amount
         entry: dict[str, Any] = {
+            "incremental": result.incremental,
             "shares": result.shares,
             "conversions": result.conversions,
             "revenue": revenue,
@@ -185,7 +189,8 @@ def to_json(report: AttributionReport) -> dict[str, Any]:
             entry["diagnostics"] = result.diagnostics
         models[name] = entry
     won = {c: str(m.amount) for c, m in report.won.items()}
-    return {"by": report.by, "won": won, "models": models}
+    baseline = report.baseline.model_dump() if report.baseline is not None else None
+    return {"by": report.by, "won": won, "baseline": baseline, "models": models}
 
 
 def to_frame(report: AttributionReport) -> pd.DataFrame:
@@ -257,6 +262,24 @@ def _tie_out(report: AttributionReport) -> Table:
     return table
 
 
+def _share(result: Any, value: str) -> str:
+    """A model's share of one value; `no baseline` for the baseline of a full-credit model."""
+    if value == BASELINE and not result.incremental:
+        return "no baseline"
+    return f"{result.shares.get(value, 0.0):.1%}"
+
+
+def _baseline_text(report: AttributionReport) -> str:
+    """The baseline estimate in words: the rate, how sure, and what it rests on."""
+    b = report.baseline
+    assert b is not None
+    evidence = f"{b.conversions:g} conversions of {b.journeys:g} journeys without touches"
+    if b.rate is None:
+        return f"baseline: no estimate ({b.reason})"
+    interval = "" if b.low is None else f" ({b.level:.0%} interval {b.low:.2%} to {b.high:.2%})"
+    return f"baseline conversion rate {b.rate:.2%}{interval}: {evidence}"
+
+
 def _print(report: AttributionReport) -> None:
     console = Console(width=max(Console().width, 120))
     values = [row.value for row in report.comparison]
@@ -266,8 +289,16 @@ def _print(report: AttributionReport) -> None:
         table.add_column(value, justify="right")
     for name, result in report.models.items():
         if result.error is None:
-            table.add_row(name, *(f"{result.shares.get(v, 0.0):.1%}" for v in values))
+            table.add_row(name, *(_share(result, v) for v in values))
     console.print(table)
+    if BASELINE in values:
+        console.print(
+            f"{BASELINE}: the organic part of the incremental models; the other models have no "
+            "baseline (they give all of each conversion to its touches)",
+            markup=False,
+        )
+    if report.baseline is not None:
+        console.print(_baseline_text(report), markup=False)
     if report.won:
         console.print(_tie_out(report))
     for name, result in report.models.items():

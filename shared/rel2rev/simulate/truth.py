@@ -7,6 +7,16 @@ relationship was already two-way (the account had answered and been answered). A
 true credit per channel is the channel's share of the hazard at the moment of conversion;
 `expected_shares` averages those shares over all won deals (shares of conversions, summing to
 1), `expected_revenue` books each deal's amount by them, per currency, to the cent.
+
+Organic conversions: every customer also carries a constant `baseline_hazard` (per day), and a
+share of customers (`touchless_share`) is never touched at all and converts through it alone.
+The incremental truth puts the baseline in the denominator: a won deal's baseline share is
+λ0 / (λ0 + the touches' hazard) at its conversion (1 for a touchless buyer), a channel's
+incremental share its hazard over that same total. `baseline_share` and `incremental_shares`
+average them over every won deal (together they sum to 1); `expected_shares` and
+`expected_revenue` keep the full credit of the deals with touches. `touchless_rate` is the
+expected conversion probability of a touchless account over its time at risk (from capture to
+the end), what the conversion rate of touchless journeys estimates.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ class WorldCounts(BaseModel):
     deals_won: int
     deals_lost: int
     deals_open: int
+    touchless_accounts: int = Field(0, description="Customer accounts no channel touched")
 
 
 class ChannelRecovery(BaseModel):
@@ -82,6 +93,20 @@ class GroundTruth(BaseModel):
     deal_shares: dict[str, dict[str, float]] = Field(
         description="True channel shares of each won deal, by deal id"
     )
+    baseline_hazard: float = Field(0.0, description="Planted organic conversion hazard per day")
+    baseline_share: float = Field(
+        0.0, description="Mean baseline share of the hazard at conversion over won deals"
+    )
+    incremental_shares: dict[str, float] = Field(
+        default_factory=dict,
+        description="Mean channel share of the whole hazard (baseline included) over won deals",
+    )
+    deal_baseline_shares: dict[str, float] = Field(
+        default_factory=dict, description="Baseline share of each won deal, by deal id"
+    )
+    touchless_rate: float | None = Field(
+        None, description="Expected conversion probability of a touchless account (None: none)"
+    )
     counts: WorldCounts
 
     def recovery(self, estimated: Mapping[str, float]) -> Recovery:
@@ -96,6 +121,22 @@ class GroundTruth(BaseModel):
         rows = [
             ChannelRecovery(
                 channel=c, expected=self.expected_shares.get(c, 0.0), estimated=scaled[c]
+            )
+            for c in self.channel_effects
+        ]
+        errors = [r.error_pp for r in rows]
+        return Recovery(
+            channels=rows, max_error_pp=max(errors), mean_error_pp=sum(errors) / len(errors)
+        )
+
+    def incremental_recovery(self, estimated: Mapping[str, float]) -> Recovery:
+        """Compare a model's channel shares of *all* conversions (its baseline and unattributed
+        parts left out, not renormalised) with the planted incremental shares."""
+        rows = [
+            ChannelRecovery(
+                channel=c,
+                expected=self.incremental_shares.get(c, 0.0),
+                estimated=max(0.0, float(estimated.get(c, 0.0))),
             )
             for c in self.channel_effects
         ]

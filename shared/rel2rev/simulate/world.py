@@ -66,6 +66,12 @@ class WorldConfig(BaseModel):
     half_life_days: float = Field(10.0, gt=0)
     reciprocity_multiplier: float = Field(2.0, ge=1)
     effect_scale: float = Field(1.0, gt=0, description="Multiplies every planted channel effect")
+    baseline_hazard: float = Field(
+        0.0, ge=0, description="Organic conversion hazard per day of a customer, touched or not"
+    )
+    touchless_share: float = Field(
+        0.0, ge=0, le=1, description="Share of customer accounts never touched (organic only)"
+    )
     seller_domain: str = "northwind-relations.example"
 
     @property
@@ -133,6 +139,10 @@ class _Outcome:
     lead_channel: str | None = None
     converted_at: float | None = None
     shares: dict[str, float] = field(default_factory=dict)
+    baseline_share: float = 0.0
+    """The baseline hazard's share of the hazard at conversion (1 for a touchless buyer)."""
+    captured_at: float = 0.0
+    touchless: bool = False
 
 
 class _Generator:
@@ -339,7 +349,10 @@ class _Generator:
         outcome = _Outcome()
         customer = account.stakeholder_type is StakeholderType.CUSTOMER
         e = account.engagement
+        if customer and cfg.touchless_share > 0 and rng.random() < cfg.touchless_share:
+            return self._touchless()
         capture = rng.uniform(0, self.horizon - 14)
+        outcome.captured_at = capture
         heap: list[tuple[float, int, str, object]] = []
         seq = 0
 
@@ -366,7 +379,7 @@ class _Generator:
             if customer and outcome.converted_at is None:
                 outcome.converted_at = self._thin(outcome.touches, now, at, half_life)
                 if outcome.converted_at is not None:
-                    outcome.shares = self._shares(outcome.touches, outcome.converted_at)
+                    self._credit(outcome)
             now = at
             if kind == "touch":
                 assert isinstance(item, _Touch)
@@ -407,8 +420,27 @@ class _Generator:
         if customer and outcome.converted_at is None:
             outcome.converted_at = self._thin(outcome.touches, now, self.horizon, half_life)
             if outcome.converted_at is not None:
-                outcome.shares = self._shares(outcome.touches, outcome.converted_at)
+                self._credit(outcome)
         return outcome
+
+    def _touchless(self) -> _Outcome:
+        """A customer no channel ever touches: captured, it converts through the baseline
+        hazard alone (or not)."""
+        capture = self.rng.uniform(0, self.horizon - 14)
+        outcome = _Outcome(captured_at=capture, touchless=True)
+        outcome.converted_at = self._thin([], capture, self.horizon, self.config.half_life_days)
+        outcome.baseline_share = 1.0
+        return outcome
+
+    def _credit(self, outcome: _Outcome) -> None:
+        """The true credit of a conversion: channel shares of the touches' hazard, and the
+        baseline's share of the whole hazard."""
+        assert outcome.converted_at is not None
+        outcome.shares = self._shares(outcome.touches, outcome.converted_at)
+        lam0 = self.config.baseline_hazard
+        if lam0 > 0:
+            touched = sum(self._hazard(outcome.touches, outcome.converted_at).values())
+            outcome.baseline_share = lam0 / (lam0 + touched)
 
     def _hazard(self, touches: list[_Touch], at: float) -> dict[str, float]:
         by_channel: dict[str, float] = {}
@@ -419,16 +451,17 @@ class _Generator:
         return by_channel
 
     def _thin(self, touches: list[_Touch], a: float, b: float, half_life: float) -> float | None:
-        """Draw the conversion moment in (a, b), where the hazard only decays, or None."""
-        s = a
+        """Draw the conversion moment in (a, b), where the hazard (the touches' plus the
+        constant baseline) only decays, or None."""
+        s, lam0 = a, self.config.baseline_hazard
         while True:
-            upper = sum(self._hazard(touches, s).values())
+            upper = sum(self._hazard(touches, s).values()) + lam0
             if upper <= 0:
                 return None
             s += self.rng.expovariate(upper)
             if s >= b:
                 return None
-            if self.rng.random() * upper <= sum(self._hazard(touches, s).values()):
+            if self.rng.random() * upper <= sum(self._hazard(touches, s).values()) + lam0:
                 return s
 
     def _shares(self, touches: list[_Touch], at: float) -> dict[str, float]:
@@ -455,6 +488,8 @@ def simulate_world(config: WorldConfig | None = None) -> World:
     leads: list[Lead] = []
     deals: list[Deal] = []
     deal_shares: dict[str, dict[str, float]] = {}
+    baseline_shares: dict[str, float] = {}
+    touchless_rates: list[float] = []
     revenue: dict[str, dict[str, int]] = {}
     won = lost = still_open = 0
     accounts = gen.accounts()
@@ -488,13 +523,17 @@ def simulate_world(config: WorldConfig | None = None) -> World:
         # The CRM's view: lead, opportunity, outcome.
         deal_span: tuple[float, float | None, DealStatus] | None = None
         lead_at = outcome.lead_at
+        if outcome.touchless:
+            exposure = gen.horizon - outcome.captured_at
+            touchless_rates.append(-math.expm1(-config.baseline_hazard * exposure))
         if outcome.converted_at is not None:
             won_at = outcome.converted_at
+            seen = min(touched.values()) if touched else outcome.captured_at
             opened = won_at - gen.rng.uniform(14, 60)
             opened = max(opened, lead_at if lead_at is not None and lead_at < won_at else 0.0)
-            opened = min(max(opened, min(touched.values())), won_at)
+            opened = min(max(opened, seen), won_at)
             if lead_at is None or lead_at > opened:
-                lead_at = max(min(touched.values()), opened - gen.rng.uniform(0, 5))
+                lead_at = max(seen, opened - gen.rng.uniform(0, 5))
             deal_span = (opened, won_at, DealStatus.WON)
         elif lead_at is not None and lead_at < gen.horizon and gen.rng.random() < 0.6:
             pitched = lead_at + gen.rng.uniform(5, 30)
@@ -506,9 +545,12 @@ def simulate_world(config: WorldConfig | None = None) -> World:
                     deal_span = (pitched, None, DealStatus.OPEN)
         if lead_at is not None and lead_at >= gen.horizon:
             lead_at = None
-        kept = [p for p in people if p.index in touched or deal_span is not None]
+        kept = [
+            p for p in people if p.index in touched or deal_span is not None or outcome.touchless
+        ]
         for person in kept:
-            first_seen = touched.get(person.index, deal_span[0] if deal_span else 0.0)
+            unseen_at = deal_span[0] if deal_span else outcome.captured_at
+            first_seen = touched.get(person.index, unseen_at)
             identifiers = [
                 Identifier(kind=IdentifierKind.EMAIL, value=person.email),
                 Identifier(kind=IdentifierKind.LINKEDIN, value=_linkedin_handle(person)),
@@ -581,9 +623,11 @@ def simulate_world(config: WorldConfig | None = None) -> World:
             if status is DealStatus.WON:
                 won += 1
                 deal_shares[deal_id] = outcome.shares
-                booked = revenue.setdefault(amount.currency, {})
-                for channel, part in allocate(amount, outcome.shares).items():
-                    booked[channel] = booked.get(channel, 0) + part.minor_units
+                baseline_shares[deal_id] = outcome.baseline_share
+                if outcome.shares:  # a touchless buyer's deal is the baseline's alone
+                    booked = revenue.setdefault(amount.currency, {})
+                    for channel, part in allocate(amount, outcome.shares).items():
+                        booked[channel] = booked.get(channel, 0) + part.minor_units
             elif status is DealStatus.LOST:
                 lost += 1
             else:
@@ -599,12 +643,17 @@ def simulate_world(config: WorldConfig | None = None) -> World:
         half_life_days=config.half_life_days,
         reciprocity_multiplier=config.reciprocity_multiplier,
         channel_effects={c.name: c.hazard * config.effect_scale for c in cat.CHANNELS},
-        expected_shares=_mean_shares(deal_shares.values()),
+        expected_shares=_mean_shares(s for s in deal_shares.values() if s),
+        baseline_hazard=config.baseline_hazard,
+        baseline_share=sum(baseline_shares.values()) / won if won else 0.0,
+        incremental_shares=_incremental_shares(deal_shares, baseline_shares),
+        touchless_rate=sum(touchless_rates) / len(touchless_rates) if touchless_rates else None,
         expected_revenue={
             cur: {c: Money.from_minor_units(u, cur).amount for c, u in sorted(by.items())}
             for cur, by in sorted(revenue.items())
         },
         deal_shares=deal_shares,
+        deal_baseline_shares=baseline_shares,
         counts=WorldCounts(
             accounts=sum(a.stakeholder_type is not StakeholderType.EMPLOYEE for a in accounts),
             contacts=len(contacts),
@@ -613,6 +662,7 @@ def simulate_world(config: WorldConfig | None = None) -> World:
             deals_won=won,
             deals_lost=lost,
             deals_open=still_open,
+            touchless_accounts=len(touchless_rates),
         ),
     )
     return World(config=config, accounts=accounts, records=records, truth=truth)
@@ -632,3 +682,13 @@ def _mean_shares(per_deal: Iterable[dict[str, float]]) -> dict[str, float]:
             totals[channel] += share
     n = len(rows)
     return {c: (v / n if n else 0.0) for c, v in totals.items()}
+
+
+def _incremental_shares(
+    shares: dict[str, dict[str, float]], baseline: dict[str, float]
+) -> dict[str, float]:
+    """Mean over won deals of each channel's share of the whole hazard (baseline included):
+    its share of the touches' hazard times what the baseline left."""
+    return _mean_shares(
+        {c: v * (1.0 - baseline[deal]) for c, v in by.items()} for deal, by in shares.items()
+    )

@@ -38,7 +38,7 @@ def test_paths_split_the_same_in_one_chunk_or_many(monkeypatch: pytest.MonkeyPat
         (17, "missing or not text"),
         ("a > \ud800", "not valid Unicode text"),
         ("a >  > b", "empty channel"),
-        ("", "empty channel"),
+        (" > ", "empty channel"),
     ],
 )
 def test_a_bad_path_names_its_row_even_past_a_chunk_boundary(

@@ -82,7 +82,9 @@ def test_every_model_reconciles_every_deal(data: list[Journey]) -> None:
 def test_models_that_always_run_on_timed_converting_data() -> None:
     data = [journey("a", ["email", "ads"], amount="10.00"), journey("b", ["ads"], converted=False)]
     report = run_models(data)
-    assert [m for m, r in report.models.items() if r.error] == []
+    failed = {m: r.error for m, r in report.models.items() if r.error}
+    assert list(failed) == ["shapley_incremental"]  # no journey without touches: no baseline
+    assert "no baseline rate: 0 journeys without touches" in str(failed["shapley_incremental"])
     assert list(report.models) == list(ALL_MODELS)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from rel2rev.attribution import build_journeys, run_models
+from rel2rev.attribution.run import FULL_CREDIT_MODELS
 from rel2rev.records import DealStatus
 from rel2rev.simulate.world import WorldConfig, simulate_world
 
@@ -15,7 +16,12 @@ def test_world_deals_reconcile_and_the_hazard_finds_the_planted_shares() -> None
     config = WorldConfig(seed=3, accounts=1500, end=datetime(2026, 6, 1, tzinfo=UTC))
     world = simulate_world(config)
     journeys = build_journeys(world.records, as_of=config.end)
-    report = run_models(journeys, hazard_decay=timedelta(days=config.half_life_days), touches=False)
+    report = run_models(
+        journeys,
+        FULL_CREDIT_MODELS,
+        hazard_decay=timedelta(days=config.half_life_days),
+        touches=False,
+    )
     won = {
         d.deal_id: d.amount
         for d in world.records.deals

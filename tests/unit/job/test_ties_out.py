@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from rel2rev.attribution.baseline import BASELINE
 from rel2rev.job.compute import compute_results
 from rel2rev.money import Money
 from rel2rev.records import Contact, ContactRole, Deal, DealStatus, WorkspaceRecords
@@ -254,11 +255,16 @@ def test_each_won_deal_carries_its_committee_and_the_touches_credited(
     world: WorkspaceRecords, results: RunResults
 ) -> None:
     """A deal's story: its contact roles, and its touches in time order, one per touch the
-    models split its amount over."""
+    models split its amount over (a deal without touches is credited to the baseline only)."""
     attribution = results.attribution
     assert attribution is not None
     records = {d.deal_id: d for d in world.deals}
-    credited = set(attribution.lines.column("deal_id"))
+    lines = attribution.lines
+    credited = {
+        deal
+        for deal, value in zip(lines.column("deal_id"), lines.column("value"), strict=True)
+        if value != BASELINE
+    }
     for deal in attribution.deals:
         roles = [(r.contact_id, r.role) for r in records[deal.deal_id].contact_roles]
         assert [(m.contact_id, m.role) for m in deal.committee] == roles
