@@ -31,8 +31,8 @@ from rel2rev.simulate import World, WorldConfig, simulate_world
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 MODELS = (
-    "linear", "markov", "shapley", "shapley_rate", "additive_hazard",
-    "shapley_incremental", "additive_hazard_incremental",
+    "linear", "markov", "shapley", "shapley_rate", "additive_hazard", "logistic",
+    "shapley_incremental", "additive_hazard_incremental", "logistic_incremental",
 )  # fmt: skip
 
 
@@ -108,7 +108,7 @@ def main() -> None:
     rows = [measure(s, args.accounts, args.baseline_hazard, args.touchless) for s in args.seeds]
     print(f"{'seed':>4} {'touchless':>9} {'planted':>8} {'estimate':>8} {'95% interval':>17} "
           f"{'covered':>7} {'won':>5} {'true base':>9} {'shap_inc base':>13} "
-          f"{'haz_inc base':>12} {'models s':>8}")  # fmt: skip
+          f"{'haz_inc base':>12} {'log_inc base':>12} {'models s':>8}")  # fmt: skip
     for seed, r in zip(args.seeds, rows, strict=True):
         covered = r["low"] <= r["planted"] <= r["high"]
         print(f"{seed:>4} {r['touchless']:>9.0f} {r['planted']:>8.2%} {r['rate']:>8.2%} "
@@ -116,6 +116,7 @@ def main() -> None:
               f"{r['conversions']:>5.0f} {r['baseline_share']:>9.1%} "
               f"{r.get('shapley_incremental:baseline', float('nan')):>13.1%} "
               f"{r.get('additive_hazard_incremental:baseline', float('nan')):>12.1%} "
+              f"{r.get('logistic_incremental:baseline', float('nan')):>12.1%} "
               f"{r['seconds']:>8.1f}")  # fmt: skip
     print()
     print("largest error vs the planted incremental shares, percentage points")

@@ -92,6 +92,7 @@ def test_report_charts_are_drawn_without_errors(
         "timing",
         "drivers",
         "attribution",
+        "baseline",
         "returns",
         "over-time",
         "trend",
@@ -100,8 +101,9 @@ def test_report_charts_are_drawn_without_errors(
         "caveats",
     ]
     charts = measured["charts"]
-    # the holdout AUC chart, 2 months charts, 2 return pickers; 2 won-per-run charts either way
-    assert len(charts) == (10 if failed else 19)
+    # the holdout AUC chart, 2 full-vs-incremental share charts, 2 months charts, 2 return
+    # pickers; 2 won-per-run charts either way
+    assert len(charts) == (10 if failed else 21)
     for chart in charts:
         assert chart["width"] > 300, chart
         assert chart["height"] > 60, chart

@@ -13,6 +13,8 @@ from rel2rev.erasure import MAX_ERASURE_IDENTIFIERS
 from rel2rev.money import CurrencyCode, Money, is_known_currency, minor_exponent
 from rel2rev.records import Channel, Identifier, IdentifierKind, Label
 from rel2rev.results.contracts import (
+    BASELINE,
+    AttributionBaseline,
     AttributionDimension,
     ChannelReturn,
     CommitteeMember,
@@ -22,6 +24,7 @@ from rel2rev.results.contracts import (
     DimensionTotal,
     Drivers,
     FunnelDimension,
+    IncrementalShare,
     ModelFailure,
     QualifiedCost,
     Reconciliation,
@@ -108,10 +111,23 @@ class FunnelResponse(_Body):
     unplaced: list[UnplacedRevenue] = Field(description="Won revenue in no capture cohort, and why")
 
 
+class ModelCredit(_Body):
+    """Whether a model's credit is incremental (a `(baseline)` part and the values) or full
+    (every conversion spread over its values: no baseline, which is not a baseline of 0)."""
+
+    model: str
+    incremental: bool = Field(description=f"True: its totals hold a `{BASELINE}` value")
+    full_model: str | None = Field(
+        description="An incremental model's full-credit counterpart (None for full credit)"
+    )
+
+
 class AttributionResponse(_Body):
     """`GET /v1/attribution`: totals per value per currency per model (+ comparison), what was
     won, what each model left unattributed and why, and the reconciliation
-    (won = credited + unattributed, per model and currency)."""
+    (won = credited + unattributed, per model and currency; for incremental models the
+    `(baseline)` total is part of what is credited). With them the run's baseline estimate,
+    which models are incremental, and their shares of won revenue beside full credit."""
 
     run_id: str
     by: AttributionDimension
@@ -127,6 +143,15 @@ class AttributionResponse(_Body):
         None, description="Model x value share table, when no model was asked for"
     )
     failures: list[ModelFailure]
+    baseline: AttributionBaseline | None = Field(
+        description="The run's baseline: conversion rate of journeys without touches, its "
+        "interval and evidence, or why there is none (None: the run predates it)"
+    )
+    credit: list[ModelCredit] = Field(description="Per model: incremental or full credit")
+    incremental: list[IncrementalShare] = Field(
+        description="Per incremental model, value and currency: its share of won revenue "
+        "beside its full-credit counterpart's"
+    )
 
 
 class DealLine(_Body):
@@ -137,6 +162,9 @@ class DealLine(_Body):
     value: str
     share: float
     amount: Money
+    baseline: bool = Field(
+        False, description=f"The value is `{BASELINE}`: the part that would have closed anyway"
+    )
 
 
 class DealGap(_Body):

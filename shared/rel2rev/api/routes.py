@@ -33,6 +33,7 @@ from rel2rev.api.models import (
     ExportLink,
     ExportsResponse,
     FunnelResponse,
+    ModelCredit,
     RelationshipResponse,
     ReturnsResponse,
     RunRequest,
@@ -58,6 +59,7 @@ from rel2rev.errors import (
 )
 from rel2rev.funnel.stages import sum_money
 from rel2rev.results.contracts import (
+    FULL_CREDIT_OF,
     MODEL_ALIASES,
     AttributionDimension,
     DealAttribution,
@@ -69,7 +71,12 @@ from rel2rev.results.contracts import (
     SectionStatus,
     Transition,
 )
-from rel2rev.results.reconciliation import credited_totals, reconcile, unattributed_totals
+from rel2rev.results.reconciliation import (
+    credited_totals,
+    incremental_shares,
+    reconcile,
+    unattributed_totals,
+)
 from rel2rev.settings import erasure_request_settings
 from rel2rev.spend import Month
 from rel2rev.storage import erasure_queue, erasure_receipts
@@ -79,8 +86,8 @@ from rel2rev.storage.results import ResultsStore, export_files, results_store, r
 ModelName = Literal[
     "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
     "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_rate",
-    "additive_hazard", "shapley_incremental", "additive_hazard_incremental",
-    "shapley_simplified",
+    "additive_hazard", "logistic", "shapley_incremental", "additive_hazard_incremental",
+    "logistic_incremental", "shapley_simplified",
 ]  # fmt: skip
 """Every model, then the aliases (`MODEL_ALIASES`: `shapley_simplified` is `shapley`)."""
 T = TypeVar("T")
@@ -264,6 +271,7 @@ def get_attribution(
     if start is None and end is None:
         totals, gaps = stored.totals, stored.unattributed_totals
         won, won_deals, checks = stored.won, stored.won_deals, stored.reconciliation
+        shares = stored.incremental
     else:
         deals = _deals_in_range(store, run, start, end)
         totals = credited_totals(x for d in deals for x in d.lines)
@@ -271,6 +279,7 @@ def get_attribution(
         won = sum_money(d.amount for d in deals if d.amount is not None)
         won_deals = len(deals)
         checks = reconcile(deals, stored.models, [by])
+        shares = incremental_shares(totals, won, models)
     return AttributionResponse(
         run_id=run.run_id,
         by=by,
@@ -282,6 +291,12 @@ def get_attribution(
         reconciliation=[r for r in checks if r.by == by and r.model in models],
         comparison=None if wanted else [c for c in stored.comparison if c.by == by],
         failures=[f for f in stored.failures if f.by == by and wanted in (None, f.model)],
+        baseline=stored.baseline,
+        credit=[
+            ModelCredit(model=m, incremental=m in FULL_CREDIT_OF, full_model=FULL_CREDIT_OF.get(m))
+            for m in models
+        ],
+        incremental=[s for s in shares if s.by == by and s.model in models],
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from rel2rev.api.models import DealCredit, DealGap, DealLine, FunnelGroup
 from rel2rev.money import Money
 from rel2rev.results.contracts import (
+    BASELINE,
     ChannelReturn,
     DealAttribution,
     FunnelDimension,
@@ -110,7 +111,14 @@ def deal_credit(
         committee=deal.committee,
         touches=list(deal.touches),
         lines=[
-            DealLine(model=x.model, by=x.by, value=x.value, share=x.share, amount=x.amount)
+            DealLine(
+                model=x.model,
+                by=x.by,
+                value=x.value,
+                share=x.share,
+                amount=x.amount,
+                baseline=x.value == BASELINE,
+            )
             for x in deal.lines
             if model in (None, x.model) and by in (None, x.by)
         ],

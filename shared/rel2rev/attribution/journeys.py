@@ -16,6 +16,16 @@ each, ending at `as_of`: Markov, Shapley and the hazard model need the paths tha
 convert, and leaving them out would inflate every channel's conversion rate. Contacts whose
 stakeholder type is not `customer` (partners, suppliers, employees) are no prospects, so
 their touches make no deal-less journey (they still count on a deal they are part of).
+
+Customers nobody touched make journeys too, without touches: the baseline
+(`rel2rev.attribution.baseline`) estimates the organic conversion rate from them. A customer
+contact that exists at `as_of`, is on no deal of the run (neither in its roles nor on its
+account) and has no interaction in [as_of - lookback, as_of) yields one non-converting
+journey with no touch, ending at `as_of`, keyed as the deal-less ones (`account:<id>` when it
+has an account, else `contact:<id>`): one per key, and none for a key that already has a
+journey or whose account had an interaction logged against it in that window. They come
+last, in the order of `records.contacts`. (A won deal whose committee had no touch already
+is a touchless converting journey, with its `unattributed_reason`.)
 """
 
 from __future__ import annotations
@@ -164,9 +174,10 @@ def build_journeys(
     """One journey per deal, plus one non-converting journey per account/contact without a deal.
 
     Journeys come back in the order of `records.deals`, then of first appearance of the
-    deal-less accounts/contacts (those without touches in the window are skipped). Won deals
-    without `closed_at` convert at `updated_at`. See the module docstring for `as_of` and
-    `since`.
+    deal-less accounts/contacts among the interactions (those without touches in the window
+    are skipped), then the touchless ones in the order of `records.contacts`. Won deals
+    without `closed_at` convert at `updated_at`. See the module docstring for `as_of`,
+    `since` and the touchless journeys.
     """
     records = known_at(records, as_of)
     index = _Index(records, lookback)
@@ -216,10 +227,30 @@ def build_journeys(
             continue  # partners, suppliers, employees are no prospects: not a missed conversion
         key = f"account:{account_id}" if account_id else f"contact:{contact_id}"
         groups.setdefault(key, (set(), account_id))[0].add(contact_id)
+    named: set[str] = set()
     for key, (contacts, account_id) in groups.items():
         touches = index.touches(contacts, account_id, as_of)
         if touches:
+            named.add(key)
             journeys.append(
                 Journey(journey_id=key, converted=False, ends_at=as_of, touches=touches)
             )
+    start = as_of - lookback
+    window = [i for i in records.interactions if start <= i.occurred_at]  # all before as_of
+    touched_contacts = {i.contact_id for i in window}
+    touched_accounts = {i.account_id for i in window if i.account_id}
+    for contact in records.contacts:
+        account_id = contact.account_id
+        key = f"account:{account_id}" if account_id else f"contact:{contact.contact_id}"
+        if (
+            contact.stakeholder_type is not StakeholderType.CUSTOMER
+            or contact.contact_id in covered_contacts
+            or (account_id and account_id in covered_accounts)
+            or contact.contact_id in touched_contacts
+            or (account_id and account_id in touched_accounts)
+            or key in named
+        ):
+            continue
+        named.add(key)
+        journeys.append(Journey(journey_id=key, converted=False, ends_at=as_of))
     return journeys

@@ -21,6 +21,7 @@ from rel2rev.attribution.credit import (
 )
 from rel2rev.attribution.hazard import AdditiveHazard
 from rel2rev.attribution.journeys import Journey
+from rel2rev.attribution.logistic import LogisticModel
 from rel2rev.attribution.markov import fit_chain
 from rel2rev.attribution.positional import (
     PRESETS,
@@ -34,16 +35,21 @@ from rel2rev.attribution.table import FloatArray, IntArray, JourneyTable
 from rel2rev.errors import InsufficientDataError
 
 POSITION_MODELS = tuple(PRESETS)
-INCREMENTAL_MODELS = ("shapley_incremental", "additive_hazard_incremental")
+INCREMENTAL_MODELS = ("shapley_incremental", "additive_hazard_incremental", "logistic_incremental")
 """Models whose credit splits into `(baseline)` and values (docs/definitions.md, "Baseline")."""
-FULL_CREDIT_MODELS = (*POSITION_MODELS, "markov", "shapley", "shapley_rate", "additive_hazard")
+FULL_CREDIT_MODELS = (
+    *POSITION_MODELS, "markov", "shapley", "shapley_rate", "additive_hazard", "logistic",
+)  # fmt: skip
 """Models that spread all of each conversion over its touches (no baseline)."""
 ALL_MODELS = (*FULL_CREDIT_MODELS, *INCREMENTAL_MODELS)
 """Every model name, in the order reports list them."""
 MODEL_ALIASES = {"shapley_simplified": "shapley"}
 """Other names a model answers to: Zhao's simplified Shapley value IS the exact Shapley value
 of the coalition game (docs/definitions.md, "Shapley"), so the name stays as an alias."""
-PREDICTIVE_MODELS = ("markov", "shapley_rate", "additive_hazard", "additive_hazard_incremental")
+PREDICTIVE_MODELS = (
+    "markov", "shapley_rate", "additive_hazard", "additive_hazard_incremental",
+    "logistic", "logistic_incremental",
+)  # fmt: skip
 """Models that predict conversion, so get a holdout score."""
 
 
@@ -137,6 +143,47 @@ def _shapley_incremental(table: JourneyTable, by: str) -> Credit:
     return Credit(conversions, touch_weights, diagnostics, with_baseline_touch(table))
 
 
+def _logistic(table: JourneyTable, by: str, *, incremental: bool) -> Credit:
+    """The regularised logistic model of conversion on the value set (`logistic.py`): each
+    converting journey's conversion split by the exact Shapley value of p(S) - p(∅), the
+    intercept's p(∅)/p(T) to the baseline (`incremental`), or of p(S) with v(∅) = 0, all to
+    the values (full credit). The same weights split deals and touches."""
+    model = LogisticModel(by).fit(table)
+    n_values = len(model.labels_)
+
+    def set_weights(masks: IntArray) -> tuple[IntArray, FloatArray]:
+        sets, inverse = np.unique(masks, return_inverse=True)
+        return inverse, model.weights(sets, incremental=incremental)
+
+    converting = table.conversions > 0
+    row, weights = set_weights(journey_masks(table, by)[converting])
+    conversions = table.conversions[converting] @ weights[row]
+
+    def touch_weights(journeys: JourneyTable) -> FloatArray:
+        masks = journey_masks(journeys, by) & ~(np.int64(1) << n_values)  # without the baseline
+        row, weights = set_weights(masks)
+
+        def pair_weight(journey: IntArray, code: IntArray) -> FloatArray:
+            found: FloatArray = weights[row[journey], code]
+            return found
+
+        return spread_over_touches(journeys, by, pair_weight)
+
+    diagnostics = {
+        "intercept": model.intercept_,
+        "baseline_probability": model.baseline_,
+        "penalty": model.penalty,
+        "log_likelihood": model.log_likelihood_,
+        "iterations": float(model.iterations_),
+    }
+    diagnostics |= {
+        f"coefficient:{label}": float(beta)
+        for label, beta in zip(model.labels_, model.coef_, strict=True)
+    }
+    credited = with_baseline_touch(table) if incremental else None
+    return Credit(conversions, touch_weights, diagnostics, credited)
+
+
 def _hazard_incremental(table: JourneyTable, by: str, decay: str | timedelta) -> Credit:
     """The additive hazard with a fitted constant λ0: a conversion's baseline part is λ0's
     share of its hazard, each touch's part its own share (a journey without touches: all
@@ -200,6 +247,8 @@ def model_credit(
         return _shapley_incremental(table, by)
     if model == "additive_hazard_incremental":
         return _hazard_incremental(table, by, hazard_decay)
+    if model in ("logistic", "logistic_incremental"):
+        return _logistic(table, by, incremental=model == "logistic_incremental")
     raise ValueError(f"unknown model {model!r}; known: {' '.join(ALL_MODELS)}")
 
 
@@ -221,6 +270,8 @@ def predict(
     if model in ("additive_hazard", "additive_hazard_incremental"):
         baseline = model == "additive_hazard_incremental"
         return AdditiveHazard(by, hazard_decay, baseline=baseline).fit(train).predict(test)
+    if model in ("logistic", "logistic_incremental"):
+        return LogisticModel(by).fit(train).predict(test)
     raise ValueError(f"{model} does not predict conversion")
 
 

@@ -22,10 +22,14 @@ what the generator in `bench/attribution.py` plants.
 rate of journeys without touches, `rel2rev.attribution.baseline`), and a set never observed
 worth b too (no evidence of lift; `shapley_rate` is the case b = 0). Each set's values then sum
 to v(T) - b: what the channels added to the organic rate.
+
+`exact_shapley` is the enumeration on its own, for any game given as v of an array of masks:
+`rel2rev.attribution.logistic` plays it on a fitted logistic model's probabilities.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import factorial
 
@@ -122,7 +126,20 @@ def fit_game(table: JourneyTable, dimension: str, baseline: float = 0.0) -> SetG
         base_rate=float(conversions.sum() / frame["total"].sum()),
         baseline=baseline,
     )
-    sizes = popcount(set_masks)
+    game.phi[:] = exact_shapley(set_masks, len(labels), game.value, dimension)
+    return game
+
+
+def exact_shapley(
+    sets: IntArray, n_values: int, value: Callable[[IntArray], FloatArray], dimension: str
+) -> FloatArray:
+    """Exact Shapley values (len(sets), n_values) of the game `value` (v of an array of
+    masks) played over the members of each set, by enumeration of its 2^|T| subsets
+    (vectorised per set size, in chunks); `InsufficientDataError` past `MAX_SET_SIZE`."""
+    phi = np.zeros((len(sets), n_values))
+    if not len(sets):
+        return phi
+    sizes = popcount(sets)
     if int(sizes.max()) > MAX_SET_SIZE:
         raise InsufficientDataError(
             f"shapley: a journey has {int(sizes.max())} distinct values of {dimension!r}; "
@@ -133,18 +150,20 @@ def fit_game(table: JourneyTable, dimension: str, baseline: float = 0.0) -> SetG
         step = max(1, _CHUNK // (1 << int(size)))
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
-            game.phi[chunk] = _shapley_of_sets(game, set_masks[chunk], int(size), len(labels))
-    return game
+            phi[chunk] = _shapley_of_sets(value, sets[chunk], int(size), n_values)
+    return phi
 
 
-def _shapley_of_sets(game: SetGame, sets: IntArray, size: int, n_values: int) -> FloatArray:
+def _shapley_of_sets(
+    value: Callable[[IntArray], FloatArray], sets: IntArray, size: int, n_values: int
+) -> FloatArray:
     """Exact Shapley values (k, n_values) of k sets of equal `size`, by enumeration."""
     members = (sets[:, None] >> np.arange(n_values, dtype=np.int64)) & 1
     positions = np.nonzero(members)[1].reshape(len(sets), size)  # value code of each local bit
     local = np.arange(1 << size, dtype=np.int64)
     local_bits = (local[:, None] >> np.arange(size, dtype=np.int64)) & 1  # (2^size, size)
     subsets = local_bits @ (np.int64(1) << positions).T  # (2^size, k) global masks
-    values = game.value(subsets.ravel()).reshape(subsets.shape)
+    values = value(subsets.ravel()).reshape(subsets.shape)
     coalition = local_bits.sum(axis=1)
     weights = np.array(
         [

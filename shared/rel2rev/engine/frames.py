@@ -32,7 +32,12 @@ INTERACTIONS = pa.schema(
     ]
 )
 CONTACTS = pa.schema(
-    [("contact_id", pa.string()), ("account_id", pa.string()), ("customer", pa.bool_())]
+    [
+        ("row", pa.int64()),
+        ("contact_id", pa.string()),
+        ("account_id", pa.string()),
+        ("customer", pa.bool_()),
+    ]
 )
 DEALS = pa.schema(
     [
@@ -67,9 +72,11 @@ def interactions_frame(interactions: Sequence[Interaction]) -> pa.Table:
 
 
 def contacts_frame(contacts: Sequence[Contact]) -> pa.Table:
-    """Contacts with their account and whether they are a prospect (`customer`)."""
+    """Contacts in the given order, numbered by `row`, with their account and whether they
+    are a prospect (`customer`)."""
     return pa.table(
         {
+            "row": pa.array(range(len(contacts)), pa.int64()),
             "contact_id": [c.contact_id for c in contacts],
             "account_id": [c.account_id for c in contacts],
             "customer": [c.stakeholder_type is StakeholderType.CUSTOMER for c in contacts],

@@ -9,8 +9,12 @@ The rules are `rel2rev.attribution.journeys.build_journeys`, stated on tables:
   their contact's) belong to a deal-less journey: `account:<id>`, else `contact:<id>`. Only
   customers' interactions make one (partners, suppliers and employees are no prospects).
   Its touches are those of its contacts and of its account in [as-of - lookback, as-of].
-- Journeys come in order: deals by `row`, then deal-less journeys by their first interaction;
-  touches by time, then by interaction `row` (ties keep the canonical order).
+- A customer contact on no deal (nor its account) with no interaction in [as-of - lookback,
+  as-of] makes a touchless deal-less journey under the same key, unless that key already has
+  a journey or an interaction in that window was logged against its account: one per key.
+- Journeys come in order: deals by `row`, then deal-less journeys by their first interaction,
+  then touchless ones by their first contact `row`; touches by time, then by interaction
+  `row` (ties keep the canonical order).
 """
 
 from __future__ import annotations
@@ -38,18 +42,21 @@ class Inputs:
 
 @dataclass(frozen=True)
 class JourneyExpressions:
-    """The two results: ordered touches, and per deal its earliest lead and whether linked."""
+    """The three results: ordered touches, per deal its earliest lead and whether linked,
+    and the touchless deal-less journeys in order."""
 
     touches: ibis.Table
     deals: ibis.Table
+    touchless: ibis.Table
 
 
 def journey_expressions(
     t: Inputs, *, as_of: datetime, lookback_start: datetime
 ) -> JourneyExpressions:
     """Touches of every journey (`kind` 0: deal, 1: deal-less; `order`; `journey`; `row`;
-    `at`; the dimension columns), sorted, and the deals' facts (`deal_id`, `lead_at`,
-    `linked`). `lookback_start` is as-of minus the lookback (deal-less journeys' start)."""
+    `at`; the dimension columns), sorted; the deals' facts (`deal_id`, `lead_at`, `linked`);
+    and the touchless journeys (`order`, `journey`), sorted. `lookback_start` is as-of minus
+    the lookback (deal-less journeys' start)."""
     i = t.interactions.filter(_.at < as_of)
     deals = t.deals.select("deal_id", "account_id", "start", "end", order=_.row)
     with_account = deals.filter(_.account_id.notnull())
@@ -108,6 +115,33 @@ def journey_expressions(
     )
     touches = deal_touches.union(free_touches).order_by("kind", "order", "at", "row")
 
+    window = i.filter(_.at >= lookback_start)
+    touched_accounts = window.filter(_.account_id.notnull()).select(touched=_.account_id)
+    idle = (
+        t.contacts.filter(_.customer)
+        .select("row", "contact_id", "account_id")
+        .anti_join(members.select("contact_id").distinct(), "contact_id")
+        .anti_join(window.select("contact_id").distinct(), "contact_id")
+    )
+    idle = idle.anti_join(covered, idle.account_id == covered.covered)
+    touched = touched_accounts.distinct()
+    idle = idle.anti_join(touched, idle.account_id == touched.touched)
+    idle = idle.mutate(
+        journey=ibis.ifelse(
+            idle.account_id.notnull(),
+            ibis.literal("account:").concat(idle.account_id),
+            ibis.literal("contact:").concat(idle.contact_id),
+        )
+    )
+    named = free_touches.select("journey").distinct()
+    touchless = (
+        idle.anti_join(named, "journey")
+        .group_by("journey")
+        .aggregate(order=_.row.min())
+        .select("order", "journey")
+        .order_by("order")
+    )
+
     leads = t.leads
     lead_times = (
         members.join(leads, "contact_id")
@@ -127,4 +161,4 @@ def journey_expressions(
         .select("order", "deal_id", "lead_at", linked=_.linked.fill_null(False))
         .order_by("order")
     )
-    return JourneyExpressions(touches=touches, deals=facts)
+    return JourneyExpressions(touches=touches, deals=facts, touchless=touchless)

@@ -70,6 +70,7 @@ def run_journeys(
     found = journey_expressions(inputs, as_of=as_of, lookback_start=as_of - lookback)
     touches = engine.to_arrow(found.touches)
     facts = engine.to_arrow(found.deals)
+    idle: list[str] = engine.to_arrow(found.touchless)["journey"].to_pylist()
 
     kind = touches["kind"].to_numpy()
     order = touches["order"].to_numpy()
@@ -78,7 +79,9 @@ def run_journeys(
     starts = free[np.flatnonzero(np.diff(order[free], prepend=-1) != 0)]
     names = touches["journey"].take(pa.array(starts)).to_pylist() if len(starts) else []
     per_free = np.diff(np.append(starts, len(kind)))
-    lengths = np.concatenate([per_deal, per_free]).astype(np.int64)
+    names += idle  # touchless: no touches, after the deal-less journeys with touches
+    per_idle = np.zeros(len(idle), dtype=np.int64)
+    lengths = np.concatenate([per_deal, per_free, per_idle]).astype(np.int64)
 
     won = [d.status is DealStatus.WON for d in deals]
     ends = [close_of(d) or as_of for d in deals]

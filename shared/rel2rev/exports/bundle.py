@@ -16,10 +16,12 @@ from rel2rev.exports import rows
 from rel2rev.exports.schema import ExportRow, Table
 from rel2rev.exports.tables import (
     EXPORT_TABLES,
+    AttributionBaselineRow,
     AttributionComparisonRow,
     AttributionDealRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    AttributionIncrementalRow,
     AttributionPipelineRow,
     AttributionReconciliationRow,
     AttributionTotalRow,
@@ -58,6 +60,8 @@ _BUILDERS: dict[type[ExportRow], Callable[[RunResults], Table]] = {
     AttributionComparisonRow: rows.attribution_comparison_table,
     AttributionFailureRow: rows.attribution_failure_table,
     AttributionHoldoutRow: rows.attribution_holdout_table,
+    AttributionBaselineRow: rows.attribution_baseline_table,
+    AttributionIncrementalRow: rows.attribution_incremental_table,
     ReturnRow: rows.returns_table,
     QualifiedCostRow: rows.qualified_cost_table,
     RunTrendRow: rows.run_trend_table,

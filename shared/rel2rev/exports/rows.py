@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from rel2rev.exports.schema import Table
 from rel2rev.exports.tables import (
+    AttributionBaselineRow,
     AttributionComparisonRow,
     AttributionDealRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    AttributionIncrementalRow,
     AttributionPipelineRow,
     AttributionReconciliationRow,
     AttributionTotalRow,
@@ -369,6 +371,38 @@ def attribution_holdout_table(results: RunResults) -> Table:
         holdout_fraction=[h.fraction for h in scores],
         seed=[h.seed for h in scores],
         reason=[h.reason for h in scores],
+    )
+
+
+def attribution_baseline_table(results: RunResults) -> Table:
+    """The baseline estimate: one row, or none without attribution."""
+    found = _attribution(results).baseline
+    rows = [found] if found is not None else []
+    return Table(
+        AttributionBaselineRow,
+        rate=[b.rate for b in rows],
+        low=[b.low for b in rows],
+        high=[b.high for b in rows],
+        level=[b.level for b in rows],
+        journeys=[b.journeys for b in rows],
+        conversions=[b.conversions for b in rows],
+        reason=[b.reason for b in rows],
+    )
+
+
+def attribution_incremental_table(results: RunResults) -> Table:
+    """Incremental beside full-credit shares per incremental model, value and currency."""
+    shares = _attribution(results).incremental
+    return Table(
+        AttributionIncrementalRow,
+        model=[s.model for s in shares],
+        full_model=[s.full_model for s in shares],
+        dimension=[s.by for s in shares],
+        dimension_value=[s.value for s in shares],
+        currency=[s.currency for s in shares],
+        baseline=[s.baseline for s in shares],
+        incremental_share=[s.incremental for s in shares],
+        full_share=[s.full for s in shares],
     )
 
 

@@ -235,6 +235,48 @@ class AttributionPipelineRow(ExportRow):
     deals: int = Field(description="Open deals the value touched")
 
 
+class AttributionBaselineRow(ExportRow):
+    """The run's baseline estimate: its rate, interval and evidence, or why there is none."""
+
+    TABLE = "attribution_baseline"
+    DESCRIPTION = (
+        "The baseline the incremental models rest on: the conversion rate of journeys without "
+        "touches (what converts with no channel at all), its bootstrap interval and the "
+        "journeys it rests on; one row (none when attribution did not run)."
+    )
+
+    rate: float | None = Field(description="Conversions ÷ journeys without touches (empty: none)")
+    low: float | None = Field(description="Lower end of the interval")
+    high: float | None = Field(description="Upper end of the interval")
+    level: float = Field(description="Confidence level of the interval (0.95)")
+    journeys: int = Field(description="Journeys without touches the estimate rests on")
+    conversions: int = Field(description="Of those, journeys that converted")
+    reason: str | None = Field(description="Why there is no estimate, when there is none")
+
+
+class AttributionIncrementalRow(ExportRow):
+    """A value's share of won revenue under an incremental model and its full-credit twin."""
+
+    TABLE = "attribution_incremental"
+    DESCRIPTION = (
+        "Per incremental model, dimension value and currency: its share of won revenue (credit "
+        "÷ won) beside the share its full-credit counterpart gives it; the (baseline) row holds "
+        "what would have converted anyway."
+    )
+
+    model: str = Field(description="Incremental model (shapley_incremental, ...)")
+    full_model: str = Field(description="Its full-credit counterpart (shapley_rate, ...)")
+    dimension: str = Field(description="Credited dimension")
+    dimension_value: str = Field(description="Dimension value, or (baseline)")
+    currency: str = Field(description="ISO 4217 currency")
+    baseline: bool = Field(description="The row is the baseline, not a value")
+    incremental_share: float = Field(description="Credit ÷ won under the incremental model")
+    full_share: float | None = Field(
+        description="Credit ÷ won under the full-credit model (empty: the baseline, which full "
+        "credit has not, or the counterpart did not run)"
+    )
+
+
 class ReturnRow(ExportRow):
     """One model's won revenue for a channel or costed campaign against its spend."""
 
@@ -487,6 +529,8 @@ EXPORT_TABLES: tuple[type[ExportRow], ...] = (
     AttributionComparisonRow,
     AttributionFailureRow,
     AttributionHoldoutRow,
+    AttributionBaselineRow,
+    AttributionIncrementalRow,
     ReturnRow,
     QualifiedCostRow,
     RunTrendRow,

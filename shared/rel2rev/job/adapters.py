@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rel2rev.attribution import PREDICTIVE_MODELS, AttributionReport, DealLines, run_models
+from rel2rev.attribution.baseline import BaselineEstimate
 from rel2rev.attribution.pipeline import open_pipeline
 from rel2rev.attribution.table import NONE_LABEL, JourneyTable
 from rel2rev.engine.backends import Engine
@@ -24,7 +25,9 @@ from rel2rev.funnel.stages import primary_contacts, sum_money
 from rel2rev.money import Money
 from rel2rev.records import Deal, DealStatus, WorkspaceRecords
 from rel2rev.results.contracts import (
+    BASELINE,
     TRANSITIONS,
+    AttributionBaseline,
     AttributionDimension,
     AttributionResults,
     CommitteeMember,
@@ -55,7 +58,12 @@ from rel2rev.results.contracts import (
     UnattributedCredit,
     UnplacedRevenue,
 )
-from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
+from rel2rev.results.reconciliation import (
+    deal_attributions,
+    incremental_shares,
+    reconcile,
+    unattributed_totals,
+)
 from rel2rev.survival.results import KaplanMeierCurve
 from rel2rev.survival.spells import unit_of
 
@@ -163,12 +171,14 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
     Every won deal of the window is, under every model and dimension, credited or on an
     unattributed line with its reason; `reconciliation` sums both against what was won. The
     data-driven models that predict conversion are also scored once, by channel, on a seeded
-    holdout of `HOLDOUT_FRACTION` of the journeys.
+    holdout of `HOLDOUT_FRACTION` of the journeys. The baseline estimate (the same for every
+    dimension) and the incremental models' shares beside full credit come with them.
     """
     scored = [m for m in run.parameters.models if m in PREDICTIVE_MODELS]
     split = {"holdout": HOLDOUT_FRACTION, "seed": HOLDOUT_SEED}
     parts: list[AttributionResults] = []
     holdout: list[ModelHoldout] = []
+    baseline: BaselineEstimate | None = None
     table = journeys.table
     for by in run.parameters.attribution_by:
         with_holdout = by == HOLDOUT_BY and bool(scored)
@@ -181,6 +191,7 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
         )
         if with_holdout:
             holdout = _holdout_scores(report, scored)
+        baseline = baseline or report.baseline
         parts.append(_collect(report, by, journeys.closed))
     if scored and HOLDOUT_BY not in run.parameters.attribution_by:
         report = run_models(table, scored, HOLDOUT_BY, detail=False, touches=False, **split)
@@ -188,25 +199,44 @@ def attribution_results(run: RunRecord, journeys: RunJourneys) -> AttributionRes
     lines = CreditLines.concat(part.lines for part in parts)
     gaps = [x for part in parts for x in part.unattributed]
     deals = won_deals(journeys)
+    totals = [x for part in parts for x in part.totals]
+    won = sum_money(d.amount for d in deals if d.amount is not None)
     return AttributionResults(
         models=list(run.parameters.models),
         dimensions=list(run.parameters.attribution_by),
         deals=deals,
         lines=lines,
         unattributed=gaps,
-        won=sum_money(d.amount for d in deals if d.amount is not None),
+        won=won,
         won_deals=len(deals),
         reconciliation=reconcile(
             deal_attributions(lines, gaps, deals),
             run.parameters.models,
             run.parameters.attribution_by,
         ),
-        totals=[x for part in parts for x in part.totals],
+        totals=totals,
         unattributed_totals=unattributed_totals(gaps),
         comparison=[x for part in parts for x in part.comparison],
         pipeline=pipeline_totals(journeys),
         failures=[x for part in parts for x in part.failures],
         holdout=holdout,
+        baseline=_baseline(baseline),
+        incremental=incremental_shares(totals, won, run.parameters.models),
+    )
+
+
+def _baseline(estimate: BaselineEstimate | None) -> AttributionBaseline | None:
+    """The library's baseline estimate as the run's (counts are whole journeys)."""
+    if estimate is None:
+        return None
+    return AttributionBaseline(
+        rate=estimate.rate,
+        low=estimate.low,
+        high=estimate.high,
+        level=estimate.level,
+        journeys=round(estimate.journeys),
+        conversions=round(estimate.conversions),
+        reason=estimate.reason,
     )
 
 
@@ -331,6 +361,7 @@ def _collect(
                         value=value,
                         amount=amount,
                         conversions=result.conversions.get(value, 0.0),
+                        baseline=value == BASELINE,
                     )
                 )
     for row in report.comparison:

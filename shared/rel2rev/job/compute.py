@@ -237,7 +237,7 @@ def _compute(
             "counts": counts_of(records, run, journeys[0].table.n_journeys if journeys else 0),
             "model_versions": model_versions(),
             "sections": list(sections.outcomes),
-            "headline": headline_of(funnel, attribution, returns),
+            "headline": headline_of(funnel, attribution, returns, run.parameters.headline_credit),
         }
     )
     return RunResults(

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 
+from rel2rev.results.contracts import HeadlineCredit
 from rel2rev.results.headline import trend_model
 
 PICK = "pick"
@@ -40,11 +41,12 @@ _CSS = (
 )
 
 
-def default_model(models: Sequence[str]) -> str:
-    """The model shown before any choice: Markov if computed, else linear, else the first."""
+def default_model(models: Sequence[str], credit: HeadlineCredit = "full") -> str:
+    """The model shown before any choice: with incremental `credit` the first incremental
+    model among `models`, else Markov if computed, else linear, else the first."""
     if not models:
         raise ValueError("a picker needs at least one model")
-    return trend_model(list(models)) or models[0]
+    return trend_model(list(models), credit) or models[0]
 
 
 def picker_key(*parts: str) -> str:

@@ -41,12 +41,25 @@ Trigger = Literal["schedule", "api", "cli"]
 ALL_MODELS: tuple[str, ...] = (
     "first", "last", "last_non_direct", "linear", "time_decay", "u_shaped", "w_shaped",
     "full_path", "j_shaped", "inverse_j", "markov", "shapley", "shapley_rate",
-    "additive_hazard", "shapley_incremental", "additive_hazard_incremental",
+    "additive_hazard", "logistic", "shapley_incremental", "additive_hazard_incremental",
+    "logistic_incremental",
 )  # fmt: skip
 """Attribution model names, as `rel2rev.attribution.run_models` knows them."""
-DEFAULT_MODELS: tuple[str, ...] = ALL_MODELS[:-2]
-"""The models a run uses unless told: the full-credit ones (the incremental models' baseline
-line is not yet shown by the API, exports and report)."""
+DEFAULT_MODELS: tuple[str, ...] = tuple(m for m in ALL_MODELS if not m.startswith("logistic"))
+"""The models a run uses unless told: all of them but the logistic ones (named, they run)."""
+FULL_CREDIT_OF: dict[str, str] = {
+    "shapley_incremental": "shapley_rate",
+    "additive_hazard_incremental": "additive_hazard",
+    "logistic_incremental": "logistic",
+}
+"""Each incremental model and its full-credit counterpart (the same model with no baseline)."""
+INCREMENTAL_MODELS: tuple[str, ...] = tuple(FULL_CREDIT_OF)
+"""Models whose credit splits into `BASELINE` and values (docs/definitions.md, "Baseline")."""
+BASELINE = "(baseline)"
+"""The value incremental models credit the organic part of a conversion to
+(`rel2rev.attribution.baseline.BASELINE`)."""
+HeadlineCredit = Literal["full", "incremental"]
+"""Which credit a run's headline and the report's model pickers open on."""
 MODEL_ALIASES: dict[str, str] = {"shapley_simplified": "shapley"}
 """Other names a model answers to (as `rel2rev.attribution.run.MODEL_ALIASES`)."""
 
@@ -83,6 +96,11 @@ class RunParameters(_Frozen):
     funnel_by: tuple[FunnelDimension, ...] = ("channel", "campaign", "owner", "stakeholder")
     survival_by: tuple[SurvivalDimension, ...] = ("channel", "owner", "stakeholder")
     resolution_days: Annotated[int, Field(ge=1, le=30)] = 1
+    headline_credit: HeadlineCredit = Field(
+        "full",
+        description="Which credit the report's headline and model pickers open on: full (every "
+        "won deal spread over its touches) or incremental (the part beyond the baseline)",
+    )
     qualification: QualificationConfig = Field(
         default_factory=QualificationConfig,
         description="The workspace's qualification rule (weights, half-life, threshold, ...)",
@@ -405,6 +423,9 @@ class DimensionTotal(_Frozen):
     value: str
     amount: Money
     conversions: float = Field(description="Credited conversions (fractional)")
+    baseline: bool = Field(
+        False, description=f"The value is `{BASELINE}`: what would have converted anyway"
+    )
 
 
 class PipelineTotal(_Frozen):
@@ -454,10 +475,44 @@ class ModelHoldout(_Frozen):
     reason: str | None = Field(None, description="Why the model could not be scored")
 
 
+class AttributionBaseline(_Frozen):
+    """The run's baseline: how often a journey with no touch at all converts, how sure that is
+    (a bootstrap interval) and the evidence it rests on, or why there is no estimate."""
+
+    rate: float | None = Field(description="Conversions ÷ journeys without touches; None: none")
+    low: float | None = Field(None, description="Lower end of the interval")
+    high: float | None = Field(None, description="Upper end of the interval")
+    level: float = Field(0.95, description="Confidence level of the interval")
+    journeys: int = Field(description="Journeys without touches it rests on")
+    conversions: int = Field(description="Of those, journeys that converted")
+    reason: str | None = Field(None, description="Why there is no estimate")
+
+
+class IncrementalShare(_Frozen):
+    """One value's share of won revenue under an incremental model beside the share its
+    full-credit counterpart gives it, in one currency.
+
+    Shares are credited revenue ÷ won revenue of the same deals, so an incremental model's
+    values, its `BASELINE` row and what it left unattributed add up to 1.
+    """
+
+    model: str = Field(description="The incremental model")
+    full_model: str = Field(description="Its full-credit counterpart (FULL_CREDIT_OF)")
+    by: AttributionDimension
+    value: str
+    currency: str
+    baseline: bool = Field(False, description=f"The value is `{BASELINE}`")
+    incremental: float = Field(description="The value's credit ÷ won under `model`")
+    full: float | None = Field(
+        description="The value's credit ÷ won under `full_model`; None: the run did not "
+        "compute it, or the value is the baseline (full credit has none)"
+    )
+
+
 class AttributionResults(_Frozen):
     """Per-deal lines, totals per value per currency, the comparison table, per model, the won
-    deals left unattributed with their reason, the reconciliation, and the data-driven models'
-    holdout scores."""
+    deals left unattributed with their reason, the reconciliation, the data-driven models'
+    holdout scores, and the baseline with the incremental models' shares."""
 
     models: list[str] = Field(default_factory=list)
     dimensions: list[AttributionDimension] = Field(default_factory=list)
@@ -484,6 +539,14 @@ class AttributionResults(_Frozen):
     failures: list[ModelFailure] = Field(default_factory=list)
     holdout: list[ModelHoldout] = Field(
         default_factory=list, description="Holdout scores of the data-driven models (channel)"
+    )
+    baseline: AttributionBaseline | None = Field(
+        None, description="The baseline estimate the incremental models rest on"
+    )
+    incremental: list[IncrementalShare] = Field(
+        default_factory=list,
+        description="Per incremental model, dimension, value and currency: incremental share "
+        "beside full-credit share",
     )
 
 

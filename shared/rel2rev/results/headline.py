@@ -9,9 +9,11 @@ from decimal import Decimal
 
 from rel2rev.money import Money
 from rel2rev.results.contracts import (
+    INCREMENTAL_MODELS,
     AttributionResults,
     ChannelAmount,
     FunnelResults,
+    HeadlineCredit,
     ReturnResults,
     RunHeadline,
     RunRecord,
@@ -20,26 +22,36 @@ from rel2rev.results.contracts import (
 
 TREND_MODELS = ("markov", "linear")
 """The model a headline's channel revenue is credited by: the first of these the run computed
-(else its first model). The report's model picker opens on the same one."""
+(else its first model), or with incremental headline credit the first incremental model it
+computed. The report's model picker opens on the same one."""
 
 
-def trend_model(models: list[str]) -> str | None:
+def trend_model(models: list[str], credit: HeadlineCredit = "full") -> str | None:
     """The model headlines and pickers show first, or None without models."""
-    return next((m for m in TREND_MODELS if m in models), models[0] if models else None)
+    chosen = INCREMENTAL_MODELS if credit == "incremental" else ()
+    return next((m for m in (*chosen, *TREND_MODELS) if m in models), models[0] if models else None)
+
+
+def fitted_models(attribution: AttributionResults) -> list[str]:
+    """The run's models that were fitted for every dimension (a failed one credits nothing)."""
+    failed = {x.model for x in attribution.failures}
+    return [m for m in attribution.models if m not in failed]
 
 
 def headline_of(
     funnel: FunnelResults | None,
     attribution: AttributionResults | None,
     returns: ReturnResults | None,
+    credit: HeadlineCredit = "full",
 ) -> RunHeadline:
-    """The headline of a run's sections (a failed section leaves its figures empty)."""
+    """The headline of a run's sections (a failed section leaves its figures empty), its
+    channels credited as `credit` says (`trend_model`)."""
     captured = qualified = 0
     if funnel is not None:
         overall = [r for r in funnel.rows if r.by is None]
         captured = sum(r.captured for r in overall)
         qualified = sum(r.qualified for r in overall)
-    model = trend_model(attribution.models) if attribution is not None else None
+    model = trend_model(fitted_models(attribution), credit) if attribution is not None else None
     channels: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     if attribution is not None:
         for total in attribution.totals:

@@ -11,11 +11,14 @@ from collections.abc import Iterable, Sequence
 
 from rel2rev.money import Money, minor_exponent
 from rel2rev.results.contracts import (
+    BASELINE,
+    FULL_CREDIT_OF,
     AttributionDimension,
     CreditLine,
     CreditLines,
     DealAttribution,
     DimensionTotal,
+    IncrementalShare,
     Reconciliation,
     UnattributedCredit,
     UnattributedTotal,
@@ -118,10 +121,46 @@ def credited_totals(lines: Iterable[CreditLine]) -> list[DimensionTotal]:
             value=value,
             amount=Money.from_minor_units(units[key], currency),
             conversions=conversions[key],
+            baseline=value == BASELINE,
         )
         for key in sorted(units)
         for model, by, value, currency in [key]
     ]
+
+
+def incremental_shares(
+    totals: Iterable[DimensionTotal], won: Iterable[Money], models: Sequence[str]
+) -> list[IncrementalShare]:
+    """Per incremental model of `models`, dimension, currency and value either it or its
+    full-credit counterpart credits: the value's credit ÷ won under each (the counterpart's
+    None when `totals` hold none of it, and for the baseline, which full credit has not)."""
+    won_by = {m.currency: m.amount for m in won if m.amount}
+    share: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    for t in totals:
+        if t.amount.currency in won_by:
+            key = (t.model, t.by, t.amount.currency)
+            share[key][t.value] = float(t.amount.amount / won_by[t.amount.currency])
+    out = []
+    for (model, by, currency), parts in sorted(share.items()):
+        full = FULL_CREDIT_OF.get(model)
+        if model not in models or full is None:
+            continue
+        counterpart = share.get((full, by, currency))
+        for value in sorted(parts.keys() | (counterpart or {}).keys()):
+            baseline = value == BASELINE
+            out.append(
+                IncrementalShare(
+                    model=model,
+                    full_model=full,
+                    by=by,  # type: ignore[arg-type]
+                    value=value,
+                    currency=currency,
+                    baseline=baseline,
+                    incremental=parts.get(value, 0.0),
+                    full=None if counterpart is None or baseline else counterpart.get(value, 0.0),
+                )
+            )
+    return out
 
 
 def unattributed_totals(gaps: Iterable[UnattributedCredit]) -> list[UnattributedTotal]:

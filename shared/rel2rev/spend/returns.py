@@ -113,8 +113,8 @@ def _touched_months(
 
 def _returns(book: _Book, attribution: AttributionResults, period: set[str]) -> list[ChannelReturn]:
     revenue: dict[tuple[str, ReturnDimension, str, str], Decimal] = defaultdict(Decimal)
-    for total in attribution.totals:
-        if total.by in ("channel", "campaign"):
+    for total in attribution.totals:  # the baseline (organic) part has no spend to return
+        if total.by in ("channel", "campaign") and not total.baseline:
             key = (total.model, total.by, total.value.lower(), total.amount.currency)
             revenue[key] += total.amount.amount
     touched = _touched_months(attribution, period)

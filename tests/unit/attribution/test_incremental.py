@@ -129,9 +129,11 @@ def _touched_and_touchless() -> tuple[list[Journey], list[Journey]]:
 def test_touchless_journeys_change_nothing_for_the_full_credit_models() -> None:
     touched, touchless = _touched_and_touchless()
     settings = {"hazard_decay": timedelta(days=7), "touches": True}
-    before = run_models(touched, FULL_CREDIT_MODELS, **settings)
-    after = run_models(touched + touchless, FULL_CREDIT_MODELS, **settings)
-    for name in FULL_CREDIT_MODELS:
+    # but `logistic`: its intercept is fitted on them too (the fit of `logistic_incremental`)
+    models = [m for m in FULL_CREDIT_MODELS if m != "logistic"]
+    before = run_models(touched, models, **settings)
+    after = run_models(touched + touchless, models, **settings)
+    for name in models:
         old, new = before.models[name], after.models[name]
         assert old.error is None, name
         assert new.error is None, name

@@ -15,6 +15,7 @@ from rel2rev.records import (
     Interaction,
     InteractionType,
     Lead,
+    StakeholderType,
     WorkspaceRecords,
 )
 
@@ -200,3 +201,38 @@ def test_deals_closed_before_the_window_make_no_journey() -> None:
         records(), as_of=T0 + timedelta(days=200), since=T0 + timedelta(days=101)
     )
     assert "deal-1" not in {j.journey_id for j in journeys}
+
+
+def test_untouched_customers_make_journeys_without_touches() -> None:
+    data = records().model_copy(
+        update={
+            "contacts": [
+                *records().contacts,
+                Contact(**COMMON, contact_id="fay", account_id="fox.com"),  # never touched
+                Contact(**COMMON, contact_id="fin", account_id="fox.com"),  # same account
+                Contact(**COMMON, contact_id="gil"),  # never touched, no account
+                Contact(
+                    **COMMON,
+                    contact_id="pia",
+                    account_id="pia.com",
+                    stakeholder_type=StakeholderType.PARTNER,
+                ),
+            ]
+        }
+    )
+    as_of = T0 + timedelta(days=200)
+    journeys = build_journeys(data, as_of=as_of)
+    # dee (day 20) and eve (day 30) were touched only before the 90 days: touchless too
+    assert [j.journey_id for j in journeys] == [
+        "deal-1",
+        "account:lone.com",
+        "contact:eve",
+        "account:fox.com",
+        "contact:gil",
+    ]
+    for journey in journeys[1:]:
+        assert journey.touches == []
+        assert not journey.converted
+        assert journey.amount is None
+        assert journey.ends_at == as_of
+        assert journey.unattributed_reason is None

@@ -38,6 +38,8 @@ def test_engine_and_reference_journeys_publish_the_same_attribution(
     old = adapters.attribution_results(run, reference)
     new = adapters.attribution_results(run, built)
     assert old.lines, "the world credits won deals"
-    assert len({line.model for line in old.lines}) == 14
+    failed = {f.model for f in old.failures}
+    assert {line.model for line in old.lines} == set(run.parameters.models) - failed
+    assert len(failed) <= 1, failed  # shapley_incremental, without journeys without touches
     assert new == old
     assert [str(x.amount.amount) for x in new.lines] == [str(x.amount.amount) for x in old.lines]

@@ -12,6 +12,9 @@ from decimal import Decimal
 
 from rel2rev.money import Money, allocate
 from rel2rev.results.contracts import (
+    BASELINE,
+    INCREMENTAL_MODELS,
+    AttributionBaseline,
     AttributionResults,
     ComparisonCell,
     CompetingRisks,
@@ -43,7 +46,12 @@ from rel2rev.results.contracts import (
     UnplacedRevenue,
 )
 from rel2rev.results.headline import headline_of
-from rel2rev.results.reconciliation import deal_attributions, reconcile, unattributed_totals
+from rel2rev.results.reconciliation import (
+    deal_attributions,
+    incremental_shares,
+    reconcile,
+    unattributed_totals,
+)
 from rel2rev.spend import CostLine, months_between, returns_of
 
 AS_OF = date(2026, 11, 20)
@@ -60,6 +68,7 @@ MODELS = (
     "shapley",
     "additive_hazard",
     "time_decay",
+    "additive_hazard_incremental",
 )
 WEIRD = 'Spring "Launch" <b>&</b> 2026'
 """A campaign name full of HTML metacharacters: the report must escape it."""
@@ -85,7 +94,10 @@ def _deals(rng: random.Random) -> list[tuple[str, Money, datetime, dict[str, flo
 
 
 UNTOUCHED = ("D500", Money.of("2500.00", "EUR"), END - timedelta(days=9))
-"""A won deal no model can credit: its committee had no touch in the lookback."""
+"""A won deal no full-credit model can credit: its committee had no touch in the lookback (the
+incremental model credits it all to the baseline)."""
+BASELINE_WEIGHT = 0.4
+"""The baseline's weight in the incremental model's split, against the values' sum."""
 FAILED = ("shapley_rate", "campaign")
 """A model that could not be fitted on one dimension: all its deals are unattributed."""
 
@@ -98,6 +110,19 @@ def _attribution(rng: random.Random) -> AttributionResults:
     won.append(DealAttribution(deal_id=UNTOUCHED[0], closed_at=UNTOUCHED[2], amount=UNTOUCHED[1]))
     for model in (*MODELS, FAILED[0]):
         for by in ("channel", "campaign"):
+            if model in INCREMENTAL_MODELS:
+                lines.append(
+                    CreditLine(
+                        deal_id=UNTOUCHED[0],
+                        model=model,
+                        by=by,
+                        value=BASELINE,
+                        share=1.0,
+                        amount=UNTOUCHED[1],
+                        closed_at=UNTOUCHED[2],
+                    )
+                )
+                continue
             gaps.append(
                 UnattributedCredit(
                     deal_id=UNTOUCHED[0],
@@ -122,6 +147,10 @@ def _attribution(rng: random.Random) -> AttributionResults:
     for deal_id, amount, closed, weights in deals:
         for model in MODELS:
             skewed = {c: w ** (1 + MODELS.index(model) / 3) for c, w in weights.items()}
+            campaigns = {WEIRD: 2.0, "q3-nurture": 1.0}
+            if model in INCREMENTAL_MODELS:
+                skewed[BASELINE] = BASELINE_WEIGHT * sum(skewed.values())
+                campaigns[BASELINE] = BASELINE_WEIGHT * 3
             parts = allocate(amount, skewed)
             total = sum(skewed.values())
             lines += [
@@ -136,14 +165,14 @@ def _attribution(rng: random.Random) -> AttributionResults:
                 )
                 for c, m in parts.items()
             ]
-            campaign = allocate(amount, {WEIRD: 2, "q3-nurture": 1})
+            campaign = allocate(amount, campaigns)
             lines += [
                 CreditLine(
                     deal_id=deal_id,
                     model=model,
                     by="campaign",
                     value=c,
-                    share=2 / 3 if c == WEIRD else 1 / 3,
+                    share=campaigns[c] / sum(campaigns.values()),
                     amount=m,
                     closed_at=closed,
                 )
@@ -157,7 +186,12 @@ def _attribution(rng: random.Random) -> AttributionResults:
         acc[1] = float(acc[1]) + line.share
     dimension_totals = [
         DimensionTotal(
-            model=m, by=b, value=v, amount=Money.of(Decimal(a), cur), conversions=float(n)
+            model=m,
+            by=b,
+            value=v,
+            amount=Money.of(Decimal(a), cur),
+            conversions=float(n),
+            baseline=v == BASELINE,
         )
         for (m, b, v, cur), (a, n) in sorted(totals.items())
     ]
@@ -189,16 +223,21 @@ def _attribution(rng: random.Random) -> AttributionResults:
             for c, m in parts.items()
         ]
     models = [*MODELS, FAILED[0]]
+    won_money = [
+        Money.of(sum((d.amount.amount for d in won if d.amount.currency == c), Decimal()), c)
+        for c in ("EUR", "USD")
+    ]
     return AttributionResults(
         models=models,
         dimensions=["channel", "campaign"],
         deals=won,
         lines=lines,
         unattributed=gaps,
-        won=[
-            Money.of(sum((d.amount.amount for d in won if d.amount.currency == c), Decimal()), c)
-            for c in ("EUR", "USD")
-        ],
+        won=won_money,
+        baseline=AttributionBaseline(
+            rate=0.0391, low=0.0302, high=0.0487, journeys=1664, conversions=65
+        ),
+        incremental=incremental_shares(dimension_totals, won_money, models),
         won_deals=len(won),
         reconciliation=reconcile(
             deal_attributions(lines, gaps, won), models, ["channel", "campaign"]
@@ -546,7 +585,7 @@ def _costs(rng: random.Random, attribution: AttributionResults | None) -> list[C
         {
             (t.value, t.amount.currency)
             for t in (attribution.totals if attribution else [])
-            if t.by == "channel"
+            if t.by == "channel" and not t.baseline
         }
     ) or [("email", "EUR")]
     lines = [

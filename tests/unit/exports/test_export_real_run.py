@@ -74,7 +74,12 @@ def test_every_credited_deal_reconciles_to_its_booked_amount(world: World, run: 
 def test_data_driven_models_holdout_scores_are_exported(run: RunResults) -> None:
     files = write_exports(run)
     table = pq.read_table(io.BytesIO(files[parquet_path("attribution_holdout")])).to_pylist()
-    assert [r["model"] for r in table] == ["markov", "shapley_rate", "additive_hazard"]
+    assert [r["model"] for r in table] == [
+        "markov",
+        "shapley_rate",
+        "additive_hazard",
+        "additive_hazard_incremental",
+    ]
     assert {r["dimension"] for r in table} == {"channel"}
     scored = [r for r in table if r["reason"] is None]
     assert scored, "the simulated world has enough journeys to score a model"

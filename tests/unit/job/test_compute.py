@@ -86,7 +86,12 @@ def test_data_driven_models_are_scored_once_on_a_seeded_channel_holdout(
 ) -> None:
     assert results.attribution is not None
     holdout = results.attribution.holdout
-    assert [h.model for h in holdout] == ["markov", "shapley_rate", "additive_hazard"]
+    assert [h.model for h in holdout] == [
+        "markov",
+        "shapley_rate",
+        "additive_hazard",
+        "additive_hazard_incremental",
+    ]
     assert {(h.by, h.fraction, h.seed) for h in holdout} == {
         ("channel", adapters.HOLDOUT_FRACTION, adapters.HOLDOUT_SEED)
     }

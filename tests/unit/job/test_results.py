@@ -86,3 +86,45 @@ def test_attribution_results_stored_before_holdout_scores_still_load() -> None:
         ]
     )
     assert AttributionResults.model_validate_json(scored.model_dump_json()) == scored
+
+
+def test_incremental_shares_sit_beside_the_full_credit_ones() -> None:
+    from rel2rev.attribution.baseline import BASELINE as LIBRARY_BASELINE
+    from rel2rev.money import Money
+    from rel2rev.results.contracts import BASELINE, DimensionTotal
+    from rel2rev.results.reconciliation import incremental_shares
+
+    assert BASELINE == LIBRARY_BASELINE
+
+    def total(model: str, value: str, amount: str) -> DimensionTotal:
+        return DimensionTotal(
+            model=model, by="channel", value=value, amount=Money.of(amount, "EUR"), conversions=1
+        )
+
+    totals = [
+        total("additive_hazard", "email", "150.00"),
+        total("additive_hazard", "webinar", "50.00"),
+        total("additive_hazard_incremental", "email", "90.00"),
+        total("additive_hazard_incremental", BASELINE, "110.00"),
+        total("shapley_incremental", "email", "20.00"),
+    ]
+    won = [Money.of("200.00", "EUR")]
+    shares = incremental_shares(totals, won, ["additive_hazard_incremental", "shapley_incremental"])
+    found = {(s.model, s.value): (s.incremental, s.full, s.baseline) for s in shares}
+    assert found == {
+        ("additive_hazard_incremental", BASELINE): (0.55, None, True),
+        ("additive_hazard_incremental", "email"): (0.45, 0.75, False),
+        ("additive_hazard_incremental", "webinar"): (0.0, 0.25, False),  # full credit only
+        ("shapley_incremental", "email"): (0.1, None, False),  # shapley_rate did not run
+    }
+    assert incremental_shares(totals, won, ["additive_hazard"]) == []
+
+
+def test_headline_credit_chooses_the_model_headlines_open_on() -> None:
+    from rel2rev.results.headline import trend_model
+
+    assert RunParameters().headline_credit == "full"
+    models = ["linear", "markov", "shapley_incremental", "additive_hazard_incremental"]
+    assert trend_model(models) == "markov"
+    assert trend_model(models, "incremental") == "shapley_incremental"
+    assert trend_model(["linear"], "incremental") == "linear"

@@ -15,7 +15,7 @@ from rel2rev.report import render_report
 from rel2rev.report.charts import Series, switchable_bar_chart
 from rel2rev.report.picker import default_model, picker_css, picker_key, same_split
 from rel2rev.report.sections.common import TOP_CHARTED, model_name
-from rel2rev.results.contracts import RunResults
+from rel2rev.results.contracts import BASELINE, RunResults
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,8 @@ def test_each_model_shows_its_own_numbers(
             if f"{escape(value)} — {model_name(model)}: {short}</title>" in content:
                 assert f">{short}</text>" in content  # its bar's label
                 charted += 1
-        assert charted == min(len(amounts), TOP_CHARTED)
+        channels = [v for v in amounts if v != BASELINE]  # the baseline is in the table only
+        assert charted == min(len(channels), TOP_CHARTED)
 
 
 def test_ids_are_unique_and_the_page_is_well_formed(page: str) -> None:
@@ -193,8 +194,24 @@ def test_one_model_differing_by_a_cent_keeps_the_picker() -> None:
     assert not same_split({}, ["first", "markov"])
 
 
+def test_incremental_headline_credit_opens_the_pickers_on_an_incremental_model(
+    results: RunResults,
+) -> None:
+    parameters = results.run.parameters.model_copy(update={"headline_credit": "incremental"})
+    run = results.run.model_copy(update={"parameters": parameters})
+    block = _block(render_report(results.model_copy(update={"run": run})), "channel", "EUR")
+    models = _computed(results, "channel", "EUR")
+    checked = re.findall(r'<input type="radio" class="(pick-\d+)"[^>]*?( checked)?>', block)
+    shown = models.index("additive_hazard_incremental")
+    assert [c for c, on in checked if on] == [f"pick-{shown}"]
+
+
 def test_default_model_key_and_style() -> None:
     assert default_model(["first", "linear", "markov"]) == "markov"
+    assert default_model(["markov", "additive_hazard_incremental"], "incremental") == (
+        "additive_hazard_incremental"
+    )
+    assert default_model(["first", "markov"], "incremental") == "markov"
     assert default_model(["first", "linear"]) == "linear"
     assert default_model(["shapley", "first"]) == "shapley"
     with pytest.raises(ValueError, match="at least one model"):

@@ -28,6 +28,7 @@ SECTIONS = (
     "timing",
     "drivers",
     "attribution",
+    "baseline",
     "returns",
     "over-time",
     "trend",
@@ -48,7 +49,8 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
     assert structure.stack == []
     assert tuple(structure.charts) == SECTIONS
     # funnel, vanity split, 3 time-to-convert curves, drivers + competing risks,
-    # 2 dimensions x 2 currencies side by side + holdout AUC, returns per currency,
+    # 2 dimensions x 2 currencies side by side + holdout AUC, full vs incremental shares per
+    # currency, returns per currency,
     # 2 currencies by month, won revenue per run in 2 currencies, owners
     assert structure.charts == {
         "summary": 0,
@@ -57,6 +59,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
         "timing": 3,
         "drivers": 2,
         "attribution": 5,
+        "baseline": 2,
         "returns": 2,
         "over-time": 2,
         "trend": 2,
@@ -68,7 +71,7 @@ def test_page_is_well_formed_with_every_section_and_its_charts(page: str) -> Non
 
 def test_every_chart_has_a_title_marks_and_a_size(page: str) -> None:
     charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
-    assert len(charts) == 19
+    assert len(charts) == 21
     for chart in charts:
         assert 'role="img"' in chart
         assert re.search(r"<title>[^<]+</title><desc>[^<]+</desc>", chart)

@@ -163,3 +163,14 @@ def test_cost_per_qualified_relationship_needs_every_capture_month_costed() -> N
 def test_months_between_crosses_years() -> None:
     start, end = datetime(2025, 11, 3, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
     assert months_between(start, end) == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_the_baseline_part_is_no_channel_and_has_no_return() -> None:
+    organic = DimensionTotal(
+        model="linear", by="channel", value="(baseline)", amount=eur("250.00"), conversions=0.2,
+        baseline=True,
+    )  # fmt: skip
+    attribution = ATTRIBUTION.model_copy(update={"totals": [*ATTRIBUTION.totals, organic]})
+    rows = returns_of(RUN, COSTS, attribution, None).returns
+    assert "(baseline)" not in {r.value for r in rows}
+    assert rows == returns_of(RUN, COSTS, ATTRIBUTION, None).returns

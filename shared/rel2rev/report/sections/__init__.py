@@ -1,6 +1,7 @@
 """The report's sections, each a function of `RunResults` returning HTML (plain language first)."""
 
 from rel2rev.report.sections.attribution import attribution_section
+from rel2rev.report.sections.baseline import baseline_section
 from rel2rev.report.sections.caveats import caveats_section
 from rel2rev.report.sections.deal_story import deal_story_section
 from rel2rev.report.sections.funnel import engagement_section, funnel_section
@@ -13,6 +14,7 @@ from rel2rev.report.sections.trend import trend_section
 
 __all__ = [
     "attribution_section",
+    "baseline_section",
     "caveats_section",
     "deal_story_section",
     "drivers_section",

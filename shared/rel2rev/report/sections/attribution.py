@@ -31,20 +31,30 @@ from rel2rev.report.sections.common import (
 )
 from rel2rev.report.tables import Cell, figure, note, num, paragraph, section, table
 from rel2rev.results.contracts import (
+    BASELINE,
+    INCREMENTAL_MODELS,
     AttributionResults,
+    HeadlineCredit,
     ModelHoldout,
     Reconciliation,
     RunResults,
 )
+from rel2rev.results.headline import fitted_models
 
 
 def _attribution_block(
-    attribution: AttributionResults, by: str, currency: str, *, key: str | None = None
+    attribution: AttributionResults,
+    by: str,
+    currency: str,
+    *,
+    key: str | None = None,
+    credit: HeadlineCredit = "full",
 ) -> list[str]:
     """One dimension in one currency: a chart of one model at a time (a picker switches the
-    model, no script), then the exact revenue tables. When every model gives the same split,
-    one chart and one column stand for all of them. `key` (unique in the page) prefixes the
-    picker's ids."""
+    model, no script; it opens on the `credit` headline model), then the exact revenue tables.
+    When every model gives the same split, one chart and one column stand for all of them.
+    `key` (unique in the page) prefixes the picker's ids. The baseline is no channel: it is
+    kept out of the chart and closes the tables."""
     revenue: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for t in attribution.totals:
         if t.by == by and t.amount.currency == currency:
@@ -55,7 +65,7 @@ def _attribution_block(
     models = [m for m in attribution.models if m in checks]
     if not models:
         return []
-    values = sorted(revenue, key=lambda v: -sum(revenue[v].values()))
+    values = sorted((v for v in revenue if v != BASELINE), key=lambda v: -sum(revenue[v].values()))
     top = values[:TOP_CHARTED]
     body = [f"<h3>By {by} ({currency})</h3>"]
     if _all_agree(revenue, checks, models):
@@ -71,6 +81,11 @@ def _attribution_block(
                 revenue=revenue,
                 models=models,
                 key=key or picker_key("model", by, currency),
+                shown=models.index(
+                    default_model(
+                        [m for m in models if m in fitted_models(attribution)] or models, credit
+                    )
+                ),
             )
         )
     body += _weak_model_notes(attribution, by, values, revenue, models)
@@ -98,10 +113,10 @@ def _picker(
     revenue: dict[str, dict[str, Decimal]],
     models: Sequence[str],
     key: str,
+    shown: int,
 ) -> str:
     """The chart of the top values under one model at a time, with the radio buttons that
-    switch it (the default model checked)."""
-    shown = models.index(default_model(models))
+    switch it (model `shown` checked)."""
     names = [model_name(m) for m in models]
     chart = switchable_bar_chart(
         f"Revenue by {by} under one attribution model ({currency})",
@@ -255,6 +270,18 @@ def _revenue_table(
         [v, *[num(f.money(revenue[v].get(m, Decimal(0)), currency)) for m in models]]
         for v in values
     ]
+    if any(m in INCREMENTAL_MODELS for m in models):
+        rows.append(
+            [
+                Cell("Baseline (would have closed anyway)"),
+                *[
+                    num(f.money(revenue[BASELINE].get(m, Decimal(0)), currency))
+                    if m in INCREMENTAL_MODELS
+                    else Cell("no baseline", muted=True)
+                    for m in models
+                ],
+            ]
+        )
     rows.append(
         [Cell("Credited"), *[num(f.money(checks[m].credited.amount, currency)) for m in models]]
     )
@@ -415,7 +442,11 @@ def attribution_section(results: RunResults) -> str:
     currencies = sorted({r.currency for r in attribution.reconciliation})
     blocks = [
         _attribution_block(
-            attribution, by, currency, key=f"{picker_key('model', by, currency)}-{i}"
+            attribution,
+            by,
+            currency,
+            key=f"{picker_key('model', by, currency)}-{i}",
+            credit=results.run.parameters.headline_credit,
         )
         for i, (by, currency) in enumerate(
             (b, c) for b in attribution.dimensions for c in currencies

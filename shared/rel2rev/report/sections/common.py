@@ -109,6 +109,10 @@ MODEL_WORDS = {
     "shapley": "Shapley",
     "shapley_rate": "Shapley (rate game)",
     "additive_hazard": "Additive hazard",
+    "shapley_incremental": "Shapley, incremental",
+    "additive_hazard_incremental": "Additive hazard, incremental",
+    "logistic": "Logistic",
+    "logistic_incremental": "Logistic, incremental",
 }
 REASON_WORDS = {
     "no_linked_contact": "no contact linked to the deal",
@@ -123,7 +127,10 @@ UNPLACED_WORDS = {
 }
 HEADLINE_MODELS = ("first", "last", "linear", "w_shaped", "markov", "shapley", "additive_hazard")
 """Models drawn side by side in the charts (all models are in the tables)."""
-DATA_DRIVEN_MODELS = ("markov", "shapley", "shapley_rate", "additive_hazard")
+DATA_DRIVEN_MODELS = (
+    "markov", "shapley", "shapley_rate", "additive_hazard", "logistic", "shapley_incremental",
+    "additive_hazard_incremental", "logistic_incremental",
+)  # fmt: skip
 """Models that learn their split from the journeys (the rest apply a fixed rule)."""
 NEAR_ZERO = Decimal("0.01")
 """A value credited less than this part of a model's revenue gets next to nothing."""

@@ -14,7 +14,14 @@ from rel2rev.report.charts import Series, switchable_bar_chart
 from rel2rev.report.picker import PICK, default_model, model_picker, picker_key
 from rel2rev.report.sections.common import HEADLINE_MODELS, model_name, unavailable
 from rel2rev.report.tables import Cell, note, num, paragraph, section, table
-from rel2rev.results.contracts import ChannelReturn, QualifiedCost, ReturnResults, RunResults
+from rel2rev.results.contracts import (
+    BASELINE,
+    ChannelReturn,
+    HeadlineCredit,
+    QualifiedCost,
+    ReturnResults,
+    RunResults,
+)
 
 TITLE = "Spend and return"
 DASH = "—"
@@ -84,17 +91,21 @@ def returns_section(results: RunResults) -> str:
     models = list(dict.fromkeys(r.model for r in returns.returns))
     for currency in sorted({r.currency for r in returns.returns}):
         rows = [r for r in returns.returns if r.currency == currency]
-        body += _currency_block(rows, models, currency)
+        body += _currency_block(rows, models, currency, results.run.parameters.headline_credit)
     if returns.qualified:
         body.append(_qualified_table(returns))
     return section("returns", TITLE, body)
 
 
-def _currency_block(rows: list[ChannelReturn], models: list[str], currency: str) -> list[str]:
-    channels = [r for r in rows if r.by == "channel"]
+def _currency_block(
+    rows: list[ChannelReturn], models: list[str], currency: str, credit: HeadlineCredit
+) -> list[str]:
+    """One currency's channels (the baseline is none: nothing was spent on it) under the
+    `credit` headline model, with the picker and every model's ROAS."""
+    channels = [r for r in rows if r.by == "channel" and r.value != BASELINE]
     if not channels:
         return []
-    shown_model = default_model(models)
+    shown_model = default_model(models, credit)
     by_model: dict[str, dict[str, ChannelReturn]] = defaultdict(dict)
     for r in channels:
         by_model[r.model][r.value] = r
@@ -104,7 +115,7 @@ def _currency_block(rows: list[ChannelReturn], models: list[str], currency: str)
     )
     body = [f"<h3>Channels ({currency})</h3>"]
     if covered:
-        body.append(_picker(covered, by_model, models, currency))
+        body.append(_picker(covered, by_model, models, currency, models.index(shown_model)))
     body.append(_model_table(first, shown_model, currency))
     body.append(_roas_table(by_model, models, currency))
     uncovered = [r for r in first.values() if r.roas is None and r.revenue.amount]
@@ -127,8 +138,8 @@ def _picker(
     by_model: dict[str, dict[str, ChannelReturn]],
     models: list[str],
     currency: str,
+    shown: int,
 ) -> str:
-    shown = models.index(default_model(models))
     names = [model_name(m) for m in models]
 
     def roas(model: str, value: str) -> float:

@@ -14,7 +14,7 @@ from rel2rev.report.sections.common import (
     won_by_currency,
 )
 from rel2rev.report.tables import key_figures, paragraph, section
-from rel2rev.results.contracts import FunnelRow, ReturnResults, RunResults
+from rel2rev.results.contracts import FunnelRow, HeadlineCredit, ReturnResults, RunResults
 
 COST_COVERAGE = 0.9
 """The share of interactions whose cost must be known before a return is shown."""
@@ -36,13 +36,15 @@ def _return_card(
     return "—", title, f"not shown: {covered} ({f.money(cost, currency)})"
 
 
-def _spend_card(returns: ReturnResults, currency: str) -> tuple[str, str, str] | None:
-    """Revenue ÷ spend over the channels whose costs cover their return, under the default
-    model, saying how much of the revenue those channels hold; None without costs."""
+def _spend_card(
+    returns: ReturnResults, currency: str, credit: HeadlineCredit
+) -> tuple[str, str, str] | None:
+    """Revenue ÷ spend over the channels whose costs cover their return, under the `credit`
+    headline model, saying how much of the revenue those channels hold; None without costs."""
     rows = [r for r in returns.returns if r.by == "channel" and r.currency == currency]
     if not returns.cost_lines or not rows:
         return None
-    model = default_model(list(dict.fromkeys(r.model for r in rows)))
+    model = default_model(list(dict.fromkeys(r.model for r in rows)), credit)
     rows = [r for r in rows if r.model == model]
     covered = [r for r in rows if r.roas is not None and r.spend is not None]
     title = f"Return on spend ({currency})"
@@ -86,7 +88,11 @@ def summary_section(results: RunResults) -> str:
                 cards.append(
                     (f.money(per, currency), "Revenue per qualified relationship", currency)
                 )
-            spend = _spend_card(results.returns, currency) if results.returns else None
+            spend = (
+                _spend_card(results.returns, currency, results.run.parameters.headline_credit)
+                if results.returns
+                else None
+            )
             if spend is not None:
                 cards.append(spend)
             elif costs.get(currency):
