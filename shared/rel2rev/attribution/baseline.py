@@ -55,7 +55,8 @@ def estimate_baseline(
             journeys=journeys,
             conversions=conversions,
             level=level,
-            reason=f"{journeys:g} journeys without touches; the baseline needs {MIN_TOUCHLESS}",
+            reason=f"{journeys:g} journey{'' if journeys == 1 else 's'} without touches; the "
+            f"baseline needs {MIN_TOUCHLESS}",
         )
     rate = conversions / journeys
     if draws <= 0:
