@@ -9,7 +9,7 @@ The reference (`build_journeys`), DuckDB and Spark must agree on every one of th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,27 +19,23 @@ from rel2rev.attribution.table import JourneyTable
 from rel2rev.engine.backends import DuckDBEngine, EngineName, SparkEngine, engine
 from rel2rev.engine.table import journeys_of, run_journeys
 from rel2rev.job.compute import in_order
-from rel2rev.money import Money
 from rel2rev.records import (
-    Contact,
-    ContactRole,
-    Deal,
-    DealStatus,
-    Direction,
-    Interaction,
-    InteractionType,
     StakeholderType,
     WorkspaceRecords,
 )
 from rel2rev.simulate.world import WorldConfig, simulate_world
 
-from .test_journey_engines import assert_same
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
-AS_OF = T0 + 60 * DAY
-LOOKBACK = 30 * DAY
-WS = "w"
+from .test_journey_engines import (
+    AS_OF,
+    DAY,
+    LOOKBACK,
+    T0,
+    assert_same,
+    contact,
+    touch,
+    won,
+    workspace,
+)
 
 
 @pytest.fixture(scope="module", params=["duckdb", "spark"])
@@ -48,57 +44,6 @@ def built_by(request: pytest.FixtureRequest) -> Iterator[DuckDBEngine | SparkEng
     name: EngineName = request.param
     with engine(name) as running:
         yield running
-
-
-def contact(
-    contact_id: str,
-    account: str | None = None,
-    kind: StakeholderType = StakeholderType.CUSTOMER,
-    created: float | None = None,
-) -> Contact:
-    return Contact(
-        workspace=WS,
-        source="generic",
-        updated_at=T0,
-        contact_id=contact_id,
-        account_id=account,
-        stakeholder_type=kind,
-        created_at=None if created is None else T0 + created * DAY,
-    )
-
-
-def touch(
-    interaction_id: str, contact_id: str, day: float, account: str | None = None
-) -> Interaction:
-    at = T0 + day * DAY
-    return Interaction(
-        workspace=WS,
-        source="generic",
-        updated_at=at,
-        interaction_id=interaction_id,
-        contact_id=contact_id,
-        account_id=account,
-        type=InteractionType.EMAIL,
-        direction=Direction.OUTBOUND,
-        channel="email",
-        occurred_at=at,
-    )
-
-
-def won(deal_id: str, day: float, account: str | None = None, roles: tuple[str, ...] = ()) -> Deal:
-    close = T0 + day * DAY
-    return Deal(
-        workspace=WS,
-        source="generic",
-        updated_at=close,
-        deal_id=deal_id,
-        account_id=account,
-        amount=Money.of("100.00", "EUR"),
-        status=DealStatus.WON,
-        created_at=close - 10 * DAY,
-        closed_at=close,
-        contact_roles=[ContactRole(contact_id=c) for c in roles],
-    )
 
 
 def three_ways(
@@ -115,8 +60,7 @@ def three_ways(
 def test_one_untouched_customer_makes_one_touchless_journey(
     built_by: DuckDBEngine | SparkEngine,
 ) -> None:
-    records = WorkspaceRecords(
-        workspace=WS,
+    records = workspace(
         contacts=[contact("ada", "acme.com"), contact("bob", "beta.com")],
         interactions=[touch("i1", "ada", 45)],
         deals=[won("deal", 50, account="acme.com")],
@@ -134,19 +78,20 @@ def test_one_untouched_customer_makes_one_touchless_journey(
 
 
 def test_who_makes_a_touchless_journey(built_by: DuckDBEngine | SparkEngine) -> None:
-    records = WorkspaceRecords(
-        workspace=WS,
+    records = workspace(
         contacts=[
             contact("ada", "acme.com"),  # touched in the window: a deal-less journey
             contact("gus", "acme.com"),  # untouched, but acme.com has a journey
             contact("bob", "beta.com"),  # untouched: account:beta.com
             contact("bea", "beta.com"),  # same account: still one journey
             contact("cid"),  # untouched, no account: contact:cid
-            contact("pat", "pat.com", StakeholderType.PARTNER),  # no prospect
+            contact("pat", "pat.com", stakeholder_type=StakeholderType.PARTNER),  # no prospect
             contact("dan", "delta.com"),  # on a deal through its account
             contact("rae"),  # on a deal through its role
             contact("eve", "eps.com"),  # touched only before the window: touchless
-            contact("fay", "fox.com", created=70),  # created after the as-of: not yet there
+            contact(
+                "fay", "fox.com", created_at=T0 + 70 * DAY
+            ),  # created after the as-of: not yet there
             contact("hal", "hotel.com"),  # its account was touched in the window
             contact("ian", "india.com"),  # touched in the window on another account
             contact("kim", "kilo.com"),  # on a deal closed before `since`: not covered
@@ -187,8 +132,7 @@ def test_the_baseline_rate_rests_on_touchless_journeys(
 ) -> None:
     idle = [contact(f"c{k:02d}", f"a{k:02d}.com") for k in range(MIN_TOUCHLESS)]
     committee = [contact("x", "x.com"), contact("y", "y.com"), contact("z", "z.com")]
-    records = WorkspaceRecords(
-        workspace=WS,
+    records = workspace(
         contacts=[*idle, *committee],
         interactions=[touch("i1", "z", 45)],
         deals=[  # x and y had no touch: touchless conversions; z's deal was touched
